@@ -1,0 +1,14 @@
+// Unit tests: fast, no broker, real files in temp folders. e2e and interop suites have their own configs under test/.
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.json');
+
+module.exports = {
+  rootDir: __dirname,
+  roots: ['<rootDir>/apps/', '<rootDir>/libs/'],
+  testRegex: '.*\\.spec\\.ts$',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  testEnvironment: 'node',
+  testTimeout: 60000,
+};

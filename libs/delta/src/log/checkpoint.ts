@@ -1,0 +1,168 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Action, AddAction, RemoveAction } from '../protocol/actions';
+import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
+import { NotFoundError, ObjectStore } from '../storage/object-store';
+import { checkpointPath, LAST_CHECKPOINT } from './log-files';
+import { TableState } from './table-state';
+
+/** Checkpoint columns, every field nullable, maps as MAP(VARCHAR,VARCHAR): the classic checkpoint schema. */
+const CHECKPOINT_COLUMNS: Record<string, string> = {
+  txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)',
+  add:
+    'STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, modificationTime BIGINT, ' +
+    'dataChange BOOLEAN, stats VARCHAR, tags MAP(VARCHAR, VARCHAR))',
+  remove:
+    'STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, ' +
+    'partitionValues MAP(VARCHAR, VARCHAR), size BIGINT)',
+  metaData:
+    'STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, options MAP(VARCHAR, VARCHAR)), ' +
+    'schemaString VARCHAR, partitionColumns VARCHAR[], configuration MAP(VARCHAR, VARCHAR), createdTime BIGINT)',
+  protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
+};
+
+export interface LastCheckpoint {
+  version: number;
+  size: number;
+  sizeInBytes?: number;
+  numOfAddFiles?: number;
+  parts?: number;
+}
+
+/** The actions a checkpoint at this state holds: protocol, metaData, txns, live adds and unexpired tombstones. */
+export function checkpointActions(state: TableState, tombstoneRetentionMs: number, now = Date.now()): Action[] {
+  const actions: Action[] = [];
+  if (state.protocol) actions.push({ protocol: state.protocol });
+  if (state.metadata) actions.push({ metaData: state.metadata });
+  for (const txn of state.txns.values()) actions.push({ txn });
+  for (const add of state.files.values()) actions.push({ add: { ...add, dataChange: false } });
+  for (const r of state.tombstones.values()) {
+    if ((r.deletionTimestamp ?? 0) + tombstoneRetentionMs <= now) continue;
+    actions.push({
+      remove: {
+        path: r.path,
+        deletionTimestamp: r.deletionTimestamp,
+        dataChange: false,
+        extendedFileMetadata: r.extendedFileMetadata ?? false,
+        partitionValues: r.partitionValues,
+        size: r.size,
+      },
+    });
+  }
+  return actions;
+}
+
+/**
+ * Writes `n.checkpoint.parquet` then `_last_checkpoint`. The actions go through NDJSON into
+ * DuckDB's JSON reader with the explicit checkpoint schema, which is much faster than
+ * appending nested values from JS.
+ */
+export async function writeCheckpoint(store: ObjectStore, version: number, actions: Action[]): Promise<LastCheckpoint> {
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'delta-cp-'));
+  try {
+    const ndjson = path.join(tmpDir, 'actions.ndjson');
+    const parquet = path.join(tmpDir, 'checkpoint.parquet');
+    await fs.writeFile(ndjson, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
+    const columns = `{${Object.entries(CHECKPOINT_COLUMNS)
+      .map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`)
+      .join(', ')}}`;
+    await withConnection((conn) =>
+      conn.run(
+        `COPY (SELECT ${Object.keys(CHECKPOINT_COLUMNS).map(sqlIdent).join(', ')} FROM read_json(${sqlString(ndjson)}, ` +
+          `format='newline_delimited', columns=${columns}, maximum_object_size=1073741824)) ` +
+          `TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION snappy)`,
+      ),
+    );
+    const bytes = await fs.readFile(parquet);
+    await store.put(checkpointPath(version), bytes);
+    const last: LastCheckpoint = {
+      version,
+      size: actions.length,
+      sizeInBytes: bytes.length,
+      numOfAddFiles: actions.filter((a) => 'add' in a).length,
+    };
+    await store.put(LAST_CHECKPOINT, JSON.stringify(last));
+    return last;
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+export async function readLastCheckpoint(store: ObjectStore): Promise<LastCheckpoint | undefined> {
+  try {
+    return JSON.parse((await store.get(LAST_CHECKPOINT)).toString('utf8')) as LastCheckpoint;
+  } catch (e) {
+    // A missing or torn hint is not an error: readers fall back to listing the log.
+    if (e instanceof NotFoundError || e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+}
+
+const ADD_FIELDS = ['path', 'partitionValues', 'size', 'modificationTime', 'dataChange', 'stats', 'tags'] as const;
+const REMOVE_FIELDS = ['path', 'deletionTimestamp', 'dataChange', 'extendedFileMetadata', 'partitionValues', 'size'] as const;
+
+function pick<T>(obj: Record<string, unknown>, fields: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (obj[f] !== undefined && obj[f] !== null) out[f] = obj[f];
+  return out as T;
+}
+
+/**
+ * Reads a checkpoint (one file or all parts of a multi-part one) written by us, Spark or
+ * delta-rs. Columns a writer left out read as absent; extra fields (stats_parsed,
+ * partitionValues_parsed) are dropped.
+ */
+export async function readCheckpoint(store: ObjectStore, files: string[]): Promise<Action[]> {
+  const paths = await Promise.all(files.map((f) => store.readablePath(f)));
+  const list = `[${paths.map(sqlString).join(', ')}]`;
+  return withConnection(async (conn) => {
+    const probe = await conn.runAndReadAll(`SELECT * FROM read_parquet(${list}, union_by_name=true) LIMIT 0`);
+    const present = new Set(probe.columnNames());
+    const cols = Object.keys(CHECKPOINT_COLUMNS).filter((c) => present.has(c));
+    const reader = await conn.runAndReadAll(
+      `SELECT ${cols.map((c) => `to_json(${sqlIdent(c)}) AS ${sqlIdent(c)}`).join(', ')} ` +
+        `FROM read_parquet(${list}, union_by_name=true)`,
+    );
+    const actions: Action[] = [];
+    for (const row of reader.getRowsJS()) {
+      for (let i = 0; i < cols.length; i++) {
+        const json = row[i] as string | null;
+        if (json === null) continue;
+        const value = JSON.parse(json) as Record<string, unknown>;
+        switch (cols[i]) {
+          case 'add':
+            if ((value as { deletionVector?: unknown }).deletionVector) {
+              throw new Error('checkpoint holds deletion vectors, which this library does not support');
+            }
+            actions.push({ add: pick<AddAction>(value, ADD_FIELDS) });
+            break;
+          case 'remove':
+            actions.push({ remove: pick<RemoveAction>(value, REMOVE_FIELDS) });
+            break;
+          case 'txn':
+            actions.push({ txn: value as never });
+            break;
+          case 'metaData':
+            actions.push({ metaData: normaliseMetadata(value) });
+            break;
+          case 'protocol':
+            actions.push({ protocol: pick(value, ['minReaderVersion', 'minWriterVersion', 'readerFeatures', 'writerFeatures']) });
+            break;
+        }
+      }
+    }
+    return actions;
+  });
+}
+
+function normaliseMetadata(v: Record<string, unknown>): never {
+  const format = (v.format as { provider?: string; options?: Record<string, string> | null }) ?? {};
+  return {
+    ...v,
+    format: { provider: format.provider ?? 'parquet', options: format.options ?? {} },
+    partitionColumns: (v.partitionColumns as string[] | null) ?? [],
+    configuration: (v.configuration as Record<string, string> | null) ?? {},
+  } as never;
+}

@@ -1,0 +1,179 @@
+import { Action, AddAction, MetadataAction, parseActions, ProtocolAction } from '../protocol/actions';
+import { assertCanRead } from '../protocol/protocol-support';
+import { parseSchema, StructType } from '../schema/types';
+import { NotFoundError, ObjectStore } from '../storage/object-store';
+import { readCheckpoint, readLastCheckpoint } from './checkpoint';
+import { commitPath, LOG_DIR, LogFile, pad20, parseLogFileName } from './log-files';
+import { TableState } from './table-state';
+
+export class TableNotFoundError extends Error {
+  constructor(where: string) {
+    super(`no Delta table at ${where}`);
+    this.name = 'TableNotFoundError';
+  }
+}
+
+/** A table as of one version: its protocol, metadata, live files and app transaction versions. */
+export class Snapshot {
+  private cachedSchema?: { source: string; schema: StructType };
+
+  constructor(
+    public version: number,
+    readonly state: TableState,
+  ) {}
+
+  get protocol(): ProtocolAction {
+    return this.state.protocol!;
+  }
+
+  get metadata(): MetadataAction {
+    return this.state.metadata!;
+  }
+
+  get schema(): StructType {
+    const source = this.metadata.schemaString;
+    if (this.cachedSchema?.source !== source) this.cachedSchema = { source, schema: parseSchema(source) };
+    return this.cachedSchema.schema;
+  }
+
+  get partitionColumns(): string[] {
+    return this.metadata.partitionColumns;
+  }
+
+  get configuration(): Record<string, string> {
+    return this.metadata.configuration;
+  }
+
+  files(): AddAction[] {
+    return [...this.state.files.values()];
+  }
+
+  /** The last version committed by this application id, or undefined when it never committed. */
+  txnVersion(appId: string): number | undefined {
+    return this.state.txns.get(appId)?.version;
+  }
+
+  numRecords(): number {
+    let n = 0;
+    for (const f of this.state.files.values()) {
+      const stats = f.stats ? (JSON.parse(f.stats) as { numRecords?: number }) : undefined;
+      n += stats?.numRecords ?? 0;
+    }
+    return n;
+  }
+}
+
+interface LogSegment {
+  checkpoint?: { version: number; files: string[] };
+  commits: number[];
+  version: number;
+}
+
+/**
+ * Finds the newest complete checkpoint at or below the target and the commits after it.
+ * `_last_checkpoint` only tells where to start listing; a stale or missing one costs a longer listing.
+ */
+async function logSegment(store: ObjectStore, target?: number): Promise<LogSegment> {
+  const hint = await readLastCheckpoint(store);
+  const fromHint = hint && (target === undefined || hint.version <= target);
+  let segment = await segmentFromListing(store, target, fromHint ? pad20(hint!.version) : undefined);
+  if (fromHint && !segment.checkpoint) segment = await segmentFromListing(store, target, undefined);
+  return segment;
+}
+
+async function segmentFromListing(store: ObjectStore, target: number | undefined, startAfter?: string): Promise<LogSegment> {
+  const listing = await store.list(LOG_DIR, startAfter);
+  const commits: number[] = [];
+  const checkpoints = new Map<number, string[]>();
+  const multipart = new Map<string, { parts: number; files: string[] }>();
+  for (const f of listing) {
+    const parsed: LogFile | undefined = parseLogFileName(f.path.slice(LOG_DIR.length + 1));
+    if (!parsed || (target !== undefined && parsed.version > target)) continue;
+    if (parsed.kind === 'commit') commits.push(parsed.version);
+    else if (parsed.kind === 'checkpoint') checkpoints.set(parsed.version, [f.path]);
+    else if (parsed.kind === 'multipart-checkpoint') {
+      const key = `${parsed.version}/${parsed.parts}`;
+      const entry = multipart.get(key) ?? { parts: parsed.parts, files: [] };
+      entry.files.push(f.path);
+      multipart.set(key, entry);
+    }
+    // v2 checkpoints are never chosen: the protocol check refuses tables that need them.
+  }
+  for (const [key, entry] of multipart) {
+    const version = Number(key.split('/')[0]);
+    if (entry.files.length === entry.parts && !checkpoints.has(version)) checkpoints.set(version, entry.files.sort());
+  }
+  commits.sort((a, b) => a - b);
+  const cpVersion = Math.max(-1, ...checkpoints.keys());
+  const after = commits.filter((v) => v > cpVersion);
+  const version = after.length ? after[after.length - 1] : cpVersion;
+  if (version < 0) return { commits: [], version: -1 };
+  if (target !== undefined && version !== target) {
+    throw new Error(`version ${target} cannot be rebuilt: the log ends at ${version} or its files have expired`);
+  }
+  let expected = cpVersion + 1;
+  for (const v of after) {
+    if (v !== expected) throw new Error(`the Delta log is missing version ${expected} (found ${v})`);
+    expected++;
+  }
+  return { checkpoint: cpVersion >= 0 ? { version: cpVersion, files: checkpoints.get(cpVersion)! } : undefined, commits: after, version };
+}
+
+export async function readCommit(store: ObjectStore, version: number): Promise<Action[]> {
+  return parseActions((await store.get(commitPath(version))).toString('utf8'));
+}
+
+/** Reads commit files a few at a time in parallel but applies them in version order. */
+export async function readCommits(store: ObjectStore, versions: readonly number[]): Promise<Action[][]> {
+  const out: Action[][] = new Array(versions.length);
+  const parallel = 16;
+  for (let i = 0; i < versions.length; i += parallel) {
+    const batch = versions.slice(i, i + parallel);
+    const read = await Promise.all(batch.map((v) => readCommit(store, v)));
+    read.forEach((actions, j) => (out[i + j] = actions));
+  }
+  return out;
+}
+
+export async function loadSnapshot(store: ObjectStore, where: string, version?: number): Promise<Snapshot> {
+  const segment = await logSegment(store, version);
+  if (segment.version < 0) throw new TableNotFoundError(where);
+  const state = new TableState();
+  if (segment.checkpoint) state.apply(await readCheckpoint(store, segment.checkpoint.files));
+  for (const actions of await readCommits(store, segment.commits)) state.apply(actions);
+  if (!state.protocol || !state.metadata) throw new Error(`the Delta log at ${where} has no protocol or metaData`);
+  assertCanRead(state.protocol);
+  return new Snapshot(segment.version, state);
+}
+
+/** Applies the commits after `snapshot.version`, in place. Returns the new commits' actions. */
+export async function updateSnapshot(store: ObjectStore, snapshot: Snapshot): Promise<Action[][]> {
+  const listing = await store.list(LOG_DIR, pad20(snapshot.version + 1));
+  const versions = listing
+    .map((f) => parseLogFileName(f.path.slice(LOG_DIR.length + 1)))
+    .filter((p): p is LogFile => p?.kind === 'commit' && p.version > snapshot.version)
+    .map((p) => p.version)
+    .sort((a, b) => a - b);
+  const contiguous: number[] = [];
+  for (const v of versions) {
+    if (v !== snapshot.version + 1 + contiguous.length) break;
+    contiguous.push(v);
+  }
+  const commits = await readCommits(store, contiguous);
+  for (const actions of commits) snapshot.state.apply(actions);
+  if (contiguous.length) {
+    snapshot.version = contiguous[contiguous.length - 1];
+    assertCanRead(snapshot.state.protocol!);
+  }
+  return commits;
+}
+
+export async function commitExists(store: ObjectStore, version: number): Promise<boolean> {
+  try {
+    await store.head(commitPath(version));
+    return true;
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    throw e;
+  }
+}

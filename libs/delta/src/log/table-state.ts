@@ -1,0 +1,49 @@
+import {
+  Action,
+  AddAction,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from '../protocol/actions';
+
+/**
+ * The reconciled state of a table (PROTOCOL.md "Action Reconciliation"): last protocol and
+ * metaData win, files are keyed by path, a remove turns a live file into a tombstone, and the
+ * last txn per appId wins (not the largest).
+ */
+export class TableState {
+  protocol?: ProtocolAction;
+  metadata?: MetadataAction;
+  readonly files = new Map<string, AddAction>();
+  readonly tombstones = new Map<string, RemoveAction>();
+  readonly txns = new Map<string, TxnAction>();
+
+  apply(actions: readonly Action[]): void {
+    for (const a of actions) {
+      if ('add' in a) {
+        this.files.set(a.add.path, a.add);
+        this.tombstones.delete(a.add.path);
+      } else if ('remove' in a) {
+        this.files.delete(a.remove.path);
+        this.tombstones.set(a.remove.path, a.remove);
+      } else if ('txn' in a) {
+        this.txns.set(a.txn.appId, a.txn);
+      } else if ('metaData' in a) {
+        this.metadata = a.metaData;
+      } else if ('protocol' in a) {
+        this.protocol = a.protocol;
+      }
+    }
+  }
+
+  clone(): TableState {
+    const s = new TableState();
+    s.protocol = this.protocol;
+    s.metadata = this.metadata;
+    for (const [k, v] of this.files) s.files.set(k, v);
+    for (const [k, v] of this.tombstones) s.tombstones.set(k, v);
+    for (const [k, v] of this.txns) s.txns.set(k, v);
+    return s;
+  }
+}

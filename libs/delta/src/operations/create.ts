@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { Action, MetadataAction, ProtocolAction } from '../protocol/actions';
+import { DEFAULT_PROTOCOL } from '../protocol/protocol-support';
+import { serializeSchema, StructType } from '../schema/types';
+import { commitWithRetries } from '../log/commit';
+import { tableConfig } from '../log/table-config';
+import { ObjectStore } from '../storage/object-store';
+
+export interface CreateTableOptions {
+  schema: StructType;
+  partitionColumns?: string[];
+  /** Table properties, e.g. `delta.checkpointInterval`, `delta.appendOnly`. */
+  configuration?: Record<string, string>;
+  name?: string;
+  description?: string;
+}
+
+/** Commits version 0: protocol (1, 2), metaData and a CREATE TABLE commitInfo. */
+export async function createTableLog(store: ObjectStore, opts: CreateTableOptions): Promise<Action[]> {
+  const partitionColumns = opts.partitionColumns ?? [];
+  for (const c of partitionColumns) {
+    if (!opts.schema.fields.some((f) => f.name === c)) throw new Error(`partition column "${c}" is not in the schema`);
+  }
+  const configuration = opts.configuration ?? {};
+  tableConfig(configuration);
+  const protocol: ProtocolAction = { ...DEFAULT_PROTOCOL };
+  const metaData: MetadataAction = {
+    id: randomUUID(),
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.description ? { description: opts.description } : {}),
+    format: { provider: 'parquet', options: {} },
+    schemaString: serializeSchema(opts.schema),
+    partitionColumns,
+    configuration,
+    createdTime: Date.now(),
+  };
+  const result = await commitWithRetries(
+    store,
+    {
+      actions: [{ protocol }, { metaData }],
+      operation: 'CREATE TABLE',
+      operationParameters: {
+        partitionBy: JSON.stringify(partitionColumns),
+        ...(opts.description ? { description: opts.description } : {}),
+        properties: JSON.stringify(configuration),
+      },
+      readVersion: -1,
+      isBlindAppend: true,
+      footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
+    },
+    { maxRetries: 0 },
+  );
+  return result.actions;
+}

@@ -1,0 +1,66 @@
+import { decodeLogPath } from '../parquet/partition-path';
+import type { DeltaTable } from '../table';
+
+export interface VacuumOptions {
+  /** Defaults to the table's delta.deletedFileRetentionDuration (7 days). */
+  retentionHours?: number;
+  /** A retention shorter than the table's is refused unless this is false (Spark's retentionDurationCheck). */
+  enforceRetentionDuration?: boolean;
+  dryRun?: boolean;
+}
+
+export interface VacuumResult {
+  filesDeleted: string[];
+  dryRun: boolean;
+}
+
+/**
+ * Deletes data files no version inside the retention window needs: neither live nor an
+ * unexpired tombstone, and older than the retention (so in-flight writes are safe). Logged as
+ * VACUUM START / VACUUM END commits, as Spark and delta-rs do.
+ */
+export async function vacuum(table: DeltaTable, opts: VacuumOptions = {}): Promise<VacuumResult> {
+  const tableRetentionMs = table.config.deletedFileRetentionMs;
+  const retentionMs = opts.retentionHours === undefined ? tableRetentionMs : opts.retentionHours * 3_600_000;
+  if ((opts.enforceRetentionDuration ?? true) && retentionMs < tableRetentionMs) {
+    throw new Error(
+      `vacuum retention of ${retentionMs / 3_600_000} hours is shorter than the table's ${tableRetentionMs / 3_600_000} hours; ` +
+        'pass enforceRetentionDuration=false to force it (readers of older versions may fail)',
+    );
+  }
+  await table.update();
+  const snap = table.snapshot;
+  const cutoff = Date.now() - retentionMs;
+  const keep = new Set<string>();
+  for (const f of snap.state.files.keys()) keep.add(decodeLogPath(f));
+  for (const t of snap.state.tombstones.values()) {
+    if ((t.deletionTimestamp ?? 0) > cutoff) keep.add(decodeLogPath(t.path));
+  }
+  const candidates = (await table.store.listRecursive(''))
+    .filter((f) => !f.path.split('/').some((seg, i, all) => i < all.length - 1 && (seg.startsWith('_') || seg.startsWith('.'))))
+    .filter((f) => !f.path.split('/').pop()!.startsWith('.') && !f.path.split('/').pop()!.startsWith('_'))
+    .filter((f) => !keep.has(f.path) && f.modificationTime < cutoff)
+    .map((f) => f.path);
+  if (opts.dryRun) return { filesDeleted: candidates, dryRun: true };
+  const footprint = { readPartitions: [], readFiles: new Set<string>(), removedFiles: new Set<string>(), appIds: new Set<string>(), changesMetadata: false, rearrangeOnly: true };
+  await table.commit({
+    actions: [],
+    operation: 'VACUUM START',
+    operationParameters: { retentionCheckEnabled: String(opts.enforceRetentionDuration ?? true), defaultRetentionMillis: String(tableRetentionMs), specifiedRetentionMillis: String(retentionMs) },
+    operationMetrics: { numFilesToDelete: String(candidates.length) },
+    readVersion: table.snapshot.version,
+    isBlindAppend: false,
+    footprint,
+  });
+  for (const p of candidates) await table.store.delete(p);
+  await table.commit({
+    actions: [],
+    operation: 'VACUUM END',
+    operationParameters: { status: 'COMPLETED' },
+    operationMetrics: { numDeletedFiles: String(candidates.length) },
+    readVersion: table.snapshot.version,
+    isBlindAppend: false,
+    footprint,
+  });
+  return { filesDeleted: candidates, dryRun: false };
+}

@@ -1,0 +1,115 @@
+import { AddAction, Action, RemoveAction, TxnAction } from '../protocol/actions';
+import { writeDataFiles, WriteSource } from '../parquet/data-file-writer';
+import type { DeltaTable } from '../table';
+
+export interface AppendOptions {
+  /** Application transaction versions committed atomically with the data (idempotent writers). */
+  txns?: Array<{ appId: string; version: number }>;
+  operation?: string;
+  operationParameters?: Record<string, string>;
+}
+
+export interface CommitSummary {
+  version: number;
+  addedFiles: number;
+  removedFiles: number;
+}
+
+function txnActions(txns: AppendOptions['txns'], now: number): Action[] {
+  return (txns ?? []).map((t): { txn: TxnAction } => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now } }));
+}
+
+/** Blind append: conflicts only with protocol or metadata changes, or another writer using one of our appIds. */
+export async function append(table: DeltaTable, source: WriteSource, opts: AppendOptions = {}): Promise<CommitSummary> {
+  const snap = table.snapshot;
+  const adds = await writeDataFiles(table.store, snap.schema, snap.partitionColumns, source);
+  return commitAdds(table, adds, opts);
+}
+
+/** Commits data files written earlier (split out so a crash between the two steps can be tested). */
+export async function commitAdds(table: DeltaTable, adds: AddAction[], opts: AppendOptions = {}): Promise<CommitSummary> {
+  const snap = table.snapshot;
+  const now = Date.now();
+  const numRows = adds.reduce((n, a) => n + (JSON.parse(a.stats ?? '{}').numRecords ?? 0), 0);
+  const version = await table.commit({
+    actions: [...txnActions(opts.txns, now), ...adds.map((add) => ({ add }))],
+    operation: opts.operation ?? 'WRITE',
+    operationParameters: { mode: 'Append', partitionBy: JSON.stringify(snap.partitionColumns), ...opts.operationParameters },
+    operationMetrics: { numFiles: String(adds.length), numOutputRows: String(numRows), numOutputBytes: String(adds.reduce((n, a) => n + a.size, 0)) },
+    readVersion: snap.version,
+    isBlindAppend: true,
+    footprint: {
+      readPartitions: [],
+      readFiles: new Set(),
+      removedFiles: new Set(),
+      appIds: new Set((opts.txns ?? []).map((t) => t.appId)),
+      changesMetadata: false,
+      rearrangeOnly: false,
+    },
+  });
+  return { version, addedFiles: adds.length, removedFiles: 0 };
+}
+
+export interface OverwriteOptions extends AppendOptions {
+  /**
+   * Partitions to replace, as partition-value maps. 'dynamic' replaces exactly the partitions
+   * the new data falls in (Spark's partitionOverwriteMode=dynamic); omitted means the whole table.
+   */
+  partitions?: 'dynamic' | Record<string, string | null>[];
+}
+
+function inPartitions(pv: Record<string, string | null>, partitions: Record<string, string | null>[]): boolean {
+  return partitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
+}
+
+/** Overwrite or replace partitions: removes and adds in one commit, so readers see the old or the new data, never a mix. */
+export async function overwrite(table: DeltaTable, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
+  const snap = table.snapshot;
+  if (table.config.appendOnly) throw new Error('the table is append-only (delta.appendOnly=true): overwrite is not allowed');
+  const adds = await writeDataFiles(table.store, snap.schema, snap.partitionColumns, source);
+  let partitions: 'all' | Record<string, string | null>[] = 'all';
+  if (opts.partitions === 'dynamic') {
+    const seen = new Map<string, Record<string, string | null>>();
+    for (const a of adds) seen.set(JSON.stringify(a.partitionValues), a.partitionValues);
+    partitions = [...seen.values()];
+  } else if (opts.partitions) {
+    partitions = opts.partitions;
+    const outside = adds.find((a) => !inPartitions(a.partitionValues, opts.partitions as Record<string, string | null>[]));
+    if (outside) throw new Error(`new data falls outside the partitions being replaced: ${JSON.stringify(outside.partitionValues)}`);
+  }
+  const now = Date.now();
+  const removed: RemoveAction[] = snap
+    .files()
+    .filter((f) => partitions === 'all' || inPartitions(f.partitionValues, partitions))
+    .map((f) => ({
+      path: f.path,
+      deletionTimestamp: now,
+      dataChange: true,
+      extendedFileMetadata: true,
+      partitionValues: f.partitionValues,
+      size: f.size,
+    }));
+  const removedPaths = new Set(removed.map((r) => r.path));
+  const version = await table.commit({
+    actions: [...txnActions(opts.txns, now), ...removed.map((remove) => ({ remove })), ...adds.map((add) => ({ add }))],
+    operation: opts.operation ?? 'WRITE',
+    operationParameters: {
+      mode: 'Overwrite',
+      partitionBy: JSON.stringify(snap.partitionColumns),
+      ...(partitions === 'all' ? {} : { predicate: JSON.stringify(partitions) }),
+      ...opts.operationParameters,
+    },
+    operationMetrics: { numFiles: String(adds.length), numRemovedFiles: String(removed.length) },
+    readVersion: snap.version,
+    isBlindAppend: false,
+    footprint: {
+      readPartitions: partitions,
+      readFiles: removedPaths,
+      removedFiles: removedPaths,
+      appIds: new Set((opts.txns ?? []).map((t) => t.appId)),
+      changesMetadata: false,
+      rearrangeOnly: false,
+    },
+  });
+  return { version, addedFiles: adds.length, removedFiles: removed.length };
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
+import { AddAction, FileStats } from '../protocol/actions';
+import { ObjectStore } from '../storage/object-store';
+import { duckdbType, hasMinMaxStats, PrimitiveType, StructField, StructType } from '../schema/types';
+import { sqlIdent, sqlString, withConnection } from './duckdb';
+import { encodeLogPath, partitionFolder } from './partition-path';
+import { microsToIso, Row, toDuckDBValue, toEpochMicros, typeMismatch } from './values';
+
+/** Rows given as JS objects, or a DuckDB SELECT whose output columns are named like the table's. */
+export type WriteSource = { rows: readonly Row[] } | { sql: string };
+
+export class SchemaViolationError extends Error {
+  constructor(
+    message: string,
+    readonly column: string,
+    readonly row?: number,
+  ) {
+    super(message);
+    this.name = 'SchemaViolationError';
+  }
+}
+
+const CHUNK_ROWS = 2048;
+
+/**
+ * Writes the source as one snappy Parquet file per partition and returns their `add` actions
+ * (dataChange=true). Files land under their final names but stay invisible until a commit
+ * references them; a crash before the commit only leaves orphans for VACUUM.
+ */
+export async function writeDataFiles(
+  store: ObjectStore,
+  schema: StructType,
+  partitionColumns: readonly string[],
+  source: WriteSource,
+): Promise<AddAction[]> {
+  if ('rows' in source) validateRows(schema, source.rows);
+  return withConnection(async (conn) => {
+    const stage = `stage_${randomUUID().replace(/-/g, '')}`;
+    await conn.run(`CREATE TEMP TABLE ${stage} (${schema.fields.map(columnDdl).join(', ')})`);
+    try {
+      if ('rows' in source) await appendRows(conn, stage, schema, source.rows);
+      else await insertQuery(conn, stage, source.sql);
+      return await copyPartitions(conn, store, stage, schema, partitionColumns);
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${stage}`);
+    }
+  });
+}
+
+function columnDdl(f: StructField): string {
+  return `${sqlIdent(f.name)} ${duckdbType(f.type)}${f.nullable ? '' : ' NOT NULL'}`;
+}
+
+export function validateRows(schema: StructType, rows: readonly Row[]): void {
+  const fields = schema.fields;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (const f of fields) {
+      const v = row[f.name];
+      if (v === null || v === undefined) {
+        if (!f.nullable) throw new SchemaViolationError(`row ${r}: column "${f.name}" is not nullable but got null`, f.name, r);
+        continue;
+      }
+      const expected = typeMismatch(f.type, v);
+      if (expected) {
+        throw new SchemaViolationError(
+          `row ${r}: column "${f.name}" (${f.type}) expected ${expected}, got ${describe(v)}`,
+          f.name,
+          r,
+        );
+      }
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return `${typeof v} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
+}
+
+async function appendRows(conn: DuckDBConnection, table: string, schema: StructType, rows: readonly Row[]): Promise<void> {
+  const appender = await conn.createAppender(table);
+  const types: DuckDBType[] = [];
+  const probe = await conn.runAndReadAll(`SELECT * FROM ${table} LIMIT 0`);
+  for (let i = 0; i < probe.columnCount; i++) types.push(probe.columnType(i));
+  const fields = schema.fields;
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const end = Math.min(rows.length, start + CHUNK_ROWS);
+    const columns = fields.map((f) => {
+      const col = new Array(end - start);
+      for (let i = start; i < end; i++) col[i - start] = toDuckDBValue(f.type, rows[i][f.name]);
+      return col;
+    });
+    const chunk = DuckDBDataChunk.create(types, end - start);
+    chunk.setColumns(columns);
+    appender.appendDataChunk(chunk);
+  }
+  appender.closeSync();
+}
+
+async function insertQuery(conn: DuckDBConnection, table: string, sql: string): Promise<void> {
+  try {
+    await conn.run(`INSERT INTO ${table} BY NAME (${sql})`);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const notNull = /NOT NULL constraint failed: \S+\.(\S+)/.exec(msg);
+    if (notNull) throw new SchemaViolationError(`column "${notNull[1]}" is not nullable but the query produced null`, notNull[1]);
+    throw e;
+  }
+}
+
+async function copyPartitions(
+  conn: DuckDBConnection,
+  store: ObjectStore,
+  stage: string,
+  schema: StructType,
+  partitionColumns: readonly string[],
+): Promise<AddAction[]> {
+  const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+  const partitions: Record<string, string | null>[] = [];
+  if (partitionColumns.length === 0) partitions.push({});
+  else {
+    const sel = partitionColumns.map((c) => `CAST(${sqlIdent(c)} AS VARCHAR) AS ${sqlIdent(c)}`).join(', ');
+    const res = await conn.runAndReadAll(`SELECT DISTINCT ${sel} FROM ${stage}`);
+    for (const r of res.getRowObjectsJS()) partitions.push(r as Record<string, string | null>);
+  }
+  const adds: AddAction[] = [];
+  for (const values of partitions) {
+    const where = partitionColumns.length
+      ? 'WHERE ' +
+        partitionColumns
+          .map((c) => (values[c] === null ? `${sqlIdent(c)} IS NULL` : `CAST(${sqlIdent(c)} AS VARCHAR) = ${sqlString(values[c]!)}`))
+          .join(' AND ')
+      : '';
+    const folder = partitionFolder(partitionColumns, values);
+    const relative = `${folder ? folder + '/' : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
+    const target = await store.stagingPath(relative);
+    const cols = dataFields.map((f) => sqlIdent(f.name)).join(', ');
+    const res = await conn.runAndReadAll(
+      `COPY (SELECT ${cols} FROM ${stage} ${where}) TO ${sqlString(target)} ` +
+        `(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880, RETURN_STATS)`,
+    );
+    const [out] = res.getRowObjectsJson() as unknown as CopyStats[];
+    await store.publish(relative, target);
+    adds.push({
+      path: encodeLogPath(relative),
+      partitionValues: values,
+      size: Number(out.file_size_bytes),
+      modificationTime: Date.now(),
+      dataChange: true,
+      stats: JSON.stringify(fileStats(dataFields, out)),
+    });
+  }
+  return adds;
+}
+
+interface CopyStats {
+  count: string;
+  file_size_bytes: string;
+  column_statistics: Array<{ key: string; value: Array<{ key: string; value: string }> }> | null;
+}
+
+/** Delta stats from DuckDB's RETURN_STATS; partition columns are left out, as Spark and delta-rs do. */
+export function fileStats(dataFields: readonly StructField[], out: CopyStats): FileStats {
+  const stats: FileStats = { numRecords: Number(out.count), minValues: {}, maxValues: {}, nullCount: {} };
+  const byColumn = new Map<string, Map<string, string>>();
+  for (const c of out.column_statistics ?? []) {
+    byColumn.set(c.key.replace(/^"|"$/g, '').replace(/""/g, '"'), new Map(c.value.map((kv) => [kv.key, kv.value])));
+  }
+  for (const f of dataFields) {
+    const s = byColumn.get(f.name);
+    stats.nullCount[f.name] = s?.has('null_count') ? Number(s.get('null_count')) : 0;
+    if (!s || !hasMinMaxStats(f.type) || s.get('has_nan') === 'true') continue;
+    const min = s.get('min');
+    const max = s.get('max');
+    if (min === undefined || max === undefined) continue;
+    stats.minValues[f.name] = statValue(f.type, min, 'min');
+    stats.maxValues[f.name] = statValue(f.type, max, 'max');
+  }
+  return stats;
+}
+
+/** Timestamps are truncated to milliseconds, the max rounded up so it still bounds the data. */
+function statValue(type: PrimitiveType, raw: string, bound: 'min' | 'max'): unknown {
+  switch (type) {
+    case 'string':
+    case 'date':
+      return raw;
+    case 'timestamp': {
+      const micros = toEpochMicros(raw.replace(/\+00$/, 'Z'))!;
+      let ms = micros / 1000n;
+      if (bound === 'max' && micros % 1000n !== 0n) ms += 1n;
+      return microsToIso(ms * 1000n).slice(0, 23) + 'Z';
+    }
+    default:
+      return Number(raw);
+  }
+}

@@ -1,0 +1,41 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/**
+ * One in-memory DuckDB per process does all Parquet I/O and SQL. TimeZone is pinned to UTC
+ * so TIMESTAMPTZ values and their statistics print in UTC whatever the host's zone is.
+ */
+let instance: Promise<DuckDBInstance> | undefined;
+
+function sharedInstance(): Promise<DuckDBInstance> {
+  if (!instance) {
+    instance = DuckDBInstance.create(':memory:', {
+      threads: process.env.DUCKDB_THREADS ?? '2',
+      // Parquet written by us or read back must never depend on DuckDB extensions fetched at run time.
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+  }
+  return instance;
+}
+
+export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await (await sharedInstance()).connect();
+  await conn.run(`SET TimeZone = 'UTC'`);
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function sqlIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function sqlStringList(values: readonly string[]): string {
+  return `[${values.map(sqlString).join(', ')}]`;
+}

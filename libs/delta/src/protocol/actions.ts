@@ -1,0 +1,98 @@
+/** Delta log actions (PROTOCOL.md "Actions"), as they appear in commit files and checkpoints. */
+
+export interface ProtocolAction {
+  minReaderVersion: number;
+  minWriterVersion: number;
+  readerFeatures?: string[];
+  writerFeatures?: string[];
+}
+
+export interface MetadataAction {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  format: { provider: string; options: Record<string, string> };
+  schemaString: string;
+  partitionColumns: string[];
+  configuration: Record<string, string>;
+  createdTime?: number | null;
+}
+
+export interface AddAction {
+  path: string;
+  partitionValues: Record<string, string | null>;
+  size: number;
+  modificationTime: number;
+  dataChange: boolean;
+  stats?: string | null;
+  tags?: Record<string, string> | null;
+}
+
+export interface RemoveAction {
+  path: string;
+  deletionTimestamp?: number | null;
+  dataChange: boolean;
+  extendedFileMetadata?: boolean;
+  partitionValues?: Record<string, string | null>;
+  size?: number;
+}
+
+export interface TxnAction {
+  appId: string;
+  version: number;
+  lastUpdated?: number | null;
+}
+
+/** Free-form; operationParameters and operationMetrics stay flat string maps because Spark's history reader needs that. */
+export interface CommitInfoAction {
+  timestamp: number;
+  operation: string;
+  operationParameters: Record<string, string>;
+  operationMetrics?: Record<string, string>;
+  readVersion?: number;
+  isolationLevel?: string;
+  isBlindAppend?: boolean;
+  engineInfo?: string;
+  [key: string]: unknown;
+}
+
+export type Action =
+  | { protocol: ProtocolAction }
+  | { metaData: MetadataAction }
+  | { add: AddAction }
+  | { remove: RemoveAction }
+  | { txn: TxnAction }
+  | { commitInfo: CommitInfoAction };
+
+/** Per-file statistics stored as a JSON string in `add.stats` (PROTOCOL.md "Per-file Statistics"). */
+export interface FileStats {
+  numRecords: number;
+  minValues: Record<string, unknown>;
+  maxValues: Record<string, unknown>;
+  nullCount: Record<string, number>;
+}
+
+export const ENGINE_INFO = 'lakehouse-delta-ts/0.1';
+
+/** One action per line; unknown actions from newer writers are kept out of the typed union by the reader. */
+export function serializeActions(actions: Action[]): string {
+  return actions.map((a) => JSON.stringify(a)).join('\n') + '\n';
+}
+
+export function parseActions(text: string): Action[] {
+  const out: Action[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    out.push(JSON.parse(line) as Action);
+  }
+  return out;
+}
+
+export function parseStats(add: AddAction): FileStats | undefined {
+  if (!add.stats) return undefined;
+  try {
+    return JSON.parse(add.stats) as FileStats;
+  } catch {
+    return undefined;
+  }
+}

@@ -340,6 +340,10 @@ function serverProperties(o) {
     'share.coordinator.state.topic.replication.factor': '1',
     'share.coordinator.state.topic.min.isr': '1',
     'group.initial.rebalance.delay.ms': '0',
+    // after a crash (SIGKILL) the restarted broker cannot register until its old session
+    // expires: keep that short (defaults 9000 / 2000 ms)
+    'broker.session.timeout.ms': '6000',
+    'broker.heartbeat.interval.ms': '1000',
     // sized for a small dev/CI machine
     'num.network.threads': '2',
     'num.io.threads': '4',

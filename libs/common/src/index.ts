@@ -1,0 +1,6 @@
+export * from './config/env';
+export * from './config/common-env';
+export * from './config/config.module';
+export * from './observability/metrics';
+export * from './observability/health';
+export * from './observability/logger';

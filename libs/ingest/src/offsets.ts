@@ -1,0 +1,28 @@
+/**
+ * Progress is stored only in the Delta log, as `txn` actions committed with the data
+ * (kafka-delta-ingest's design): one appId per Kafka partition holding the last offset
+ * written (inclusive), and one holding the partition's max event time for the watermark.
+ */
+export function offsetAppId(appId: string, topic: string, partition: number): string {
+  return `${appId}-${topic}-${partition}`;
+}
+
+export function eventTimeAppId(appId: string, topic: string, partition: number): string {
+  return `${appId}-${topic}-${partition}-max-event-time-us`;
+}
+
+/** A Kafka message as the ingestor needs it, independent of the client library. */
+export interface SourceMessage {
+  offset: string;
+  value: Buffer | null;
+  /** Broker timestamp, ms since the epoch, as a string (kafkajs' shape). */
+  timestamp: string;
+}
+
+/** What the ingestor asks of the Kafka consumer. */
+export interface ConsumerControl {
+  /** Moves the partition's fetch position; offset -1 means the earliest available. */
+  seek(topic: string, partition: number, offset: number): void;
+  /** Commits `offset` (the next to read) to Kafka, for lag monitoring only. */
+  commitOffsets(offsets: Array<{ topic: string; partition: number; offset: number }>): Promise<void>;
+}

@@ -1,0 +1,68 @@
+import { ServerKafka } from '@nestjs/microservices';
+import { KafkaContext } from '@nestjs/microservices';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { Subject } from 'rxjs';
+
+/** What a batch handler (`@EventPattern(topic)`) receives: raw messages of one partition, in offset order. */
+export interface KafkaBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: KafkaMessage[];
+  /** True once a seek on this partition made the batch obsolete: drop it. */
+  isStale(): boolean;
+}
+
+export interface PartitionAssignment {
+  topic: string;
+  partitions: number[];
+}
+
+/**
+ * Nest's Kafka transport, extended for a sink that commits its own offsets: whole batches
+ * instead of single messages (Nest only offers eachMessage), no auto-commit, raw Buffers
+ * (no JSON parsing, so malformed payloads reach the handler intact), and assignment events
+ * so the handler can seek each partition to the offset stored with its data.
+ */
+export class BatchKafkaServer extends ServerKafka {
+  readonly assignments$ = new Subject<PartitionAssignment[]>();
+
+  override async bindEvents(consumer: Consumer): Promise<void> {
+    const topics = [...this.messageHandlers.keys()];
+    if (topics.length > 0) await consumer.subscribe({ ...(this.options.subscribe ?? {}), topics });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment as Record<string, number[]>;
+      this.assignments$.next(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
+    });
+    await consumer.run({
+      ...(this.options.run ?? {}),
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const handler = this.getHandlerByPattern(batch.topic);
+    if (!handler) {
+      this.logger.error(`no handler for topic ${batch.topic}`);
+      return;
+    }
+    const data: KafkaBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      highWatermark: batch.highWatermark,
+      messages: batch.messages,
+      isStale: payload.isStale,
+    };
+    const ctx = new KafkaContext([batch.messages[0] as never, batch.partition, batch.topic, this.consumer!, payload.heartbeat, this.producer!]);
+    await handler(data, ctx);
+  }
+
+  /** The running consumer, for seeks and offset commits. */
+  get kafkaConsumer(): Consumer {
+    if (!this.consumer) throw new Error('the Kafka consumer is not started');
+    return this.consumer;
+  }
+}

@@ -1,0 +1,29 @@
+import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+
+/** kafkajs client settings shared by every app: retry long enough to ride out a broker restart. */
+export function kafkaClientConfig(clientId: string, brokers: string[]): KafkaConfig {
+  return {
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    connectionTimeout: 5000,
+    retry: { initialRetryTime: 300, retries: 30, maxRetryTime: 5000 },
+  };
+}
+
+/**
+ * Creates the topic when it is missing (Nest #13220: a consumer started before its topic exists
+ * fails with "This server does not host this topic-partition" until restarted).
+ */
+export async function ensureTopic(brokers: string[], topic: string, partitions: number): Promise<void> {
+  const admin = new Kafka(kafkaClientConfig('lakehouse-admin', brokers)).admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(topic)) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

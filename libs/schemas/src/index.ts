@@ -1,0 +1,3 @@
+export * from './sales-event';
+export * from './validate';
+export * from './tables';

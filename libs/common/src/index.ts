@@ -4,3 +4,4 @@ export * from './config/config.module';
 export * from './observability/metrics';
 export * from './observability/health';
 export * from './observability/logger';
+export * from './bootstrap';

@@ -1,3 +1,6 @@
+// kafkajs warns at every producer creation that its default partitioner changed in 2.0; we use the new one on purpose.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
 
 /** kafkajs client settings shared by every app: retry long enough to ride out a broker restart. */

@@ -1,14 +1,12 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { EnvConfig, EnvSpec, loadEnv } from './env';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-/** Provides the app's validated configuration under APP_CONFIG; validation runs once, at module creation. */
+/** Provides the app's configuration, validated by `loadEnv` before the app is built, under APP_CONFIG. */
 @Global()
 @Module({})
 export class AppConfigModule {
-  static forRoot<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    const config: EnvConfig<S> = loadEnv(spec, env);
+  static forRoot(config: object): DynamicModule {
     return { module: AppConfigModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
   }
 }

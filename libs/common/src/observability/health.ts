@@ -1,13 +1,25 @@
-import { Controller, DynamicModule, Get, Inject, Module, ModuleMetadata, Optional } from '@nestjs/common';
+import { Controller, Get, Global, Injectable, Module } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, TerminusModule } from '@nestjs/terminus';
 
-/** Apps register checks under this token; /health is up only when all of them are. */
-export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
-export type HealthCheckFn = () => Promise<HealthIndicatorResult>;
+export type HealthCheckFn = () => Promise<HealthIndicatorResult> | HealthIndicatorResult;
 
 export function healthResult(key: string, up: boolean, details: Record<string, unknown> = {}): HealthIndicatorResult {
   return { [key]: { status: up ? 'up' : 'down', ...details } } as HealthIndicatorResult;
+}
+
+/** Services register their own checks here (consumer alive, tables readable...); /health runs them all. */
+@Injectable()
+export class HealthChecks {
+  private readonly checks = new Map<string, HealthCheckFn>();
+
+  register(name: string, check: HealthCheckFn): void {
+    this.checks.set(name, check);
+  }
+
+  all(): Array<() => Promise<HealthIndicatorResult>> {
+    return [...this.checks.values()].map((c) => async () => c());
+  }
 }
 
 @ApiTags('operations')
@@ -15,31 +27,22 @@ export function healthResult(key: string, up: boolean, details: Record<string, u
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    @Optional() @Inject(HEALTH_CHECKS) private readonly checks: HealthCheckFn[] = [],
+    private readonly checks: HealthChecks,
   ) {}
 
+  /** 200 when every registered check is up, 503 otherwise (and while shutting down). */
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check(this.checks ?? []);
+    return this.health.check(this.checks.all());
   }
 }
 
-export interface HealthChecksProvider {
-  imports?: ModuleMetadata['imports'];
-  inject?: unknown[];
-  useFactory: (...deps: never[]) => HealthCheckFn[];
-}
-
-@Module({})
-export class HealthModule {
-  /** `/health` running the checks the factory returns (liveness of consumers, table access...). */
-  static register(checks: HealthChecksProvider): DynamicModule {
-    return {
-      module: HealthModule,
-      imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), ...(checks.imports ?? [])],
-      controllers: [HealthController],
-      providers: [{ provide: HEALTH_CHECKS, inject: checks.inject as never[], useFactory: checks.useFactory }],
-    };
-  }
-}
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
+  controllers: [HealthController],
+  providers: [HealthChecks],
+  exports: [HealthChecks],
+})
+export class HealthModule {}

@@ -1,0 +1,18 @@
+import { EnvConfig, EnvSpec, HTTP_ENV, KAFKA_ENV, LAKEHOUSE_ENV } from '@app/common';
+
+export const BRONZE_ENV = {
+  ...HTTP_ENV,
+  PORT: { ...HTTP_ENV.PORT, default: '3001' },
+  ...KAFKA_ENV,
+  ...LAKEHOUSE_ENV,
+  KAFKA_GROUP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Consumer group shared by the ingestor replicas' },
+  KAFKA_TOPIC_PARTITIONS: { kind: 'int', min: 1, default: '3', description: 'Partitions of the topic when the ingestor has to create it' },
+  INGEST_APP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Delta txn appId prefix under which offsets are stored in bronze' },
+  WATERMARK_DELAY: { kind: 'duration', min: 0, default: '10m', description: 'Events older than the max event time seen minus this are quarantined as late_event' },
+  FLUSH_MAX_ROWS: { kind: 'int', min: 1, default: '50000', description: 'Commit when this many messages are buffered' },
+  FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },
+  FLUSH_MAX_LATENCY: { kind: 'duration', min: 10, default: '1s', description: 'Commit when the oldest buffered message is this old' },
+  COMPACT_EVERY_COMMITS: { kind: 'int', min: 0, default: '100', description: 'Compact small files of past days every N commits (0 disables)' },
+} as const satisfies EnvSpec;
+
+export type BronzeConfig = EnvConfig<typeof BRONZE_ENV>;

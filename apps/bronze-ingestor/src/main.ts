@@ -1,0 +1,15 @@
+import { NestFactory } from '@nestjs/core';
+import { jsonLogger, loadEnv, runApp } from '@app/common';
+import { BatchKafkaServer } from '@app/kafka';
+import { BronzeModule } from './bronze.module';
+import { BRONZE_ENV } from './config';
+
+runApp('bronze-ingestor', async () => {
+  const config = loadEnv(BRONZE_ENV);
+  const app = await NestFactory.create(BronzeModule.forRoot(config), { logger: jsonLogger('bronze-ingestor', config.LOG_LEVEL) });
+  app.connectMicroservice({ strategy: app.get(BatchKafkaServer) }, { inheritAppConfig: true });
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  await app.listen(config.PORT);
+  return app;
+});

@@ -1,0 +1,3 @@
+export * from './catalog';
+export * from './sale-id';
+export * from './sales-generator';

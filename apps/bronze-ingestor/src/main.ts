@@ -9,6 +9,8 @@ runApp('bronze-ingestor', async () => {
   const app = await NestFactory.create(BronzeModule.forRoot(config), { logger: jsonLogger('bronze-ingestor', config.LOG_LEVEL) });
   app.connectMicroservice({ strategy: app.get(BatchKafkaServer) }, { inheritAppConfig: true });
   app.enableShutdownHooks();
+  // init() first: the topic check and the Delta tables are opened before the consumer joins.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.PORT);
   return app;

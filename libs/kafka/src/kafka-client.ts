@@ -26,6 +26,17 @@ export async function ensureTopic(brokers: string[], topic: string, partitions: 
     if (!existing.includes(topic)) {
       await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
     }
+    // A new topic's metadata reaches every listener a moment after creation; wait for it so the
+    // consumers and producers started next do not fail their first metadata request.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        if (meta.topics[0]?.partitions.every((p) => p.leader >= 0)) break;
+      } catch (e) {
+        if (attempt >= 50) throw e;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }

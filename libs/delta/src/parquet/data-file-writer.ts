@@ -22,6 +22,7 @@ export class SchemaViolationError extends Error {
 }
 
 const CHUNK_ROWS = 2048;
+const MAX_SAFE_LONG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Writes the source as one snappy Parquet file per partition and returns their `add` actions
@@ -121,7 +122,7 @@ async function copyPartitions(
   const partitions: Record<string, string | null>[] = [];
   if (partitionColumns.length === 0) partitions.push({});
   else {
-    const sel = partitionColumns.map((c) => `CAST(${sqlIdent(c)} AS VARCHAR) AS ${sqlIdent(c)}`).join(', ');
+    const sel = partitionColumns.map((c) => `${partitionText(schema, c)} AS ${sqlIdent(c)}`).join(', ');
     const res = await conn.runAndReadAll(`SELECT DISTINCT ${sel} FROM ${stage}`);
     for (const r of res.getRowObjectsJS()) partitions.push(r as Record<string, string | null>);
   }
@@ -130,7 +131,7 @@ async function copyPartitions(
     const where = partitionColumns.length
       ? 'WHERE ' +
         partitionColumns
-          .map((c) => (values[c] === null ? `${sqlIdent(c)} IS NULL` : `CAST(${sqlIdent(c)} AS VARCHAR) = ${sqlString(values[c]!)}`))
+          .map((c) => (values[c] === null ? `${sqlIdent(c)} IS NULL` : `${partitionText(schema, c)} = ${sqlString(values[c]!)}`))
           .join(' AND ')
       : '';
     const folder = partitionFolder(partitionColumns, values);
@@ -155,6 +156,16 @@ async function copyPartitions(
   return adds;
 }
 
+/**
+ * A partition value as the log stores it (PROTOCOL.md "Partition Value Serialization"): timestamps
+ * as ISO-8601 UTC with microseconds, not DuckDB's '2024-12-12 10:00:00.5+00', which no reader parses.
+ */
+function partitionText(schema: StructType, column: string): string {
+  const c = sqlIdent(column);
+  const type = schema.fields.find((f) => f.name === column)?.type;
+  return type === 'timestamp' ? `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%fZ')` : `CAST(${c} AS VARCHAR)`;
+}
+
 interface CopyStats {
   count: string;
   file_size_bytes: string;
@@ -175,21 +186,36 @@ export function fileStats(dataFields: readonly StructField[], out: CopyStats): F
     const min = s.get('min');
     const max = s.get('max');
     if (min === undefined || max === undefined) continue;
-    stats.minValues[f.name] = statValue(f.type, min, 'min');
-    stats.maxValues[f.name] = statValue(f.type, max, 'max');
+    const minValue = statValue(f.type, min, 'min');
+    const maxValue = statValue(f.type, max, 'max');
+    if (minValue !== undefined) stats.minValues[f.name] = minValue;
+    if (maxValue !== undefined) stats.maxValues[f.name] = maxValue;
   }
   return stats;
 }
 
-/** Timestamps are truncated to milliseconds, the max rounded up so it still bounds the data. */
+/**
+ * Timestamps are truncated to milliseconds, the max rounded up so it still bounds the data.
+ * A long beyond +-(2^53-1) has no exact JS number: it is left out (undefined) rather than written
+ * rounded, which would not bound the data, or as 2^63, which int64 readers (delta-rs) reject.
+ */
 function statValue(type: PrimitiveType, raw: string, bound: 'min' | 'max'): unknown {
   switch (type) {
+    case 'long': {
+      const exact = BigInt(raw);
+      return exact >= -MAX_SAFE_LONG && exact <= MAX_SAFE_LONG ? Number(exact) : undefined;
+    }
+    case 'float':
+      // DuckDB prints the shortest float32 text ("0.1"); as a double it lies inside the float's value
+      // (0.10000000149011612), so a max would not bound it. fround gives the stored value exactly.
+      return Math.fround(Number(raw));
     case 'string':
     case 'date':
       return raw;
     case 'timestamp': {
       const micros = toEpochMicros(raw.replace(/\+00$/, 'Z'))!;
-      let ms = micros / 1000n;
+      // Floor, not BigInt's truncation toward zero, which would raise a pre-1970 min above the data.
+      let ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
       if (bound === 'max' && micros % 1000n !== 0n) ms += 1n;
       return microsToIso(ms * 1000n).slice(0, 23) + 'Z';
     }

@@ -1,0 +1,102 @@
+import { applyDecorators, Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AnalyticsService, AsOf } from '@app/analytics';
+import { AsOfQueryDto, ClientParamsDto, DateRangeQueryDto, RevenueTrendsQueryDto, TopCustomersQueryDto } from './dto/query.dto';
+import {
+  CustomerResponseDto,
+  ErrorResponseDto,
+  FreshnessResponseDto,
+  LoyaltyResponseDto,
+  RevenueByCountryResponseDto,
+  RevenueTrendsResponseDto,
+  SegmentsResponseDto,
+  TopCustomersResponseDto,
+} from './dto/response.dto';
+
+function asOf(q: AsOfQueryDto): AsOf {
+  return { version: q.asOfVersion, timestamp: q.asOfTimestamp };
+}
+
+function ApiAnalyticsErrors(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A parameter is invalid (the message names it), or asOfVersion/asOfTimestamp names no readable version' }),
+    ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The silver table has not been computed yet' }),
+  );
+}
+
+@ApiTags('analytics')
+@ApiAnalyticsErrors()
+@Controller('analytics')
+export class AnalyticsController {
+  constructor(private readonly analytics: AnalyticsService) {}
+
+  @Get('top-customers')
+  @ApiOperation({ summary: 'Clients by total spend', description: 'Aggregated from ventes_aggreges over the days in [from, to], optionally only one country or segment.' })
+  @ApiOkResponse({ type: TopCustomersResponseDto })
+  topCustomers(@Query() q: TopCustomersQueryDto) {
+    return this.analytics.topCustomers({ limit: q.limit, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q));
+  }
+
+  @Get('revenue-by-country')
+  @ApiOperation({
+    summary: 'Revenue per country',
+    description: 'With from and/or to: aggregated from ventes_aggreges over those days. Without: the all-time ventes_par_pays table.',
+  })
+  @ApiOkResponse({ type: RevenueByCountryResponseDto })
+  revenueByCountry(@Query() q: DateRangeQueryDto) {
+    return this.analytics.revenueByCountry({ from: q.from, to: q.to }, asOf(q));
+  }
+
+  @Get('segments')
+  @ApiOperation({ summary: 'Revenue per customer segment', description: 'The ventes_par_segment table.' })
+  @ApiOkResponse({ type: SegmentsResponseDto })
+  segments(@Query() q: AsOfQueryDto) {
+    return this.analytics.segmentRevenue(asOf(q));
+  }
+
+  @Get('revenue-trends')
+  @ApiOperation({ summary: 'Revenue per day, week or month', description: 'From ventes_aggreges; periods are named by their first day.' })
+  @ApiOkResponse({ type: RevenueTrendsResponseDto })
+  revenueTrends(@Query() q: RevenueTrendsQueryDto) {
+    return this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to }, asOf(q));
+  }
+
+  @Get('loyalty')
+  @ApiOperation({
+    summary: 'Loyal vs occasional clients',
+    description:
+      'Over the days in [from, to] (all days by default): a client is loyal when they made at least 2 purchases in total (sum of nb_achats), occasional otherwise. ' +
+      'repeat_purchase_rate = loyal / all clients. spending_tiers counts client-days per segment_depense.',
+  })
+  @ApiOkResponse({ type: LoyaltyResponseDto })
+  loyalty(@Query() q: DateRangeQueryDto) {
+    return this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q));
+  }
+
+  @Get('customers/:clientId')
+  @ApiOperation({ summary: 'One client: totals and per-day history', description: 'From ventes_aggreges.' })
+  @ApiOkResponse({ type: CustomerResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No row for this client in the table version read' })
+  customer(@Param() p: ClientParamsDto, @Query() q: AsOfQueryDto) {
+    return this.analytics.customer(p.clientId, asOf(q));
+  }
+
+  @Get('freshness')
+  @ApiOperation({
+    summary: 'How fresh the data is',
+    description:
+      'Versions, commit times and row counts of the silver tables (as of asOfVersion/asOfTimestamp when given; tables not computed yet are reported with available=false) ' +
+      'and of bronze (latest), with its newest event time. last_silver_refresh is the newest silver commit time.',
+  })
+  @ApiOkResponse({ type: FreshnessResponseDto })
+  freshness(@Query() q: AsOfQueryDto) {
+    return this.analytics.freshness(asOf(q));
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, DefaultValuePipe, Get, HttpCode, InternalServerErrorException, ParseIntPipe, Post, Query, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RunReport, SilverJobClosedError } from '@app/silver';
+import { SilverSchedulerService } from './silver-scheduler.service';
+
+@ApiTags('silver')
+@Controller('silver')
+export class SilverController {
+  constructor(private readonly scheduler: SilverSchedulerService) {}
+
+  /** Runs a refresh now and answers with its report; if one is already running, waits for it and answers with that one. */
+  @Post('run')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'Report of the run' })
+  async run(): Promise<RunReport> {
+    try {
+      return await this.scheduler.job.run('manual');
+    } catch (e) {
+      if (e instanceof SilverJobClosedError) throw new ServiceUnavailableException(e.message);
+      throw new InternalServerErrorException({ message: 'silver run failed', error: (e as Error).message, run: this.scheduler.job.runs.last });
+    }
+  }
+
+  /** The last runs, oldest first, with the one in progress (if any) last. */
+  @Get('runs')
+  @ApiQuery({ name: 'limit', required: false, example: 20 })
+  @ApiOkResponse({ description: 'Recent run reports, oldest first' })
+  runs(@Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number) {
+    const job = this.scheduler.job;
+    return { running: job.running !== undefined, runs: job.runs.recent(Math.max(1, Math.min(100, limit))) };
+  }
+}

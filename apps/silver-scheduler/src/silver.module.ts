@@ -1,0 +1,18 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AppConfigModule, HealthModule, MetricsModule } from '@app/common';
+import { SilverConfig } from './config';
+import { SilverController } from './silver.controller';
+import { SilverSchedulerService } from './silver-scheduler.service';
+
+@Module({})
+export class SilverModule {
+  static forRoot(config: SilverConfig): DynamicModule {
+    return {
+      module: SilverModule,
+      imports: [AppConfigModule.forRoot(config), ScheduleModule.forRoot(), MetricsModule, HealthModule],
+      controllers: [SilverController],
+      providers: [SilverSchedulerService],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { Kafka, Partitioners } from 'kafkajs';
+import { DeltaTable } from '@app/delta';
+import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent } from '@app/schemas';
+import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
+import { tablePath } from '@app/ingest';
+import { ensureTopic } from '@app/kafka';
+
+let instance = 0;
+
+/** Sales with unique ids; each call site gets its own id instance so tests never collide. */
+export function makeSales(n: number, at = new Date()): SalesEvent[] {
+  const gen = new SalesGenerator({ clients: 50, products: 20 }, new SaleIdGenerator(instance++ % 16), 42 + instance);
+  return Array.from({ length: n }, () => gen.next(at));
+}
+
+export async function createTopic(brokers: string, topic: string, partitions: number): Promise<void> {
+  await ensureTopic([brokers], topic, partitions);
+}
+
+/** Publishes raw values (already serialised) keyed by client id where there is one. */
+export async function publish(brokers: string, topic: string, values: Array<string | SalesEvent>): Promise<void> {
+  const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers] }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < values.length; i += 5000) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: values.slice(i, i + 5000).map((v) => (typeof v === 'string' ? { key: null, value: v } : { key: String(v.client_id), value: JSON.stringify(v) })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function readTable(root: string, which: 'bronze' | 'quarantine') {
+  const table = await DeltaTable.open(tablePath(root, which === 'bronze' ? BRONZE_TABLE : QUARANTINE_TABLE));
+  return table.readRows();
+}
+
+/** vente_id -> how many bronze rows carry it. */
+export async function bronzeIdCounts(root: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const r of await readTable(root, 'bronze').catch(() => [])) {
+    const id = String(r.vente_id);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export function expectExactlyOnce(counts: Map<string, number>, sales: SalesEvent[]): void {
+  const missing = sales.filter((s) => !counts.has(String(s.vente_id)));
+  const duplicated = [...counts].filter(([, n]) => n > 1);
+  const expectedIds = new Set(sales.map((s) => String(s.vente_id)));
+  const unexpected = [...counts.keys()].filter((id) => !expectedIds.has(id));
+  if (missing.length || duplicated.length || unexpected.length) {
+    throw new Error(`exactly-once violated: ${missing.length} missing, ${duplicated.length} duplicated, ${unexpected.length} unexpected (e.g. ${JSON.stringify([missing[0]?.vente_id, duplicated[0], unexpected[0]])})`);
+  }
+}

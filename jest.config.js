@@ -4,7 +4,7 @@ const { compilerOptions } = require('./tsconfig.json');
 
 module.exports = {
   rootDir: __dirname,
-  roots: ['<rootDir>/apps/', '<rootDir>/libs/'],
+  roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/test/docs/'],
   testRegex: '.*\\.spec\\.ts$',
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },

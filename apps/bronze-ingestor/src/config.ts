@@ -6,7 +6,6 @@ export const BRONZE_ENV = {
   ...KAFKA_ENV,
   ...LAKEHOUSE_ENV,
   KAFKA_GROUP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Consumer group shared by the ingestor replicas' },
-  KAFKA_TOPIC_PARTITIONS: { kind: 'int', min: 1, default: '3', description: 'Partitions of the topic when the ingestor has to create it' },
   INGEST_APP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Delta txn appId prefix under which offsets are stored in bronze' },
   WATERMARK_DELAY: { kind: 'duration', min: 0, default: '10m', description: 'Events older than the max event time seen minus this are quarantined as late_event' },
   FLUSH_MAX_ROWS: { kind: 'int', min: 1, default: '50000', description: 'Commit when this many messages are buffered' },

@@ -4,7 +4,6 @@ export const PRODUCER_ENV = {
   ...HTTP_ENV,
   PORT: { ...HTTP_ENV.PORT, default: '3003' },
   ...KAFKA_ENV,
-  KAFKA_TOPIC_PARTITIONS: { kind: 'int', min: 1, default: '3', description: 'Partitions of the topic when the producer creates it' },
   PRODUCER_RATE: { kind: 'number', min: 0.001, default: '0.5', description: 'Sales per second (the seed: one every 2 s)' },
   PRODUCER_CLIENTS: { kind: 'int', min: 1, default: '5', description: 'Number of clients in the catalog' },
   PRODUCER_PRODUCTS: { kind: 'int', min: 1, default: '5', description: 'Number of products in the catalog' },

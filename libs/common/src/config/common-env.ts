@@ -9,6 +9,7 @@ export const HTTP_ENV = {
 export const KAFKA_ENV = {
   KAFKA_BROKERS: { kind: 'list', default: '127.0.0.1:9092', description: 'Comma-separated Kafka bootstrap servers' },
   KAFKA_TOPIC: { kind: 'string', default: 'ventes_stream', description: 'Topic the sales events are published to' },
+  KAFKA_TOPIC_PARTITIONS: { kind: 'int', min: 1, default: '3', description: 'Partitions of the topic when an app has to create it (bronze replicas beyond this sit idle)' },
 } as const satisfies EnvSpec;
 
 export const LAKEHOUSE_ENV = {

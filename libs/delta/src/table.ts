@@ -9,7 +9,7 @@ import { loadSnapshot, Snapshot, TableNotFoundError, updateSnapshot } from './lo
 import { TableConfig, tableConfig } from './log/table-config';
 import { TableState } from './log/table-state';
 import { WriteSource } from './parquet/data-file-writer';
-import { Row } from './parquet/values';
+import { Row, toEpochMicros } from './parquet/values';
 import { Filter } from './scan/filter';
 import { planScan, readScan, ScanPlan } from './scan/scan';
 import { createTableLog, CreateTableOptions } from './operations/create';
@@ -18,6 +18,17 @@ import { optimize, OptimizeOptions, OptimizeResult } from './operations/optimize
 import { vacuum, VacuumOptions, VacuumResult } from './operations/vacuum';
 import { history, HistoryEntry, versionAtTimestamp } from './operations/history';
 import { sameSchema } from './schema/types';
+
+/**
+ * An instant in ms. A string without an offset is UTC, as everywhere in this library (`new Date()`
+ * would read it in the host's zone); an unparseable one is an error, not NaN (which matched version 0).
+ */
+function instantMs(t: Date | string | number): number {
+  const micros = typeof t === 'string' ? toEpochMicros(t) : undefined;
+  const ms = micros !== undefined ? Number(micros / 1000n) : new Date(t).getTime();
+  if (Number.isNaN(ms)) throw new Error(`invalid time travel timestamp: ${String(t)}`);
+  return ms;
+}
 
 export interface OpenOptions {
   version?: number;
@@ -40,7 +51,7 @@ export class DeltaTable {
   static async open(uri: string, opts: OpenOptions = {}): Promise<DeltaTable> {
     const store = opts.store ?? new LocalObjectStore(uri);
     let version = opts.version;
-    if (opts.timestamp !== undefined) version = await versionAtTimestamp(store, new Date(opts.timestamp).getTime());
+    if (opts.timestamp !== undefined) version = await versionAtTimestamp(store, instantMs(opts.timestamp));
     return new DeltaTable(uri, store, await loadSnapshot(store, uri, version));
   }
 
@@ -62,8 +73,9 @@ export class DeltaTable {
       try {
         return await DeltaTable.create(uri, opts);
       } catch (raced) {
-        // Another process created it between our look and our commit.
-        table = await DeltaTable.open(uri, { store: opts.store });
+        // Another process created it between our look and our commit; if there is still no table,
+        // the create error (bad partition column, configuration...) is the real one.
+        table = await DeltaTable.open(uri, { store: opts.store }).catch(() => Promise.reject(raced));
       }
     }
     const parts = opts.partitionColumns ?? [];

@@ -1,8 +1,15 @@
 import { Action, CommitInfoAction, ENGINE_INFO, serializeActions } from '../protocol/actions';
-import { AlreadyExistsError, ObjectStore } from '../storage/object-store';
+import { AlreadyExistsError, NotFoundError, ObjectStore } from '../storage/object-store';
 import { checkConflicts, TransactionFootprint } from './conflict-checker';
-import { commitPath } from './log-files';
-import { readCommit } from './snapshot';
+import { checkpointPath, commitPath } from './log-files';
+import { commitExists, readCommit } from './snapshot';
+
+async function fileExists(store: ObjectStore, path: string): Promise<boolean> {
+  return store.head(path).then(
+    () => true,
+    (e) => (e instanceof NotFoundError ? false : Promise.reject(e)),
+  );
+}
 
 export interface CommitRequest {
   actions: Action[];
@@ -36,6 +43,11 @@ const stringify = (m: Record<string, string> | undefined): Record<string, string
 export async function commitWithRetries(store: ObjectStore, req: CommitRequest, opts: CommitOptions = {}): Promise<CommitResult> {
   const maxRetries = opts.maxRetries ?? 100;
   const winners: Action[][] = [];
+  // Log cleanup deletes versions below a newer checkpoint: put-if-absent would then "succeed" in a
+  // freed slot behind the checkpoint, a commit no reader ever sees. The read version must still be there.
+  if (req.readVersion >= 0 && !(await commitExists(store, req.readVersion)) && !(await fileExists(store, checkpointPath(req.readVersion)))) {
+    throw new Error(`version ${req.readVersion}, which this transaction read, is no longer in the log (expired by log cleanup); reopen the table`);
+  }
   let version = req.readVersion + 1;
   for (let attempt = 0; ; attempt++) {
     const commitInfo: CommitInfoAction = {

@@ -75,10 +75,13 @@ interface LogSegment {
  */
 async function logSegment(store: ObjectStore, target?: number): Promise<LogSegment> {
   const hint = await readLastCheckpoint(store);
-  const fromHint = hint && (target === undefined || hint.version <= target);
-  let segment = await segmentFromListing(store, target, fromHint ? pad20(hint!.version) : undefined);
-  if (fromHint && !segment.checkpoint) segment = await segmentFromListing(store, target, undefined);
-  return segment;
+  if (hint && (target === undefined || hint.version <= target)) {
+    // Without a checkpoint there (deleted, or a hint past the newest one) this partial listing
+    // misses the early commits and would report a gap: only a found checkpoint makes it usable.
+    const segment = await segmentFromListing(store, target, pad20(hint.version)).catch(() => undefined);
+    if (segment?.checkpoint) return segment;
+  }
+  return segmentFromListing(store, target, undefined);
 }
 
 async function segmentFromListing(store: ObjectStore, target: number | undefined, startAfter?: string): Promise<LogSegment> {
@@ -107,7 +110,13 @@ async function segmentFromListing(store: ObjectStore, target: number | undefined
   const cpVersion = Math.max(-1, ...checkpoints.keys());
   const after = commits.filter((v) => v > cpVersion);
   const version = after.length ? after[after.length - 1] : cpVersion;
-  if (version < 0) return { commits: [], version: -1 };
+  if (version < 0) {
+    // Log files above the target only: the table exists but that version's files have expired.
+    if (target !== undefined && listing.some((f) => parseLogFileName(f.path.slice(LOG_DIR.length + 1)))) {
+      throw new Error(`version ${target} cannot be rebuilt: the log has no commit or checkpoint at or below it (expired)`);
+    }
+    return { commits: [], version: -1 };
+  }
   if (target !== undefined && version !== target) {
     throw new Error(`version ${target} cannot be rebuilt: the log ends at ${version} or its files have expired`);
   }
@@ -154,6 +163,10 @@ export async function updateSnapshot(store: ObjectStore, snapshot: Snapshot): Pr
     .filter((p): p is LogFile => p?.kind === 'commit' && p.version > snapshot.version)
     .map((p) => p.version)
     .sort((a, b) => a - b);
+  if (versions.length > 0 && versions[0] !== snapshot.version + 1) {
+    // Commits are created in order, so a hole right after this snapshot means log cleanup removed it.
+    throw new Error(`the log no longer holds version ${snapshot.version + 1} (expired): the snapshot at version ${snapshot.version} is too old to update; reopen the table`);
+  }
   const contiguous: number[] = [];
   for (const v of versions) {
     if (v !== snapshot.version + 1 + contiguous.length) break;

@@ -21,12 +21,17 @@ function comparable(type: PrimitiveType, v: unknown): Comparable | undefined {
     case 'date':
       return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
     case 'string':
-      return String(v);
+      // Stats are ordered by UTF-8 bytes (code points); JS compares UTF-16 code units, which puts
+      // U+E000..U+FFFF above emoji. One latin1 char per UTF-8 byte makes JS compare bytes.
+      return Buffer.from(String(v), 'utf8').toString('latin1');
     case 'boolean':
     case 'binary':
       return undefined;
+    case 'long':
+      // Exact: rounding a bigint filter value or a partition value beyond 2^53 onto a bound would prune wrongly.
+      return typeof v === 'bigint' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : Number(v);
     default:
-      return typeof v === 'bigint' ? Number(v) : Number(v);
+      return Number(v);
   }
 }
 
@@ -65,11 +70,12 @@ export function fileMayMatch(file: AddAction, filters: readonly Filter[], schema
     if (!field) throw new Error(`unknown column "${f.column}" in filter`);
     if (partitionColumns.includes(f.column)) {
       const raw = file.partitionValues[f.column];
-      const value = raw === null || raw === undefined || raw === '' ? undefined : comparable(field.type, raw);
-      if (value === undefined) {
+      if (raw === null || raw === undefined || raw === '') {
         if (f.op !== '!=') return false;
         continue;
       }
+      const value = comparable(field.type, raw);
+      if (value === undefined) continue; // a type without an order (boolean, binary): keep the file, not treat it as null
       if (!rangeMayMatch(f, field.type, value, value)) return false;
       continue;
     }
@@ -78,6 +84,8 @@ export function fileMayMatch(file: AddAction, filters: readonly Filter[], schema
     let min = comparable(field.type, stats.minValues?.[f.column]);
     let max = comparable(field.type, stats.maxValues?.[f.column]);
     if (min === undefined || max === undefined) continue;
+    // Long stats beyond 2^53 (exact in other writers' JSON) were rounded by JSON.parse: they bound nothing.
+    if (field.type === 'long' && !(Number.isSafeInteger(min) && Number.isSafeInteger(max))) continue;
     if (field.type === 'timestamp') {
       min = (min as bigint) - ((min as bigint) % 1000n);
       max = (max as bigint) + 1000n;
@@ -113,7 +121,8 @@ export function sqlLiteral(type: PrimitiveType, v: CellValue): string {
     case 'boolean':
       return v ? 'true' : 'false';
     default: {
-      const n = typeof v === 'bigint' ? v : Number(v);
+      // A long partition value (a string) beyond 2^53 must reach SQL exactly, not through a JS number.
+      const n = typeof v === 'bigint' ? v : type === 'long' && typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : Number(v);
       if (typeof n === 'number' && !Number.isFinite(n)) throw new Error(`not a number: ${String(v)}`);
       return String(n);
     }

@@ -1,0 +1,147 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import {
+  Action,
+  AddAction,
+  commitPath,
+  MetadataAction,
+  parseActions,
+  ProtocolAction,
+  Row,
+  serializeActions,
+  serializeSchema,
+  sqlString,
+  StructType,
+  withConnection,
+} from '@app/delta';
+import { salesSchema } from './fixtures';
+
+/** The actions of one commit file, read straight from disk. */
+export async function readLog(dir: string, version: number): Promise<Action[]> {
+  return parseActions(await fs.readFile(path.join(dir, commitPath(version)), 'utf8'));
+}
+
+/** Writes a commit file by hand (for crafted or corrupted logs). */
+export async function writeLog(dir: string, version: number, actions: Action[]): Promise<void> {
+  await fs.mkdir(path.join(dir, '_delta_log'), { recursive: true });
+  await fs.writeFile(path.join(dir, commitPath(version)), serializeActions(actions));
+}
+
+/** Every file name in `_delta_log`, sorted. */
+export async function logFiles(dir: string): Promise<string[]> {
+  return (await fs.readdir(path.join(dir, '_delta_log'))).sort();
+}
+
+/** Versions of the JSON commits present in the log, ascending. */
+export async function commitVersions(dir: string): Promise<number[]> {
+  return (await logFiles(dir))
+    .map((n) => /^(\d{20})\.json$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** Data files (relative paths) outside `_delta_log`, sorted. */
+export async function dataFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const ent of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        if (child !== '_delta_log') await walk(child);
+      } else out.push(child);
+    }
+  };
+  await walk('');
+  return out.sort();
+}
+
+export function actionsOf<K extends 'add' | 'remove' | 'txn' | 'commitInfo' | 'metaData' | 'protocol'>(
+  actions: Action[],
+  kind: K,
+): Array<Extract<Action, Record<K, unknown>>[K]> {
+  return actions.filter((a) => kind in a).map((a) => (a as unknown as Record<K, never>)[kind]);
+}
+
+export function commitInfoOf(actions: Action[]) {
+  const infos = actionsOf(actions, 'commitInfo');
+  expect(infos).toHaveLength(1);
+  return infos[0];
+}
+
+export function metadataFor(schema: StructType, partitionColumns: string[], configuration: Record<string, string> = {}): MetadataAction {
+  return {
+    id: '8b9f7c1e-2d0a-4c53-9a55-0f4c5e1d2a77',
+    format: { provider: 'parquet', options: {} },
+    schemaString: serializeSchema(schema),
+    partitionColumns,
+    configuration,
+    createdTime: 1718000000000,
+  };
+}
+
+/** Version 0 of a sales table written by hand with the given protocol (as another engine would). */
+export async function craftTable(dir: string, protocol: ProtocolAction): Promise<void> {
+  await writeLog(dir, 0, [
+    { commitInfo: { timestamp: 1718000000000, operation: 'CREATE TABLE', operationParameters: {} } },
+    { protocol },
+    { metaData: metadataFor(salesSchema, ['jour']) },
+  ]);
+}
+
+export interface ParquetColumn {
+  name: string;
+  type: string | null;
+  converted_type: string | null;
+  logical_type: string | null;
+}
+
+/** `parquet_schema()` rows of a file's leaf columns. */
+export async function parquetColumns(file: string): Promise<ParquetColumn[]> {
+  return withConnection(async (conn) => {
+    const r = await conn.runAndReadAll(
+      `SELECT name, type, converted_type, logical_type FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL`,
+    );
+    return r.getRowObjectsJS() as unknown as ParquetColumn[];
+  });
+}
+
+export async function query(sql: string): Promise<Record<string, unknown>[]> {
+  return withConnection(async (conn) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+}
+
+/** Rows as `readRows` returns them (long as bigint), sorted by vente_id: lets fixture rows be compared to read rows. */
+export function asRead(rows: readonly Row[]): Row[] {
+  return sortById(rows.map((r) => ({ ...r, vente_id: typeof r.vente_id === 'bigint' ? r.vente_id : BigInt(r.vente_id as number) })));
+}
+
+export function sortById(rows: readonly Row[]): Row[] {
+  return [...rows].sort((a, b) => (BigInt(a.vente_id as bigint) < BigInt(b.vente_id as bigint) ? -1 : 1));
+}
+
+export function ids(rows: readonly Row[]): number[] {
+  return rows.map((r) => Number(r.vente_id)).sort((a, b) => a - b);
+}
+
+export function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i <= to; i++) out.push(i);
+  return out;
+}
+
+export function statsOf(add: AddAction): {
+  numRecords: number;
+  minValues: Record<string, unknown>;
+  maxValues: Record<string, unknown>;
+  nullCount: Record<string, number>;
+} {
+  expect(typeof add.stats).toBe('string');
+  return JSON.parse(add.stats!);
+}
+
+/** Sets a file's access and modification times (ms since the epoch). */
+export async function setMtime(file: string, ms: number): Promise<void> {
+  await fs.utimes(file, ms / 1000, ms / 1000);
+}
+
+export const DAY_MS = 86_400_000;

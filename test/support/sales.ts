@@ -1,4 +1,4 @@
-import { Kafka, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
@@ -19,7 +19,7 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
 
 /** Publishes raw values (already serialised) keyed by client id where there is one. */
 export async function publish(brokers: string, topic: string, values: Array<string | SalesEvent>): Promise<void> {
-  const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers] }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers], logLevel: logLevel.ERROR }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < values.length; i += 5000) {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 /**
@@ -9,7 +10,8 @@ let instance: Promise<DuckDBInstance> | undefined;
 function sharedInstance(): Promise<DuckDBInstance> {
   if (!instance) {
     instance = DuckDBInstance.create(':memory:', {
-      threads: process.env.DUCKDB_THREADS ?? '2',
+      // DuckDB defaults to every core; leave one to the event loop and the Kafka client on small pods.
+      threads: String(Math.max(1, Math.min(4, availableParallelism() - 1))),
       // Parquet written by us or read back must never depend on DuckDB extensions fetched at run time.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',

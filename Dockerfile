@@ -1,0 +1,86 @@
+# syntax=docker/dockerfile:1
+#
+# One image definition, one build target per app:
+#
+#   docker build --target producer          -t lakehouse/producer .
+#   docker build --target bronze-ingestor   -t lakehouse/bronze-ingestor .
+#   docker build --target silver-scheduler  -t lakehouse/silver-scheduler .
+#   docker build --target analytics-gateway -t lakehouse/analytics-gateway .
+#
+# Debian slim (glibc), not alpine: DuckDB's prebuilt native binding (@duckdb/node-bindings-linux-*)
+# needs glibc. NODE_VERSION follows the current Node LTS; override with --build-arg NODE_VERSION=...
+# The build stage compiles with `nest build <app>` (tsc builder, @app/* path aliases rewritten to
+# relative requires), so the runtime needs neither ts-node nor tsconfig-paths; the runtime stage
+# gets production dependencies only, installed by a separate `npm ci --omit=dev`.
+# See docs/deployment.md.
+
+ARG NODE_VERSION=24
+ARG DEBIAN_RELEASE=bookworm
+
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS base
+WORKDIR /app
+# No update notifier, funding or audit chatter, and no telemetry from install scripts.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false \
+    SCARF_ANALYTICS=false
+
+# --- all dependencies (dev included) to build ------------------------------------------------
+FROM base AS build
+COPY package.json package-lock.json ./
+# No dependency needs an install script (native code ships as prebuilt optional packages).
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY libs ./libs
+COPY apps ./apps
+RUN npx nest build producer \
+ && npx nest build bronze-ingestor \
+ && npx nest build silver-scheduler \
+ && npx nest build analytics-gateway
+
+# --- production dependencies only (cached as long as the lockfile does not change) -------------
+FROM base AS prod-deps
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
+
+# --- what every app image shares -------------------------------------------------------------
+FROM base AS runtime
+ENV NODE_ENV=production
+# The Delta tables' mount point. Created here, owned by `node`, so that a Docker named volume
+# mounted on it starts out writable by the non-root user.
+RUN mkdir -p /data/lakehouse && chown node:node /data/lakehouse
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+USER node
+# Slim images have no curl: Node's fetch against the app's own /health (PORT is set per target).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+# --- one target per app ----------------------------------------------------------------------
+# `nest build <app>` writes dist/apps/<app>/{apps/<app>/src,libs}; copied as /app/dist/{apps,libs}
+# so the relative requires between them keep working.
+
+FROM runtime AS producer
+ENV PORT=3003
+COPY --from=build /app/dist/apps/producer ./dist
+EXPOSE 3003
+CMD ["node", "dist/apps/producer/src/main.js"]
+
+FROM runtime AS bronze-ingestor
+ENV PORT=3001 LAKEHOUSE_ROOT=/data/lakehouse
+COPY --from=build /app/dist/apps/bronze-ingestor ./dist
+EXPOSE 3001
+CMD ["node", "dist/apps/bronze-ingestor/src/main.js"]
+
+FROM runtime AS silver-scheduler
+ENV PORT=3002 LAKEHOUSE_ROOT=/data/lakehouse
+COPY --from=build /app/dist/apps/silver-scheduler ./dist
+EXPOSE 3002
+CMD ["node", "dist/apps/silver-scheduler/src/main.js"]
+
+# Last, so that a build without --target gives the gateway.
+FROM runtime AS analytics-gateway
+ENV PORT=3000 LAKEHOUSE_ROOT=/data/lakehouse
+COPY --from=build /app/dist/apps/analytics-gateway ./dist
+EXPOSE 3000
+CMD ["node", "dist/apps/analytics-gateway/src/main.js"]

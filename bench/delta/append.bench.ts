@@ -13,11 +13,14 @@
  *        APPEND_ROWS), APPEND_ONLY=delta|baseline, BENCH_TMP (where tables go), BENCH_KEEP=1.
  */
 import { mkdirSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable, toEpochDays, toEpochMicros } from '@app/delta';
 import { BRONZE_TABLE } from '@app/schemas';
 import {
+  cpuMs,
   fmtInt,
+  loadWarning,
   isChild,
   mib,
   now,
@@ -44,6 +47,9 @@ interface ScenarioResult {
   /** Time inside append()/file writing only; row generation excluded. */
   appendSeconds: number;
   rowsPerSecond: number;
+  /** CPU time (all threads, DuckDB's included) spent in the append calls: less sensitive to a busy machine. */
+  appendCpuSeconds: number;
+  loadAverage1m: number[];
   /** Wall time including generating the rows. */
   wallSeconds: number;
   generateSeconds: number;
@@ -116,7 +122,9 @@ async function runDelta(rows: number, batchSize: number): Promise<ScenarioResult
     checkpointMs += lastCheckpointMs;
     checkpoints++;
   };
+  const load0 = os.loadavg()[0];
   let appendMs = 0;
+  let cpu = 0;
   let genMs = 0;
   const perBatch: number[] = [];
   for (let start = 0; start < rows; start += batchSize) {
@@ -124,8 +132,10 @@ async function runDelta(rows: number, batchSize: number): Promise<ScenarioResult
     const batch = salesBatch(start, Math.min(batchSize, rows - start), rows);
     genMs += now() - g;
     const t = now();
+    const c = cpuMs();
     await table.append({ rows: batch });
     const dt = now() - t;
+    cpu += cpuMs() - c;
     perBatch.push(dt);
     appendMs += dt;
     rss.sample();
@@ -141,10 +151,16 @@ async function runDelta(rows: number, batchSize: number): Promise<ScenarioResult
     batches: perBatch.length,
     appendSeconds: round(appendMs / 1000, 2),
     rowsPerSecond: Math.round(rows / (appendMs / 1000)),
+    appendCpuSeconds: round(cpu / 1000, 2),
+    loadAverage1m: [round(load0, 2), round(os.loadavg()[0], 2)],
     wallSeconds: round(wallMs / 1000, 2),
     generateSeconds: round(genMs / 1000, 2),
     peakRssMiB: mib(peak),
-    batchMs: { p50: round(percentile(perBatch, 50)), p95: round(percentile(perBatch, 95)), max: round(Math.max(...perBatch)) },
+    batchMs: {
+      p50: round(percentile(perBatch, 50)),
+      p95: round(percentile(perBatch, 95)),
+      max: round(Math.max(...perBatch)),
+    },
     delta: {
       version: table.version,
       dataFiles: table.snapshot.state.files.size,
@@ -184,10 +200,15 @@ async function runParquetjsLite(rows: number, batchSize: number): Promise<Scenar
     date_ingestion: { type: 'TIMESTAMP_MICROS' },
     jour: { type: 'DATE' },
   });
-  for (const f of Object.values(schema.fields) as Array<{ compression: string }>) f.compression = 'SNAPPY';
+  for (const f of Object.values(schema.fields) as Array<{
+    compression: string;
+  }>)
+    f.compression = 'SNAPPY';
   const rss = new RssSampler();
   const wall0 = now();
+  const load0 = os.loadavg()[0];
   let appendMs = 0;
+  let cpu = 0;
   let genMs = 0;
   let files = 0;
   const perBatch: number[] = [];
@@ -197,6 +218,7 @@ async function runParquetjsLite(rows: number, batchSize: number): Promise<Scenar
     const batch = salesBatch(start, Math.min(batchSize, rows - start), rows);
     genMs += now() - g;
     const t = now();
+    const c = cpuMs();
     const writer = await parquet.ParquetWriter.openFile(schema, path.join(dir, `part-${String(files).padStart(5, '0')}.snappy.parquet`), {
       useDataPageV2: false,
       rowGroupSize: batchSize,
@@ -213,6 +235,7 @@ async function runParquetjsLite(rows: number, batchSize: number): Promise<Scenar
     await writer.close();
     files++;
     const dt = now() - t;
+    cpu += cpuMs() - c;
     perBatch.push(dt);
     appendMs += dt;
     rss.sample();
@@ -229,10 +252,16 @@ async function runParquetjsLite(rows: number, batchSize: number): Promise<Scenar
     batches: perBatch.length,
     appendSeconds: round(appendMs / 1000, 2),
     rowsPerSecond: Math.round(rows / (appendMs / 1000)),
+    appendCpuSeconds: round(cpu / 1000, 2),
+    loadAverage1m: [round(load0, 2), round(os.loadavg()[0], 2)],
     wallSeconds: round(wallMs / 1000, 2),
     generateSeconds: round(genMs / 1000, 2),
     peakRssMiB: mib(peak),
-    batchMs: { p50: round(percentile(perBatch, 50)), p95: round(percentile(perBatch, 95)), max: round(Math.max(...perBatch)) },
+    batchMs: {
+      p50: round(percentile(perBatch, 50)),
+      p95: round(percentile(perBatch, 95)),
+      max: round(Math.max(...perBatch)),
+    },
     files,
     bytesOnDisk: bytes,
   };
@@ -260,7 +289,20 @@ function main(): void {
   }
   console.log('');
   printTable(
-    ['scenario', 'batch', 'rows', 'commits/files', 'rows/s', 'append s', 'wall s (incl. gen)', 'batch p50 ms', 'batch p95 ms', 'peak RSS MiB'],
+    [
+      'scenario',
+      'batch',
+      'rows',
+      'commits/files',
+      'rows/s',
+      'append s',
+      'CPU s',
+      'wall s (incl. gen)',
+      'batch p50 ms',
+      'batch p95 ms',
+      'peak RSS MiB',
+      'load 1m',
+    ],
     results.map((r) => [
       r.engine,
       fmtInt(r.batchSize),
@@ -268,10 +310,12 @@ function main(): void {
       fmtInt(r.batches),
       fmtInt(r.rowsPerSecond),
       r.appendSeconds.toFixed(2),
+      r.appendCpuSeconds.toFixed(2),
       r.wallSeconds.toFixed(2),
       r.batchMs.p50.toFixed(1),
       r.batchMs.p95.toFixed(1),
       r.peakRssMiB.toFixed(1),
+      r.loadAverage1m.join('→'),
     ]),
   );
   const deltas = results.filter((r) => r.delta);
@@ -292,14 +336,28 @@ function main(): void {
       ]),
     );
   }
-  console.log('\nappend seconds exclude generating the rows; "wall" includes it. parquetjs-lite is the BASELINE:');
+  console.log('\nappend s = time inside append()/file writing, row generation excluded ("wall" includes it); CPU s = user+sys');
+  console.log('of all threads during those calls. parquetjs-lite is the BASELINE:');
   console.log('one file per batch, no partitioning, no Delta log, no stats JSON, no checkpoints.');
   const target = results.find((r) => r.engine === 'delta-duckdb' && r.batchSize === 50_000);
   const targets = target
-    ? [{ target: `Delta append >= ${fmtInt(TARGET_ROWS_PER_S)} rows/s in 50k batches`, value: target.rowsPerSecond, met: target.rowsPerSecond >= TARGET_ROWS_PER_S }]
+    ? [
+        {
+          target: `Delta append >= ${fmtInt(TARGET_ROWS_PER_S)} rows/s in 50k batches`,
+          value: target.rowsPerSecond,
+          met: target.rowsPerSecond >= TARGET_ROWS_PER_S,
+        },
+      ]
     : [];
+  const warn = loadWarning();
+  if (warn) console.log(warn);
   for (const t of targets) console.log(`TARGET ${t.met ? 'MET' : 'MISSED'}: ${t.target}: ${fmtInt(t.value)} rows/s`);
-  const file = writeResult('append', { rows, rows1kBatches: rows1k, results, targets });
+  const file = writeResult('append', {
+    rows,
+    rows1kBatches: rows1k,
+    results,
+    targets,
+  });
   console.log(`\nresult: ${path.relative(process.cwd(), file)}`);
 }
 

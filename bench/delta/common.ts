@@ -126,6 +126,21 @@ export class RssSampler {
 
 export const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/** CPU time (user + system, all threads of this process including DuckDB's) in ms. */
+export const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Warns when other processes compete for the cores: wall-clock figures are then pessimistic. */
+export function loadWarning(): string | undefined {
+  const load = os.loadavg()[0];
+  const cores = os.cpus().length;
+  return load > cores * 0.75
+    ? `WARNING: 1-min load average ${load.toFixed(2)} on ${cores} cores: other processes compete for CPU; timings are pessimistic.`
+    : undefined;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -170,6 +185,8 @@ export function machineInfo(): Record<string, unknown> {
     cpu: os.cpus()[0]?.model,
     cores: os.cpus().length,
     memGiB: Math.round(os.totalmem() / 2 ** 30),
+    // The machine may be shared: a load average above the core count means the figures are pessimistic.
+    loadAverage1m: round(os.loadavg()[0], 2),
     duckdbThreads: process.env.DUCKDB_THREADS ?? '2',
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     duckdb: (require('@duckdb/node-api/package.json') as { version: string }).version,
@@ -180,7 +197,19 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   const dir = path.resolve(__dirname, '../results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ benchmark: name, date: new Date().toISOString(), machine: machineInfo(), ...result }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        benchmark: name,
+        date: new Date().toISOString(),
+        machine: machineInfo(),
+        ...result,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   return file;
 }
 
@@ -207,8 +236,14 @@ export function scenarioArg(): string {
 export function runChild<T>(file: string, scenario: string, args: string[] = []): T {
   const res = spawnSync(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', file, '--scenario', scenario, ...args],
-    { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024, env: process.env },
+    ['--expose-gc', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', file, '--scenario', scenario, ...args],
+    {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+      env: process.env,
+    },
   );
   const out = res.stdout ?? '';
   const marked = out.split('\n').find((l) => l.startsWith(RESULT_MARK));

@@ -4,6 +4,7 @@
  * starts before the silver tables exist, so the 503s are checked first, then every endpoint,
  * the 400s and the 404, then a new silver commit (followed without restart) and time travel.
  */
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -13,7 +14,7 @@ import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE } from '@app/schemas';
 import { loadEnv } from '@app/common';
 import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
-import { configureGateway } from '../../apps/analytics-gateway/src/setup';
+import { configureGateway, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
 import { Client, clientDay, tempLakehouse, writeSilver } from '../../libs/analytics/test/silver-fixtures';
 
 const JEAN: Client = { client_id: 1, client_nom: 'Jean Dupont', pays: 'France', segment: 'Particulier' };
@@ -50,7 +51,7 @@ const REFRESH_MS = 50;
 async function startGateway(root: string): Promise<INestApplication> {
   const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms`, CACHE_MAX_ENTRIES: '100' });
   const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config)] }).compile();
-  const app = configureGateway(moduleRef.createNestApplication({ logger: false }));
+  const app = configureGateway(moduleRef.createNestApplication({ ...GATEWAY_APP_OPTIONS, logger: false }));
   await app.init();
   return app;
 }
@@ -109,6 +110,7 @@ describe('analytics-gateway (e2e)', () => {
 
   afterAll(async () => {
     await app?.close();
+    rmSync(root, { recursive: true, force: true });
   });
 
   describe('before the silver job has run', () => {

@@ -8,6 +8,7 @@ import { AnalyticsErrorsFilter } from './analytics-errors.filter';
 import { GatewayConfig } from './config';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 
+/** The analytics library for this app: its cache lookups and table versions as metrics, its silver tables as a health check. */
 export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRegistry, health: HealthChecks): AnalyticsService {
   const cacheLookups = new Counter({
     name: 'analytics_cache_lookups_total',

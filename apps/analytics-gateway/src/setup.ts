@@ -1,5 +1,8 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication, NestApplicationOptions, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/** The API only answers GETs: no request body parsers (they cost CPU on every request). */
+export const GATEWAY_APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /**
  * What the app needs beyond its module, shared by main.ts and the e2e tests so they serve the

@@ -58,6 +58,11 @@ export class BatchKafkaServer extends ServerKafka {
     };
     const ctx = new KafkaContext([batch.messages[0] as never, batch.partition, batch.topic, this.consumer!, payload.heartbeat, this.producer!]);
     await handler(data, ctx);
+    // Moves the fetch position past the batch handed over. Without it (eachBatchAutoResolve is off)
+    // kafkajs fetches again from the last resolved offset, forever: a backlog larger than one fetch
+    // (maxBytesPerPartition) never progresses. Not for a stale batch: the seek that made it stale is
+    // applied at the next fetch and decides where reading resumes. Delta still holds the offsets.
+    if (!payload.isStale()) payload.resolveOffset(batch.lastOffset());
   }
 
   /** The running consumer, for seeks and offset commits. */

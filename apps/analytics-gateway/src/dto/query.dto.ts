@@ -38,13 +38,13 @@ export class AsOfQueryDto {
 
 /** Inclusive bounds on the sales day `jour`. */
 export class DateRangeQueryDto extends AsOfQueryDto {
-  @ApiPropertyOptional({ description: 'First day included (YYYY-MM-DD, on `jour`); must not be after `to`', example: '2024-12-01' })
+  @ApiPropertyOptional({ description: 'First day included (YYYY-MM-DD, on `jour`); must not be after `to`', format: 'date', example: '2024-12-01' })
   @IsOptional()
   @NotAfterProperty('to')
   @IsCalendarDate()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Last day included (YYYY-MM-DD, on `jour`)', example: '2024-12-31' })
+  @ApiPropertyOptional({ description: 'Last day included (YYYY-MM-DD, on `jour`)', format: 'date', example: '2024-12-31' })
   @IsOptional()
   @IsCalendarDate()
   to?: string;

@@ -10,8 +10,8 @@ let instance: Promise<DuckDBInstance> | undefined;
 function sharedInstance(): Promise<DuckDBInstance> {
   if (!instance) {
     instance = DuckDBInstance.create(':memory:', {
-      // DuckDB defaults to every core; leave one to the event loop and the Kafka client on small pods.
-      threads: String(Math.max(1, Math.min(4, availableParallelism() - 1))),
+      // Every core up to 4: beyond that a pod's Parquet files are too small to gain, and memory grows per thread.
+      threads: String(Math.min(4, availableParallelism())),
       // Parquet written by us or read back must never depend on DuckDB extensions fetched at run time.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',

@@ -1,0 +1,253 @@
+/**
+ * Analytics gateway latency under load. Silver tables of 200 clients x 90 days (~14,400 client-
+ * days; one Parquet file per day) are written to a temp lakehouse in two silver runs (days 1-89,
+ * then a full overwrite with day 90), so version 1 exists for time travel. The gateway runs in
+ * this process on a random port, as main.ts builds it; autocannon runs in a worker thread (its
+ * own event loop) with 50 connections for 10 s over a weighted mix of every endpoint, with
+ * parameters drawn at random (200 clients, limits, months, countries, granularities, asOfVersion),
+ * so the run sees both cache hits and the misses of ~600 distinct answers.
+ *
+ * Before the timed runs, one request per endpoint warms the gateway the way its first users
+ * would (it copies the current version of each silver table into memory). Then a cold phase
+ * (answers computed as they are first asked) and a steady phase (all answers cached): see main().
+ *
+ *   npm run bench:gateway
+ *   env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_TMP, BENCH_KEEP=1.
+ */
+import { writeFileSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadEnv } from '@app/common';
+import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
+import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
+import { configureGateway, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
+import { addDays, syntheticClientDays, writeSilver } from '../../libs/analytics/test/silver-fixtures';
+import { loadWarning, printTable, removeDir, tempDir, writeResult } from '../delta/common';
+
+// autocannon ships no types; only the parts used here are declared.
+interface AutocannonHistogram {
+  average: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  total: number;
+}
+interface AutocannonResult {
+  latency: AutocannonHistogram;
+  requests: AutocannonHistogram & { mean: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  duration: number;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+
+const CLIENTS = 200;
+const DAYS = 90;
+const FIRST_DAY = '2024-09-01';
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const TARGET_P99_MS = 20;
+/** Requests drawn for the mix; each request of the run takes one of them at random. */
+const MIX_SIZE = 5_000;
+
+/** Deterministic draws, so every run sends the same mix. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const MONTHS = [
+  ['2024-09-01', '2024-09-30'],
+  ['2024-10-01', '2024-10-31'],
+  ['2024-11-01', '2024-11-29'],
+];
+const COUNTRIES = ['France', 'Belgique', 'Suisse', 'Luxembourg', 'Canada', 'Maroc', 'Sénégal'];
+
+/** Endpoint families with their share of the traffic and a draw of one request's path. */
+function requestMix(): Array<{ name: string; weight: number; path: (r: () => number) => string }> {
+  const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const maybe = (r: () => number, p: number, s: () => string): string => (r() < p ? s() : '');
+  const range = (r: () => number) => {
+    const [from, to] = pick(r, MONTHS);
+    return `&from=${from}&to=${to}`;
+  };
+  return [
+    { name: 'customer', weight: 20, path: (r) => `/analytics/customers/${1 + Math.floor(r() * CLIENTS)}` },
+    {
+      name: 'top-customers',
+      weight: 15,
+      path: (r) => `/analytics/top-customers?limit=${pick(r, [5, 10, 20, 50])}${maybe(r, 0.5, () => range(r))}${maybe(r, 0.3, () => `&pays=${encodeURIComponent(pick(r, COUNTRIES))}`)}`,
+    },
+    { name: 'revenue-by-country', weight: 10, path: (r) => `/analytics/revenue-by-country?${maybe(r, 0.5, () => range(r).slice(1))}` },
+    { name: 'segments', weight: 10, path: () => '/analytics/segments' },
+    { name: 'revenue-trends', weight: 15, path: (r) => `/analytics/revenue-trends?granularity=${pick(r, ['day', 'week', 'month'])}${maybe(r, 0.5, () => range(r))}` },
+    { name: 'loyalty', weight: 10, path: (r) => `/analytics/loyalty?${maybe(r, 0.5, () => range(r).slice(1))}` },
+    { name: 'freshness', weight: 10, path: () => '/analytics/freshness' },
+    {
+      name: 'time-travel',
+      weight: 10,
+      path: (r) => (r() < 0.5 ? `/analytics/top-customers?limit=10&asOfVersion=1` : `/analytics/customers/${1 + Math.floor(r() * CLIENTS)}?asOfVersion=1`),
+    },
+  ];
+}
+
+function drawRequests(): { paths: string[]; shares: Record<string, number>; distinct: number } {
+  const r = rng(42);
+  const mix = requestMix();
+  const total = mix.reduce((n, m) => n + m.weight, 0);
+  const paths: string[] = [];
+  const shares: Record<string, number> = {};
+  for (let i = 0; i < MIX_SIZE; i++) {
+    let x = r() * total;
+    const family = mix.find((m) => (x -= m.weight) < 0) ?? mix[mix.length - 1];
+    paths.push(family.path(r));
+    shares[family.name] = (shares[family.name] ?? 0) + 1;
+  }
+  return { paths, shares, distinct: new Set(paths).size };
+}
+
+async function buildLakehouse(root: string): Promise<{ rows: number }> {
+  const rows = syntheticClientDays(CLIENTS, DAYS, FIRST_DAY);
+  const lastDay = addDays(FIRST_DAY, DAYS - 1);
+  await writeSilver(root, rows.filter((r) => r.jour !== lastDay)); // version 1: the run of the day before
+  await writeSilver(root, rows, 'overwrite'); // version 2: today's run
+  return { rows: rows.length };
+}
+
+async function startGateway(root: string): Promise<{ app: INestApplication; url: string }> {
+  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error' });
+  const app = configureGateway(await NestFactory.create(AnalyticsGatewayModule.forRoot(config), { ...GATEWAY_APP_OPTIONS, logger: false }));
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+async function cacheLookups(url: string): Promise<{ hits: number; misses: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (result: string) =>
+    [...text.matchAll(new RegExp(`^analytics_cache_lookups_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  return { hits: sum('hit'), misses: sum('miss') };
+}
+
+interface PhaseResult {
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  cache: { hits: number; misses: number };
+}
+
+/**
+ * One autocannon run over the mix (random-request.js draws each request's path from the file
+ * `mixFile`); cache hits and misses are read from the gateway's /metrics around it.
+ */
+async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS): Promise<PhaseResult> {
+  process.env.GATEWAY_BENCH_MIX = mixFile;
+  const before = await cacheLookups(url);
+  const result = await autocannon({
+    url,
+    connections,
+    duration: DURATION_S,
+    workers: 1,
+    requests: [{ method: 'GET', setupRequest: path.join(__dirname, 'random-request.js') }],
+  });
+  const after = await cacheLookups(url);
+  const l = result.latency;
+  return {
+    requests: result.requests.total,
+    requestsPerSecond: Math.round(result.requests.mean),
+    latencyMs: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max, mean: Math.round(l.average * 100) / 100 },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    cache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
+  };
+}
+
+/**
+ * Three phases on the same gateway:
+ *   - cold: right after start-up, every distinct request is a cache miss the first time (as
+ *     after each silver run), so misses queue on DuckDB while hits keep flowing;
+ *   - steady: every answer of the mix is cached (one request per distinct path first), which
+ *     is what the gateway serves between two silver runs. The p99 target applies to it;
+ *   - steady-1-connection: the same with a single connection, i.e. the service time of one
+ *     request without queueing (with N connections a request waits behind up to N-1 others).
+ */
+async function main(): Promise<void> {
+  const warning = loadWarning();
+  if (warning) console.log(warning);
+  const root = tempDir('gateway-bench-');
+  let app: INestApplication | undefined;
+  try {
+    let t = Date.now();
+    const { rows } = await buildLakehouse(root);
+    console.log(`silver tables: ${CLIENTS} clients x ${DAYS} days = ${rows} client-days, written in ${Date.now() - t} ms`);
+
+    const gateway = await startGateway(root);
+    app = gateway.app;
+    const { paths, shares, distinct } = drawRequests();
+
+    t = Date.now();
+    for (const family of requestMix()) {
+      const res = await fetch(gateway.url + family.path(rng(7)));
+      if (res.status !== 200) throw new Error(`warm-up ${family.name}: HTTP ${res.status} ${await res.text()}`);
+    }
+    console.log(`start-up warm-up (one request per endpoint, copies the silver tables in memory): ${Date.now() - t} ms`);
+    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_S} s per phase, ${distinct} distinct requests in the mix`);
+
+    const mixFile = path.join(root, 'mix.json');
+    writeFileSync(mixFile, JSON.stringify(paths));
+    const cold = await loadPhase(gateway.url, mixFile);
+    for (const p of new Set(paths)) await (await fetch(gateway.url + p)).text();
+    const steady = await loadPhase(gateway.url, mixFile);
+    const single = await loadPhase(gateway.url, mixFile, 1);
+
+    printTable(
+      ['phase', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'cache hits', 'cache misses'],
+      Object.entries({ cold, steady, 'steady-1-connection': single }).map(([phase, r]) => [
+        phase,
+        r.requests,
+        r.requestsPerSecond,
+        r.latencyMs.p50,
+        r.latencyMs.p90,
+        r.latencyMs.p99,
+        r.latencyMs.max,
+        r.non2xx,
+        r.errors + r.timeouts,
+        r.cache.hits,
+        r.cache.misses,
+      ]),
+    );
+    const meetsTarget = steady.latencyMs.p99 <= TARGET_P99_MS;
+    console.log(`steady p99 ${steady.latencyMs.p99} ms: ${meetsTarget ? 'meets' : 'MISSES'} the ${TARGET_P99_MS} ms target`);
+
+    const file = writeResult('gateway', {
+      dataset: { clients: CLIENTS, days: DAYS, clientDays: rows, silverVersions: 2 },
+      load: { connections: CONNECTIONS, phases: ['cold', 'steady', 'steady-1-connection'], durationSecondsPerPhase: DURATION_S, distinctRequests: distinct, mixShares: shares, autocannonWorkers: 1 },
+      results: { cold, steady, steadySingleConnection: single },
+      target: { steadyP99Ms: TARGET_P99_MS, meetsTarget },
+      ...(warning ? { warning } : {}),
+    });
+    console.log(`results written to ${file}`);
+  } finally {
+    await app?.close();
+    removeDir(root);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,188 @@
+import { Filter, withConnection } from '@app/delta';
+import { SPENDING_TIERS } from '@app/schemas';
+import { centsOf, countryAggregatesSql, eurosOf, roundedQuotient } from '@app/silver';
+import { TableVersion } from './table-version';
+import {
+  CountryRevenue,
+  CustomerDay,
+  CustomerDetail,
+  CustomerTotals,
+  DateRange,
+  Granularity,
+  LoyaltySummary,
+  RevenuePeriod,
+  RevenueTrendsParams,
+  SegmentRevenue,
+  SpendingTierShare,
+  TopCustomer,
+  TopCustomersParams,
+} from './types';
+
+/**
+ * The analytics queries, one function per question, each over one table version, aggregated in
+ * DuckDB. Money is summed and averaged in integer cents with the silver job's own SQL helpers,
+ * so the gateway's totals are the silver tables' to the cent. Every value reaching SQL text is
+ * either checked here (integers) or passed as a Delta filter, whose literals are quoted by the
+ * delta library.
+ */
+
+/** A money column rounded to the cent (silver amounts already are; this makes sure of it). */
+const money = (column: string): string => eurosOf(centsOf(column));
+/** The sum of a money column, exact in cents. */
+const moneySum = (column: string): string => eurosOf(`SUM(${centsOf(column)})`);
+/** A money total divided by a count, rounded to the cent half away from zero. */
+const moneyAverage = (column: string, count: string): string => eurosOf(roundedQuotient(`SUM(${centsOf(column)})`, count));
+
+/** A client is loyal when they made at least this many purchases over the period (`est_client_fidele` is the same rule for one day). */
+export const LOYAL_MIN_PURCHASES = 2;
+
+/** DuckDB returns BIGINT and HUGEINT (sums of longs) as bigint; JSON needs numbers, exact up to 2^53. */
+function plainRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? Number(v) : v;
+  return out;
+}
+
+/** Runs the statements on one connection and returns each one's rows. */
+async function runSql(...statements: string[]): Promise<Record<string, unknown>[][]> {
+  return withConnection(async (conn) => {
+    const results: Record<string, unknown>[][] = [];
+    for (const sql of statements) results.push((await conn.runAndReadAll(sql)).getRowObjectsJS().map(plainRow));
+    return results;
+  });
+}
+
+function assertInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+}
+
+export function dateRangeFilters(range: DateRange): Filter[] {
+  const filters: Filter[] = [];
+  if (range.from !== undefined) filters.push({ column: 'jour', op: '>=', value: range.from });
+  if (range.to !== undefined) filters.push({ column: 'jour', op: '<=', value: range.to });
+  return filters;
+}
+
+function equals(column: string, value: string | number | undefined): Filter[] {
+  return value === undefined ? [] : [{ column, op: '=', value }];
+}
+
+/** Clients by spend over the range, from ventes_aggreges; name, country and segment are the latest day's. */
+export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomersParams): Promise<TopCustomer[]> {
+  assertInteger('limit', p.limit, 1);
+  const sql = await clientDays.select([...dateRangeFilters(p), ...equals('pays', p.pays), ...equals('segment', p.segment)]);
+  const [rows] = await runSql(`
+    SELECT client_id,
+           arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
+           ${moneySum('total_depense')} AS total_depense, sum(nb_achats) AS nb_achats, sum(total_quantite) AS total_quantite
+    FROM (${sql})
+    GROUP BY client_id
+    ORDER BY total_depense DESC, client_id
+    LIMIT ${p.limit}`);
+  return rows as unknown as TopCustomer[];
+}
+
+/** Revenue per country over a date range: ventes_par_pays rebuilt, as the silver job does, from the range's ventes_aggreges rows. */
+export async function queryCountryRevenueFromClientDays(clientDays: TableVersion, range: DateRange): Promise<CountryRevenue[]> {
+  const sql = await clientDays.select(dateRangeFilters(range));
+  const [rows] = await runSql(`
+    SELECT pays, revenue_total, total_transactions, transaction_moyenne, items_sold, unique_customers
+    FROM (${countryAggregatesSql(sql)})
+    ORDER BY revenue_total DESC, pays`);
+  return rows as unknown as CountryRevenue[];
+}
+
+/** Revenue per country over all time, as the silver job stored it in ventes_par_pays. */
+export async function queryCountryRevenue(countries: TableVersion): Promise<CountryRevenue[]> {
+  const sql = await countries.select();
+  const [rows] = await runSql(`
+    SELECT pays, ${money('revenue_total')} AS revenue_total, total_transactions,
+           ${money('transaction_moyenne')} AS transaction_moyenne, items_sold, unique_customers
+    FROM (${sql})
+    ORDER BY revenue_total DESC, pays`);
+  return rows as unknown as CountryRevenue[];
+}
+
+export async function querySegments(segments: TableVersion): Promise<SegmentRevenue[]> {
+  const sql = await segments.select();
+  const [rows] = await runSql(`
+    SELECT segment, total_transactions, ${money('revenue_total')} AS revenue_total,
+           ${money('transaction_moyenne')} AS transaction_moyenne, unique_customers, countries_count
+    FROM (${sql})
+    ORDER BY revenue_total DESC, segment`);
+  return rows as unknown as SegmentRevenue[];
+}
+
+/** Periods are named by their first day; ISO weeks start on Monday. */
+const PERIOD_START: Record<Granularity, string> = {
+  day: 'jour',
+  week: `CAST(date_trunc('week', jour) AS DATE)`,
+  month: `CAST(date_trunc('month', jour) AS DATE)`,
+};
+
+export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTrendsParams): Promise<RevenuePeriod[]> {
+  const periodStart = PERIOD_START[p.granularity];
+  if (!periodStart) throw new RangeError(`unknown granularity "${p.granularity}"`);
+  const sql = await clientDays.select(dateRangeFilters(p));
+  const [rows] = await runSql(`
+    SELECT strftime(${periodStart}, '%Y-%m-%d') AS period,
+           ${moneySum('total_depense')} AS revenue_total, sum(nb_achats) AS total_transactions,
+           count(DISTINCT client_id) AS unique_customers
+    FROM (${sql})
+    GROUP BY 1
+    ORDER BY 1`);
+  return rows as unknown as RevenuePeriod[];
+}
+
+/**
+ * Loyal vs occasional clients over the range: loyal means at least LOYAL_MIN_PURCHASES
+ * purchases in total over it (on one day or several). The spending tiers count client-days,
+ * since `segment_depense` is a per-day tier; every known tier is listed, with 0 when empty.
+ */
+export async function queryLoyalty(clientDays: TableVersion, range: DateRange): Promise<LoyaltySummary> {
+  const sql = await clientDays.select(dateRangeFilters(range));
+  const [[summary], tierRows] = await runSql(
+    `WITH per_client AS (
+       SELECT client_id, sum(nb_achats) AS achats, SUM(${centsOf('total_depense')}) AS depense_cents FROM (${sql}) GROUP BY client_id
+     )
+     SELECT count(*) AS total_customers,
+            count(*) FILTER (WHERE achats >= ${LOYAL_MIN_PURCHASES}) AS loyal_customers,
+            count(*) FILTER (WHERE achats < ${LOYAL_MIN_PURCHASES}) AS occasional_customers,
+            ${eurosOf(`coalesce(sum(depense_cents) FILTER (WHERE achats >= ${LOYAL_MIN_PURCHASES}), 0)`)} AS loyal_revenue,
+            ${eurosOf(`coalesce(sum(depense_cents) FILTER (WHERE achats < ${LOYAL_MIN_PURCHASES}), 0)`)} AS occasional_revenue
+     FROM per_client`,
+    `SELECT segment_depense, count(*) AS client_days, ${moneySum('total_depense')} AS revenue_total
+     FROM (${sql}) GROUP BY segment_depense ORDER BY segment_depense`,
+  );
+  const s = summary as Omit<LoyaltySummary, 'repeat_purchase_rate' | 'spending_tiers'>;
+  const found = new Map(tierRows.map((r) => [r.segment_depense as string, r as unknown as SpendingTierShare]));
+  // Tiers the schema does not list (a newer silver job) are kept after the known ones.
+  const tiers = [...SPENDING_TIERS, ...[...found.keys()].filter((t) => !(SPENDING_TIERS as readonly string[]).includes(t))];
+  return {
+    ...s,
+    repeat_purchase_rate: s.total_customers ? Math.round((s.loyal_customers / s.total_customers) * 10_000) / 10_000 : 0,
+    spending_tiers: tiers.map((t) => found.get(t) ?? { segment_depense: t, client_days: 0, revenue_total: 0 }),
+  };
+}
+
+/** A client's days and totals, or undefined when the table version has no row for them. */
+export async function queryCustomer(clientDays: TableVersion, clientId: number): Promise<CustomerDetail | undefined> {
+  assertInteger('clientId', clientId, 0, 2 ** 31 - 1);
+  const sql = await clientDays.select(equals('client_id', clientId));
+  const [[totals], history] = await runSql(
+    `SELECT arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
+            ${moneySum('total_depense')} AS total_depense, sum(nb_achats) AS nb_achats, sum(total_quantite) AS total_quantite,
+            ${moneyAverage('total_depense', 'sum(nb_achats)')} AS panier_moyen,
+            ${money('min(achat_min)')} AS achat_min, ${money('max(achat_max)')} AS achat_max,
+            count(*) AS days_active, strftime(min(jour), '%Y-%m-%d') AS first_day, strftime(max(jour), '%Y-%m-%d') AS last_day
+     FROM (${sql})`,
+    `SELECT strftime(jour, '%Y-%m-%d') AS jour, total_quantite, ${money('total_depense')} AS total_depense, nb_achats,
+            ${money('panier_moyen')} AS panier_moyen, ${money('achat_min')} AS achat_min, ${money('achat_max')} AS achat_max,
+            nb_produits_distincts, est_client_fidele, segment_depense
+     FROM (${sql})
+     ORDER BY jour`,
+  );
+  if (!totals || totals.days_active === 0) return undefined;
+  const { client_nom, pays, segment, ...rest } = totals as unknown as CustomerTotals & Pick<CustomerDetail, 'client_nom' | 'pays' | 'segment'>;
+  return { client_id: clientId, client_nom, pays, segment, totals: rest, history: history as unknown as CustomerDay[] };
+}

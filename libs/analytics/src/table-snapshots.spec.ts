@@ -1,0 +1,105 @@
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { DeltaTable, Row, withConnection } from '@app/delta';
+import { SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
+import { tempLakehouse } from '../test/silver-fixtures';
+import { InvalidTimeTravelError, TableUnavailableError } from './errors';
+import { parseInstant, TableSnapshots } from './table-snapshots';
+
+const segment = (name: string, revenue: number): Row => ({
+  segment: name,
+  total_transactions: 1,
+  revenue_total: revenue,
+  transaction_moyenne: revenue,
+  unique_customers: 1,
+  countries_count: 1,
+});
+
+async function rowsOf(snapshots: TableSnapshots, version?: number): Promise<number[]> {
+  const t = await snapshots.at({ version });
+  const sql = await t.select();
+  return withConnection(async (c) => (await c.runAndReadAll(`SELECT revenue_total FROM (${sql}) ORDER BY 1`)).getRowObjectsJS().map((r) => Number(r.revenue_total)));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('TableSnapshots', () => {
+  const REFRESH_MS = 30;
+  let root: string;
+  let uri: string;
+  let snapshots: TableSnapshots;
+
+  beforeEach(() => {
+    root = tempLakehouse();
+    uri = path.join(root, 'segments');
+    snapshots = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: REFRESH_MS, maxCachedVersions: 2 });
+  });
+
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reports a table that does not exist yet as unavailable, and looks for it again only after the refresh interval', async () => {
+    const patient = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: 60_000, maxCachedVersions: 2 });
+    await expect(patient.latest()).rejects.toBeInstanceOf(TableUnavailableError);
+    const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
+    await expect(patient.latest()).rejects.toBeInstanceOf(TableUnavailableError);
+    await patient.refresh(); // what the next request after the interval does
+    expect((await patient.latest()).version).toBe(table.version);
+  });
+
+  it('serves the current version while it loads a new commit, then swaps it in; the old one stays for time travel', async () => {
+    const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
+    await table.append({ rows: [segment('A', 1)] });
+    const v1 = await snapshots.latest();
+    expect(await rowsOf(snapshots)).toEqual([1]); // copies version 1 in memory
+    expect(v1.isMaterialized).toBe(true);
+
+    await table.overwrite({ rows: [segment('A', 2)] });
+    await sleep(REFRESH_MS);
+    expect(await snapshots.latest()).toBe(v1); // starts the look but answers at once
+    await snapshots.refresh();
+    const v2 = await snapshots.latest();
+    expect(v2.version).toBe(2);
+    expect(v2.isMaterialized).toBe(true); // copied before it was swapped in
+    expect(await rowsOf(snapshots)).toEqual([2]);
+    expect(await snapshots.at({ version: 1 })).toBe(v1);
+    expect(await rowsOf(snapshots, 1)).toEqual([1]);
+    expect(await rowsOf(snapshots, 0)).toEqual([]);
+  });
+
+  it('finds a version committed since the last look when asked for it', async () => {
+    const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
+    await snapshots.latest();
+    await table.append({ rows: [segment('A', 1)] });
+    expect((await snapshots.at({ version: 1 })).version).toBe(1);
+  });
+
+  it('names the parameter of a version or instant the table does not have', async () => {
+    await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
+    await expect(snapshots.at({ version: 5 })).rejects.toThrow(new InvalidTimeTravelError('asOfVersion', 'version 5 of ventes_par_segment does not exist (latest is 0)'));
+    await expect(snapshots.at({ timestamp: '2001-01-01T00:00:00Z' })).rejects.toMatchObject({ parameter: 'asOfTimestamp' });
+    expect((await snapshots.at({ timestamp: new Date(Date.now() + 1000).toISOString() })).version).toBe(0);
+  });
+
+  it('resolves a timestamp to the version committed at or before it', async () => {
+    const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
+    await sleep(5); // commits in the same millisecond get made-up, increasing times
+    await table.append({ rows: [segment('A', 1)] });
+    const v1 = await snapshots.latest();
+    const v1At = await v1.committedAt();
+    await sleep(20);
+    await table.append({ rows: [segment('B', 2)] });
+    expect((await snapshots.at({ timestamp: new Date(v1At).toISOString() })).version).toBe(1);
+    expect((await snapshots.at({ timestamp: new Date(v1At - 1).toISOString() })).version).toBe(0);
+  });
+});
+
+describe('parseInstant', () => {
+  it('reads ISO-8601 timestamps (UTC without offset) and dates, and nothing else', () => {
+    expect(parseInstant('2024-12-12T10:00:00Z')).toBe(Date.UTC(2024, 11, 12, 10));
+    expect(parseInstant('2024-12-12T10:00:00')).toBe(Date.UTC(2024, 11, 12, 10));
+    expect(parseInstant('2024-12-12T11:00:00.250+01:00')).toBe(Date.UTC(2024, 11, 12, 10, 0, 0, 250));
+    expect(parseInstant('2024-12-12')).toBe(Date.UTC(2024, 11, 12));
+    expect(parseInstant('2024-02-30')).toBeUndefined();
+    expect(parseInstant('yesterday')).toBeUndefined();
+  });
+});

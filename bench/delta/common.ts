@@ -187,7 +187,8 @@ export function machineInfo(): Record<string, unknown> {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     // The machine may be shared: a load average above the core count means the figures are pessimistic.
     loadAverage1m: round(os.loadavg()[0], 2),
-    duckdbThreads: process.env.DUCKDB_THREADS ?? '2',
+    // What libs/delta/src/parquet/duckdb.ts gives its shared instance: every core up to 4.
+    duckdbThreads: Math.min(4, os.availableParallelism()),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     duckdb: (require('@duckdb/node-api/package.json') as { version: string }).version,
   };

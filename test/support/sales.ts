@@ -19,7 +19,7 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
 
 /** Publishes raw values (already serialised) keyed by client id where there is one. */
 export async function publish(brokers: string, topic: string, values: Array<string | SalesEvent>): Promise<void> {
-  const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers], logLevel: logLevel.ERROR }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < values.length; i += 5000) {

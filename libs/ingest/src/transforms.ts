@@ -1,5 +1,5 @@
-import { microsToIso, Row } from '@app/delta';
-import { parseSalesMessage, QuarantineReason } from '@app/schemas';
+import { CellValue, microsToIso, Row } from '@app/delta';
+import { parseSalesMessage, QuarantineReason, SALES_EVENT_FIELDS, SalesEvent } from '@app/schemas';
 import { SourceMessage } from './offsets';
 import { PartitionWatermarks } from './watermark';
 
@@ -23,6 +23,40 @@ function lineage(l: Lineage, m: SourceMessage): Row {
     kafka_offset: BigInt(m.offset),
     date_ingestion: l.ingestionMicros,
   };
+}
+
+const SALES_FIELD_NAMES: readonly string[] = SALES_EVENT_FIELDS.map((f) => f.name);
+const DAY_MICROS = 86_400_000_000n;
+let cachedDay: bigint | undefined;
+let cachedDayText = '';
+
+/** The UTC day ('YYYY-MM-DD') of an instant in microseconds, as microsToIso(micros).slice(0, 10); events in a batch mostly share one, so the last is cached. */
+function utcDay(micros: bigint): string {
+  const day = micros / DAY_MICROS - (micros % DAY_MICROS < 0n ? 1n : 0n);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(Number(day) * 86_400_000).toISOString().slice(0, 10);
+  }
+  return cachedDayText;
+}
+
+/**
+ * The bronze row: the contract's fields, the lineage and the event day, assigned one by one in
+ * schema order. Not `{ ...event, timestamp, ...lineage }`: spreading a parsed object and then
+ * overriding one of its keys takes V8's slow path (dictionary-mode objects), which cost about
+ * 15 us per row here and slowed every later per-row step. Unknown extra fields are not copied.
+ */
+function bronzeRow(event: SalesEvent, micros: bigint, l: Lineage, m: SourceMessage): Row {
+  const e = event as unknown as Record<string, CellValue>;
+  const row: Row = {};
+  for (const name of SALES_FIELD_NAMES) row[name] = e[name];
+  row.timestamp = micros;
+  row.kafka_topic = l.topic;
+  row.kafka_partition = l.partition;
+  row.kafka_offset = BigInt(m.offset);
+  row.date_ingestion = l.ingestionMicros;
+  row.jour = utcDay(micros);
+  return row;
 }
 
 function quarantineRow(l: Lineage, m: SourceMessage, reason: QuarantineReason, error: string): Row {
@@ -56,7 +90,7 @@ export function classify(messages: readonly SourceMessage[], l: Lineage, waterma
       continue;
     }
     out.eventTimes.push(micros);
-    out.bronze.push({ ...parsed.event, timestamp: micros, ...lineage(l, m), jour: microsToIso(micros).slice(0, 10) });
+    out.bronze.push(bronzeRow(parsed.event, micros, l, m));
   }
   return out;
 }

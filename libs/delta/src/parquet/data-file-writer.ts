@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { AddAction, FileStats } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { duckdbType, hasMinMaxStats, PrimitiveType, StructField, StructType } from '../schema/types';
 import { sqlIdent, sqlString, withConnection } from './duckdb';
 import { encodeLogPath, partitionFolder } from './partition-path';
-import { microsToIso, Row, toDuckDBValue, toEpochMicros, typeMismatch } from './values';
+import { EXPECTED, microsToIso, Row, toEpochMicros, toRawValue } from './values';
 
 /** Rows given as JS objects, or a DuckDB SELECT whose output columns are named like the table's. */
 export type WriteSource = { rows: readonly Row[] } | { sql: string };
@@ -35,14 +35,11 @@ export async function writeDataFiles(
   partitionColumns: readonly string[],
   source: WriteSource,
 ): Promise<AddAction[]> {
-  if ('rows' in source) validateRows(schema, source.rows);
   return withConnection(async (conn) => {
     const stage = `stage_${randomUUID().replace(/-/g, '')}`;
-    await conn.run(`CREATE TEMP TABLE ${stage} (${schema.fields.map(columnDdl).join(', ')})`);
     try {
-      if ('rows' in source) await appendRows(conn, stage, schema, source.rows);
-      else await insertQuery(conn, stage, source.sql);
-      return await copyPartitions(conn, store, stage, schema, partitionColumns);
+      const relation = 'rows' in source ? await appendRows(conn, stage, schema, source.rows) : await insertQuery(conn, stage, schema, source.sql);
+      return await copyPartitions(conn, store, relation, schema, partitionColumns);
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${stage}`);
     }
@@ -53,68 +50,110 @@ function columnDdl(f: StructField): string {
   return `${sqlIdent(f.name)} ${duckdbType(f.type)}${f.nullable ? '' : ' NOT NULL'}`;
 }
 
-export function validateRows(schema: StructType, rows: readonly Row[]): void {
-  const fields = schema.fields;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    for (const f of fields) {
-      const v = row[f.name];
-      if (v === null || v === undefined) {
-        if (!f.nullable) throw new SchemaViolationError(`row ${r}: column "${f.name}" is not nullable but got null`, f.name, r);
-        continue;
-      }
-      const expected = typeMismatch(f.type, v);
-      if (expected) {
-        throw new SchemaViolationError(
-          `row ${r}: column "${f.name}" (${f.type}) expected ${expected}, got ${describe(v)}`,
-          f.name,
-          r,
-        );
-      }
-    }
-  }
-}
-
 function describe(v: unknown): string {
   const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
   return `${typeof v} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
 }
 
-async function appendRows(conn: DuckDBConnection, table: string, schema: StructType, rows: readonly Row[]): Promise<void> {
-  const appender = await conn.createAppender(table);
-  const types: DuckDBType[] = [];
-  const probe = await conn.runAndReadAll(`SELECT * FROM ${table} LIMIT 0`);
-  for (let i = 0; i < probe.columnCount; i++) types.push(probe.columnType(i));
-  const fields = schema.fields;
+/** A string column with few distinct values is appended as indexes into a per-batch dictionary. */
+const MAX_DICTIONARY = 4096;
+
+interface RawColumn {
+  field: StructField;
+  /** Type of the raw staging column: what JS hands to DuckDB before the SQL conversion. */
+  rawType: string;
+  /** SQL turning the raw column into the Delta type. */
+  select: string;
+  dictionary?: Map<string, number>;
+}
+
+function rawColumns(schema: StructType, rows: readonly Row[]): RawColumn[] {
+  return schema.fields.map((field) => {
+    const c = sqlIdent(field.name);
+    if (field.type === 'timestamp') return { field, rawType: 'BIGINT', select: `make_timestamp(${c})::TIMESTAMPTZ` };
+    if (field.type === 'date') return { field, rawType: 'INTEGER', select: `CAST(DATE '1970-01-01' + ${c} AS DATE)` };
+    if (field.type === 'string') {
+      const dictionary = new Map<string, number>();
+      for (const row of rows) {
+        const v = row[field.name];
+        if (typeof v === 'string' && !dictionary.has(v)) {
+          dictionary.set(v, dictionary.size + 1);
+          if (dictionary.size > MAX_DICTIONARY || dictionary.size * 4 > rows.length) break;
+        }
+      }
+      if (dictionary.size <= MAX_DICTIONARY && dictionary.size * 4 <= rows.length) {
+        return { field, rawType: 'INTEGER', select: `(${sqlStringArray([...dictionary.keys()])})[${c}]`, dictionary };
+      }
+    }
+    return { field, rawType: duckdbType(field.type), select: c };
+  });
+}
+
+function sqlStringArray(values: string[]): string {
+  return `[${values.map(sqlString).join(', ')}]::VARCHAR[]`;
+}
+
+/**
+ * Appends JS rows: each cell is checked and converted once, straight into DuckDB's column
+ * vectors (typed arrays for numbers, dictionary indexes for repetitive strings), so few values
+ * cross into native code one by one. A bad cell aborts the write with its row and column, before
+ * anything reaches storage. Returns the SQL converting the raw columns to the Delta types,
+ * which the Parquet COPY reads directly.
+ */
+async function appendRows(conn: DuckDBConnection, stage: string, schema: StructType, rows: readonly Row[]): Promise<string> {
+  const columns = rawColumns(schema, rows);
+  await conn.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${sqlIdent(c.field.name)} ${c.rawType}`).join(', ')})`);
+  const appender = await conn.createAppender(stage);
+  const probe = await conn.runAndReadAll(`SELECT * FROM ${stage} LIMIT 0`);
+  const types: DuckDBType[] = columns.map((_, i) => probe.columnType(i));
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-    const end = Math.min(rows.length, start + CHUNK_ROWS);
-    const columns = fields.map((f) => {
-      const col = new Array(end - start);
-      for (let i = start; i < end; i++) col[i - start] = toDuckDBValue(f.type, rows[i][f.name]);
-      return col;
-    });
-    const chunk = DuckDBDataChunk.create(types, end - start);
-    chunk.setColumns(columns);
+    const n = Math.min(rows.length, start + CHUNK_ROWS) - start;
+    const chunk = DuckDBDataChunk.create(types, n);
+    columns.forEach((col, c) => fillVector(chunk, c, col, rows, start, n));
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
+  return `SELECT ${columns.map((c) => `${c.select} AS ${sqlIdent(c.field.name)}`).join(', ')} FROM ${stage}`;
 }
 
-async function insertQuery(conn: DuckDBConnection, table: string, sql: string): Promise<void> {
+function fillVector(chunk: DuckDBDataChunk, index: number, col: RawColumn, rows: readonly Row[], start: number, n: number): void {
+  const vector = chunk.getColumnVector(index) as unknown as { setItem(i: number, v: unknown): void; flush(): void };
+  const { field, dictionary } = col;
+  for (let i = 0; i < n; i++) {
+    const v = rows[start + i][field.name];
+    if (v === null || v === undefined) {
+      if (!field.nullable) throw new SchemaViolationError(`row ${start + i}: column "${field.name}" is not nullable but got null`, field.name, start + i);
+      vector.setItem(i, null);
+      continue;
+    }
+    const value = toRawValue(field.type, v);
+    if (value === undefined) {
+      throw new SchemaViolationError(`row ${start + i}: column "${field.name}" (${field.type}) expected ${EXPECTED[field.type]}, got ${describe(v)}`, field.name, start + i);
+    }
+    if (dictionary) vector.setItem(i, dictionary.get(value as string));
+    else vector.setItem(i, field.type === 'binary' ? new DuckDBBlobValue(value as Uint8Array) : value);
+  }
+  vector.flush();
+}
+
+/** A query's rows go through a typed table first, so NOT NULL columns are enforced. */
+async function insertQuery(conn: DuckDBConnection, stage: string, schema: StructType, sql: string): Promise<string> {
+  await conn.run(`CREATE TEMP TABLE ${stage} (${schema.fields.map(columnDdl).join(', ')})`);
   try {
-    await conn.run(`INSERT INTO ${table} BY NAME (${sql})`);
+    await conn.run(`INSERT INTO ${stage} BY NAME (${sql})`);
   } catch (e) {
     const msg = (e as Error).message;
     const notNull = /NOT NULL constraint failed: \S+\.(\S+)/.exec(msg);
     if (notNull) throw new SchemaViolationError(`column "${notNull[1]}" is not nullable but the query produced null`, notNull[1]);
     throw e;
   }
+  return `SELECT * FROM ${stage}`;
 }
 
 async function copyPartitions(
   conn: DuckDBConnection,
   store: ObjectStore,
-  stage: string,
+  relation: string,
   schema: StructType,
   partitionColumns: readonly string[],
 ): Promise<AddAction[]> {
@@ -123,7 +162,7 @@ async function copyPartitions(
   if (partitionColumns.length === 0) partitions.push({});
   else {
     const sel = partitionColumns.map((c) => `${partitionText(schema, c)} AS ${sqlIdent(c)}`).join(', ');
-    const res = await conn.runAndReadAll(`SELECT DISTINCT ${sel} FROM ${stage}`);
+    const res = await conn.runAndReadAll(`SELECT DISTINCT ${sel} FROM (${relation})`);
     for (const r of res.getRowObjectsJS()) partitions.push(r as Record<string, string | null>);
   }
   const adds: AddAction[] = [];
@@ -139,7 +178,7 @@ async function copyPartitions(
     const target = await store.stagingPath(relative);
     const cols = dataFields.map((f) => sqlIdent(f.name)).join(', ');
     const res = await conn.runAndReadAll(
-      `COPY (SELECT ${cols} FROM ${stage} ${where}) TO ${sqlString(target)} ` +
+      `COPY (SELECT ${cols} FROM (${relation}) ${where}) TO ${sqlString(target)} ` +
         `(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880, RETURN_STATS)`,
     );
     const [out] = res.getRowObjectsJson() as unknown as CopyStats[];

@@ -1,4 +1,3 @@
-import { DuckDBBlobValue, DuckDBDateValue, DuckDBTimestampTZValue, DuckDBValue } from '@duckdb/node-api';
 import { PrimitiveType } from '../schema/types';
 
 /**
@@ -17,31 +16,52 @@ const INT_RANGE: Partial<Record<PrimitiveType, [number, number]>> = {
   byte: [-128, 127],
 };
 
-/** Returns why a value does not fit a type, or undefined when it does. */
-export function typeMismatch(type: PrimitiveType, v: CellValue): string | undefined {
+/** What each type accepts, for error messages. */
+export const EXPECTED: Record<PrimitiveType, string> = {
+  string: 'a string',
+  long: 'a 64-bit integer',
+  integer: `an integer in [${INT_RANGE.integer![0]}, ${INT_RANGE.integer![1]}]`,
+  short: `an integer in [${INT_RANGE.short![0]}, ${INT_RANGE.short![1]}]`,
+  byte: `an integer in [${INT_RANGE.byte![0]}, ${INT_RANGE.byte![1]}]`,
+  double: 'a number',
+  float: 'a number',
+  boolean: 'a boolean',
+  binary: 'bytes',
+  date: 'a date (YYYY-MM-DD)',
+  timestamp: 'a timestamp (ISO-8601, Date or epoch micros)',
+};
+
+/**
+ * Checks and converts a non-null cell in one step to the raw value the writer stores: bigint
+ * for long, epoch micros (bigint) for timestamp, epoch days for date, the value itself
+ * otherwise. Returns undefined when the value does not fit the type.
+ */
+export function toRawValue(type: PrimitiveType, v: CellValue): string | number | bigint | boolean | Uint8Array | undefined {
   switch (type) {
     case 'string':
-      return typeof v === 'string' ? undefined : 'a string';
+      return typeof v === 'string' ? v : undefined;
     case 'long':
-      if (typeof v === 'bigint') return v >= -(2n ** 63n) && v < 2n ** 63n ? undefined : 'a 64-bit integer';
-      return typeof v === 'number' && Number.isSafeInteger(v) ? undefined : 'a 64-bit integer';
+      if (typeof v === 'bigint') return BigInt.asIntN(64, v) === v ? v : undefined;
+      return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
     case 'integer':
     case 'short':
     case 'byte': {
       const [lo, hi] = INT_RANGE[type]!;
-      return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? undefined : `an integer in [${lo}, ${hi}]`;
+      return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : undefined;
     }
     case 'double':
     case 'float':
-      return typeof v === 'number' ? undefined : 'a number';
+      return typeof v === 'number' ? v : undefined;
     case 'boolean':
-      return typeof v === 'boolean' ? undefined : 'a boolean';
+      return typeof v === 'boolean' ? v : undefined;
     case 'binary':
-      return v instanceof Uint8Array ? undefined : 'bytes';
+      return v instanceof Uint8Array ? v : undefined;
     case 'date':
-      return toEpochDays(v) === undefined ? 'a date (YYYY-MM-DD)' : undefined;
-    case 'timestamp':
-      return toEpochMicros(v) === undefined ? 'a timestamp (ISO-8601, Date or epoch micros)' : undefined;
+      return toEpochDays(v);
+    case 'timestamp': {
+      const micros = toEpochMicros(v);
+      return micros !== undefined && BigInt.asIntN(64, micros) === micros ? micros : undefined;
+    }
   }
 }
 
@@ -72,30 +92,63 @@ function civilDays(ymd: string): number | undefined {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
-const ISO_TS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+/** Digit at position i as a number, or NaN (so any bad character poisons the result). */
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+}
+
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) v = v * 10 + digit(s, i + k);
+  return v;
+}
+
+/**
+ * Microseconds since the epoch of 'YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|±HH:MM|±HHMM]'; no offset means
+ * UTC. Parsed by hand, in plain numbers until the final conversion, because this runs for every
+ * timestamp cell written and a regex plus BigInt arithmetic dominated the write path.
+ */
+function isoToMicros(s: string): bigint | undefined {
+  const n = s.length;
+  if (n < 19 || s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':') return undefined;
+  const days = civilDays(s.slice(0, 10));
+  const h = digits(s, 11, 2);
+  const min = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (days === undefined || !(h <= 23 && min <= 59 && sec <= 59)) return undefined;
+  let i = 19;
+  let micros = 0;
+  if (s[i] === '.') {
+    const from = ++i;
+    while (i < n && i - from < 9 && digit(s, i) === digit(s, i)) i++;
+    const len = i - from;
+    if (len === 0) return undefined;
+    micros = len >= 6 ? digits(s, from, 6) : digits(s, from, len) * 10 ** (6 - len);
+  }
+  let offsetSeconds = 0;
+  if (i < n) {
+    const sign = s[i];
+    if (sign === 'Z' && i === n - 1) {
+      // UTC
+    } else if ((sign === '+' || sign === '-') && (n - i === 6 ? s[i + 3] === ':' : n - i === 5)) {
+      const oh = digits(s, i + 1, 2);
+      const om = digits(s, n - 2, 2);
+      if (!(oh <= 23 && om <= 59)) return undefined;
+      offsetSeconds = (sign === '-' ? -60 : 60) * (oh * 60 + om);
+    } else return undefined;
+  }
+  const seconds = days * 86_400 + h * 3600 + min * 60 + sec - offsetSeconds;
+  const total = seconds * 1_000_000 + micros;
+  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(micros);
+}
 
 /** Microseconds since the epoch; a timestamp without an offset is taken as UTC. */
 export function toEpochMicros(v: CellValue): bigint | undefined {
   if (typeof v === 'bigint') return v;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : BigInt(v.getTime()) * 1000n;
   if (typeof v !== 'string') return undefined;
-  const m = ISO_TS.exec(v);
-  if (!m) return undefined;
-  const [, day, hh, mm, ss, frac = '', zone = 'Z'] = m;
-  const days = civilDays(day);
-  const h = Number(hh);
-  const min = Number(mm);
-  const sec = Number(ss);
-  if (days === undefined || h > 23 || min > 59 || sec > 59) return undefined;
-  let offsetSeconds = 0;
-  if (zone !== 'Z') {
-    const oh = Number(zone.slice(1, 3));
-    const om = Number(zone.slice(-2));
-    if (oh > 23 || om > 59) return undefined;
-    offsetSeconds = (zone[0] === '-' ? -60 : 60) * (oh * 60 + om);
-  }
-  const micros = frac ? Number((frac + '00000').slice(0, 6)) : 0;
-  return BigInt(days * 86_400 + h * 3600 + min * 60 + sec - offsetSeconds) * 1_000_000n + BigInt(micros);
+  return isoToMicros(v);
 }
 
 export function microsToIso(micros: bigint): string {
@@ -107,21 +160,4 @@ export function microsToIso(micros: bigint): string {
 
 export function daysToIsoDate(days: number): string {
   return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
-/** Assumes the value passed `typeMismatch`. */
-export function toDuckDBValue(type: PrimitiveType, v: CellValue): DuckDBValue {
-  if (v === null || v === undefined) return null;
-  switch (type) {
-    case 'long':
-      return typeof v === 'bigint' ? v : BigInt(v as number);
-    case 'timestamp':
-      return new DuckDBTimestampTZValue(toEpochMicros(v)!);
-    case 'date':
-      return new DuckDBDateValue(toEpochDays(v)!);
-    case 'binary':
-      return new DuckDBBlobValue(v as Uint8Array);
-    default:
-      return v as DuckDBValue;
-  }
 }

@@ -9,7 +9,7 @@ import { ProgressController } from './progress.controller';
 export function createKafkaServer(config: BronzeConfig): BatchKafkaServer {
   return new BatchKafkaServer({
     client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS),
-    consumer: { groupId: config.KAFKA_GROUP_ID, sessionTimeout: 30000, heartbeatInterval: 3000, maxBytesPerPartition: 4 * 1024 * 1024 },
+    consumer: { groupId: config.KAFKA_GROUP_ID, sessionTimeout: 30000, heartbeatInterval: 3000, maxBytesPerPartition: 1024 * 1024 },
     // Delta, not Kafka, holds the offsets; a group without any starts at the earliest so nothing is skipped.
     subscribe: { fromBeginning: true },
     run: { partitionsConsumedConcurrently: config.KAFKA_TOPIC_PARTITIONS },

@@ -5,3 +5,4 @@ export * from './observability/metrics';
 export * from './observability/health';
 export * from './observability/logger';
 export * from './bootstrap';
+export * from './recent-items';

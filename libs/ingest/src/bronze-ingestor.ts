@@ -6,7 +6,8 @@ import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './o
 import { PartitionBuffers } from './buffers';
 import { classify } from './transforms';
 import { PartitionWatermarks } from './watermark';
-import { BatchProgress, eventTimeSummary, ProgressLog } from './progress';
+import { RecentItems } from '@app/common/recent-items';
+import { BatchProgress, eventTimeSummary } from './progress';
 
 export interface IngestorOptions {
   /** Folder holding `bronze/ventes_stream` and `bronze/ventes_quarantine`. */
@@ -40,7 +41,7 @@ export function tablePath(root: string, def: TableDefinition): string {
  * re-read from the log's offset.
  */
 export class BronzeIngestor {
-  readonly progress = new ProgressLog();
+  readonly progress = new RecentItems<BatchProgress>(100);
   private readonly buffers = new PartitionBuffers();
   private readonly committed = new Map<number, number>();
   private readonly highWatermarks = new Map<number, number>();
@@ -117,18 +118,25 @@ export class BronzeIngestor {
     }
   }
 
-  /** Buffers a batch of one partition; waits for a flush only when the buffer is full (backpressure). */
+  /** Buffers a batch of one partition; waits only when the buffer is full while a flush is still in flight (backpressure). */
   async accept(partition: number, messages: readonly SourceMessage[], highWatermark: string, isStale: () => boolean = () => false): Promise<void> {
     if (this.fatalError) throw this.fatalError;
     this.highWatermarks.set(partition, Number(highWatermark));
     if (this.rebalancing || !this.committed.has(partition)) return;
     const committed = this.committed.get(partition)!;
-    for (const m of messages) {
-      if (isStale()) return;
-      this.buffers.add(partition, committed, m);
-    }
+    // Checked once: only a seek makes a batch stale, and none can run during this synchronous loop
+    // (kafkajs' isStale builds a string key per call: checked per message it cost ~3% of ingestion).
+    if (isStale()) return;
+    for (const m of messages) this.buffers.add(partition, committed, m);
     const { rows, bytes } = this.buffers.size;
-    if (rows >= this.opts.flushMaxRows || bytes >= this.opts.flushMaxBytes) await this.flush();
+    if (rows < this.opts.flushMaxRows && bytes < this.opts.flushMaxBytes) return;
+    // A full buffer is flushed in the background (doFlush drains it at once) so that Kafka fetches
+    // the next one while DuckDB writes: at most one flush in flight plus one buffer. A buffer full
+    // again while that flush runs waits for it (backpressure). A failed flush sets fatalError,
+    // which the next call throws.
+    if (this.flushing) await this.flushing.catch(() => undefined);
+    if (this.fatalError) throw this.fatalError;
+    void this.flush().catch(() => undefined);
   }
 
   /** Commits everything buffered; concurrent callers share the flush in flight. */
@@ -175,12 +183,13 @@ export class BronzeIngestor {
     let late = 0;
     for (const [p, messages] of batch) {
       const c = classify(messages, { topic, partition: p, ingestionMicros }, this.watermarks);
-      bronzeRows.push(...c.bronze);
-      eventTimes.push(...c.eventTimes);
+      // Loops, not push(...rows): spreading more than ~120k elements as arguments overflows the stack.
+      for (const r of c.bronze) bronzeRows.push(r);
+      for (const t of c.eventTimes) eventTimes.push(t);
       late += c.late;
       // Quarantine rows a previous run already committed (crash between the two commits) are skipped.
       const quarantined = this.quarantine.txnVersion(offsetAppId(appId, topic, p)) ?? -1;
-      quarantineRows.push(...c.quarantine.filter((r) => Number(r.kafka_offset) > quarantined));
+      for (const r of c.quarantine) if (Number(r.kafka_offset) > quarantined) quarantineRows.push(r);
       const first = Number(messages[0].offset);
       const last = Number(messages[messages.length - 1].offset);
       lastOffsets.set(p, last);
@@ -190,6 +199,10 @@ export class BronzeIngestor {
       if (c.quarantine.length) quarantineTxns.push({ appId: offsetAppId(appId, topic, p), version: last });
       sources.push({ description: `KafkaV2[Subscribe[${topic}]]`, startOffset: { [p]: first }, endOffset: { [p]: last + 1 }, numInputRows: messages.length });
     }
+    const inputRows = [...batch.values()].reduce((n, m) => n + m.length, 0);
+    // The rows hold all that is needed from here: the messages, and the fetch buffers their values
+    // are views into, can be collected while DuckDB writes (and the next batch is buffered).
+    for (const p of batch.keys()) batch.set(p, []);
 
     let version: number;
     try {
@@ -210,7 +223,6 @@ export class BronzeIngestor {
       .commitOffsets([...batch.keys()].map((p) => ({ topic, partition: p, offset: this.committed.get(p)! + 1 })))
       .catch(() => undefined); // monitoring only: Delta holds the truth
     const done = Date.now();
-    const inputRows = [...batch.values()].reduce((n, m) => n + m.length, 0);
     const watermark = [...batch.keys()].map((p) => this.watermarks.watermark(p)).filter((w): w is bigint => w !== undefined);
     const progress: BatchProgress = {
       id: appId,

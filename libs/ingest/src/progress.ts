@@ -32,23 +32,3 @@ export function eventTimeSummary(times: readonly bigint[], watermark?: bigint): 
   }
   return { ...out, min: microsToIso(min), max: microsToIso(max), avg: microsToIso(sum / BigInt(times.length)) };
 }
-
-/** Keeps the last N batches, like Spark's spark.sql.streaming.numRecentProgressUpdates. */
-export class ProgressLog {
-  private readonly entries: BatchProgress[] = [];
-
-  constructor(private readonly capacity = 100) {}
-
-  push(p: BatchProgress): void {
-    this.entries.push(p);
-    if (this.entries.length > this.capacity) this.entries.shift();
-  }
-
-  recent(limit = this.capacity): BatchProgress[] {
-    return this.entries.slice(-limit);
-  }
-
-  get last(): BatchProgress | undefined {
-    return this.entries[this.entries.length - 1];
-  }
-}

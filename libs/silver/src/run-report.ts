@@ -38,23 +38,3 @@ export interface RunReport {
   silverVersions: Partial<Record<SilverTableName, number>>;
   error?: string;
 }
-
-/** The last N reports, oldest first (as Spark's recentProgress and the bronze /progress endpoint). */
-export class RecentRuns {
-  private readonly entries: RunReport[] = [];
-
-  constructor(private readonly capacity = 50) {}
-
-  push(r: RunReport): void {
-    this.entries.push(r);
-    if (this.entries.length > this.capacity) this.entries.shift();
-  }
-
-  recent(limit = this.capacity): RunReport[] {
-    return limit > 0 ? this.entries.slice(-limit) : [];
-  }
-
-  get last(): RunReport | undefined {
-    return this.entries[this.entries.length - 1];
-  }
-}

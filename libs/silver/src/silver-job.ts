@@ -3,7 +3,8 @@ import { tablePath } from '@app/ingest';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
 import { clientDayAggregatesSql, countryAggregatesSql, segmentAggregatesSql } from './aggregation-sql';
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
-import { RecentRuns, RunReport } from './run-report';
+import { RecentItems } from '@app/common/recent-items';
+import { RunReport } from './run-report';
 import { liveRows, openSilverTable, rowsIn } from './silver-tables';
 import { DEFAULT_SPENDING_THRESHOLDS, SpendingThresholds, spendingThresholdProblems, spendingTiersAppId } from './spending-tiers';
 
@@ -64,7 +65,7 @@ interface SilverTables {
  * in progress joins it.
  */
 export class SilverJob {
-  readonly runs: RecentRuns;
+  readonly runs: RecentItems<RunReport>;
   private readonly thresholds: SpendingThresholds;
   private readonly tiersAppId: string;
   private current?: { report: RunReport; done: Promise<RunReport> };
@@ -82,7 +83,7 @@ export class SilverJob {
     const problems = spendingThresholdProblems(this.thresholds);
     if (problems.length) throw new Error(`invalid spending thresholds: ${problems.join('; ')}`);
     this.tiersAppId = spendingTiersAppId(this.thresholds);
-    this.runs = new RecentRuns(opts.runsKept);
+    this.runs = new RecentItems<RunReport>(opts.runsKept);
   }
 
   /** The report of the run in progress, if any. */

@@ -17,12 +17,12 @@
 import { writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadEnv } from '@app/common';
 import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
-import { configureGateway, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
+import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
 import { addDays, syntheticClientDays, writeSilver } from '../../libs/analytics/test/silver-fixtures';
 import { loadWarning, printTable, removeDir, tempDir, writeResult } from '../delta/common';
 
@@ -123,9 +123,9 @@ async function buildLakehouse(root: string): Promise<{ rows: number }> {
   return { rows: rows.length };
 }
 
-async function startGateway(root: string): Promise<{ app: INestApplication; url: string }> {
+async function startGateway(root: string): Promise<{ app: NestFastifyApplication; url: string }> {
   const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error' });
-  const app = configureGateway(await NestFactory.create(AnalyticsGatewayModule.forRoot(config), { ...GATEWAY_APP_OPTIONS, logger: false }));
+  const app = configureGateway(await NestFactory.create<NestFastifyApplication>(AnalyticsGatewayModule.forRoot(config), createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }));
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   const warning = loadWarning();
   if (warning) console.log(warning);
   const root = tempDir('gateway-bench-');
-  let app: INestApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   try {
     let t = Date.now();
     const { rows } = await buildLakehouse(root);

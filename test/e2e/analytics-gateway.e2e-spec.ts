@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { INestApplication } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DeltaTable, Row } from '@app/delta';
@@ -14,7 +14,7 @@ import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE } from '@app/schemas';
 import { loadEnv } from '@app/common';
 import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
-import { configureGateway, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
+import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
 import { Client, clientDay, tempLakehouse, writeSilver } from '../../libs/analytics/test/silver-fixtures';
 
 const JEAN: Client = { client_id: 1, client_nom: 'Jean Dupont', pays: 'France', segment: 'Particulier' };
@@ -48,11 +48,12 @@ const NEW_DAY = clientDay(EMMA, '2025-01-03', [{ produit_id: 103, quantite: 1, m
 
 const REFRESH_MS = 50;
 
-async function startGateway(root: string): Promise<INestApplication> {
+async function startGateway(root: string): Promise<NestFastifyApplication> {
   const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms`, CACHE_MAX_ENTRIES: '100' });
   const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config)] }).compile();
-  const app = configureGateway(moduleRef.createNestApplication({ ...GATEWAY_APP_OPTIONS, logger: false }));
+  const app = configureGateway(moduleRef.createNestApplication<NestFastifyApplication>(createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }));
   await app.init();
+  await app.getHttpAdapter().getInstance().ready(); // Fastify routes (Swagger's included) are in place once ready
   return app;
 }
 
@@ -99,8 +100,8 @@ function messages(res: request.Response): string {
 
 describe('analytics-gateway (e2e)', () => {
   const root = tempLakehouse('gateway-e2e-');
-  let app: INestApplication;
-  let http: ReturnType<INestApplication['getHttpServer']>;
+  let app: NestFastifyApplication;
+  let http: ReturnType<NestFastifyApplication['getHttpServer']>;
   const get = (url: string) => request(http).get(url);
 
   beforeAll(async () => {

@@ -1,27 +1,25 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ClientNotFoundError, InvalidTimeTravelError, TableUnavailableError } from '@app/analytics';
 
 /** Seconds a client is told to wait when a silver table does not exist yet. */
 const RETRY_AFTER_SECONDS = 60;
 
-/** The part of Express's response used here (@types/express is not a dependency). */
-interface HttpResponse {
-  setHeader(name: string, value: string): void;
-  status(code: number): { json(body: unknown): void };
-}
-
-/** The analytics library's errors as HTTP answers, in Nest's error body shape. */
+/** The analytics library's errors as HTTP answers, in Nest's error body shape (through the HTTP adapter, whichever it is). */
 @Catch(TableUnavailableError, InvalidTimeTravelError, ClientNotFoundError)
 export class AnalyticsErrorsFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(e: TableUnavailableError | InvalidTimeTravelError | ClientNotFoundError, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<HttpResponse>();
+    const http = this.adapterHost.httpAdapter;
+    const res: unknown = host.switchToHttp().getResponse();
     if (e instanceof TableUnavailableError) {
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      res.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, message: e.message, error: 'Service Unavailable' });
+      http.setHeader(res, 'Retry-After', String(RETRY_AFTER_SECONDS));
+      http.reply(res, { statusCode: HttpStatus.SERVICE_UNAVAILABLE, message: e.message, error: 'Service Unavailable' }, HttpStatus.SERVICE_UNAVAILABLE);
     } else if (e instanceof InvalidTimeTravelError) {
-      res.status(HttpStatus.BAD_REQUEST).json({ statusCode: HttpStatus.BAD_REQUEST, message: [e.message], error: 'Bad Request' });
+      http.reply(res, { statusCode: HttpStatus.BAD_REQUEST, message: [e.message], error: 'Bad Request' }, HttpStatus.BAD_REQUEST);
     } else {
-      res.status(HttpStatus.NOT_FOUND).json({ statusCode: HttpStatus.NOT_FOUND, message: e.message, error: 'Not Found' });
+      http.reply(res, { statusCode: HttpStatus.NOT_FOUND, message: e.message, error: 'Not Found' }, HttpStatus.NOT_FOUND);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, Get, Param, Query } from '@nestjs/common';
+import { applyDecorators, Controller, Param, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AnalyticsService, AsOf } from '@app/analytics';
+import { JsonGet, jsonText } from './json-answer';
 import { AsOfQueryDto, ClientParamsDto, DateRangeQueryDto, RevenueTrendsQueryDto, TopCustomersQueryDto } from './dto/query.dto';
 import {
   CustomerResponseDto,
@@ -31,44 +32,45 @@ function ApiAnalyticsErrors(): MethodDecorator & ClassDecorator {
   );
 }
 
+/** Every answer is JSON text made once per cached answer (json-answer.ts); the documented types are those of the parsed JSON. */
 @ApiTags('analytics')
 @ApiAnalyticsErrors()
 @Controller('analytics')
 export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
-  @Get('top-customers')
+  @JsonGet('top-customers')
   @ApiOperation({ summary: 'Clients by total spend', description: 'Aggregated from ventes_aggreges over the days in [from, to], optionally only one country or segment.' })
   @ApiOkResponse({ type: TopCustomersResponseDto })
-  topCustomers(@Query() q: TopCustomersQueryDto) {
-    return this.analytics.topCustomers({ limit: q.limit, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q));
+  async topCustomers(@Query() q: TopCustomersQueryDto): Promise<string> {
+    return jsonText(await this.analytics.topCustomers({ limit: q.limit, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q)));
   }
 
-  @Get('revenue-by-country')
+  @JsonGet('revenue-by-country')
   @ApiOperation({
     summary: 'Revenue per country',
     description: 'With from and/or to: aggregated from ventes_aggreges over those days. Without: the all-time ventes_par_pays table.',
   })
   @ApiOkResponse({ type: RevenueByCountryResponseDto })
-  revenueByCountry(@Query() q: DateRangeQueryDto) {
-    return this.analytics.revenueByCountry({ from: q.from, to: q.to }, asOf(q));
+  async revenueByCountry(@Query() q: DateRangeQueryDto): Promise<string> {
+    return jsonText(await this.analytics.revenueByCountry({ from: q.from, to: q.to }, asOf(q)));
   }
 
-  @Get('segments')
+  @JsonGet('segments')
   @ApiOperation({ summary: 'Revenue per customer segment', description: 'The ventes_par_segment table.' })
   @ApiOkResponse({ type: SegmentsResponseDto })
-  segments(@Query() q: AsOfQueryDto) {
-    return this.analytics.segmentRevenue(asOf(q));
+  async segments(@Query() q: AsOfQueryDto): Promise<string> {
+    return jsonText(await this.analytics.segmentRevenue(asOf(q)));
   }
 
-  @Get('revenue-trends')
+  @JsonGet('revenue-trends')
   @ApiOperation({ summary: 'Revenue per day, week or month', description: 'From ventes_aggreges; periods are named by their first day.' })
   @ApiOkResponse({ type: RevenueTrendsResponseDto })
-  revenueTrends(@Query() q: RevenueTrendsQueryDto) {
-    return this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to }, asOf(q));
+  async revenueTrends(@Query() q: RevenueTrendsQueryDto): Promise<string> {
+    return jsonText(await this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to }, asOf(q)));
   }
 
-  @Get('loyalty')
+  @JsonGet('loyalty')
   @ApiOperation({
     summary: 'Loyal vs occasional clients',
     description:
@@ -76,19 +78,19 @@ export class AnalyticsController {
       'repeat_purchase_rate = loyal / all clients. spending_tiers counts client-days per segment_depense.',
   })
   @ApiOkResponse({ type: LoyaltyResponseDto })
-  loyalty(@Query() q: DateRangeQueryDto) {
-    return this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q));
+  async loyalty(@Query() q: DateRangeQueryDto): Promise<string> {
+    return jsonText(await this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q)));
   }
 
-  @Get('customers/:clientId')
+  @JsonGet('customers/:clientId')
   @ApiOperation({ summary: 'One client: totals and per-day history', description: 'From ventes_aggreges.' })
   @ApiOkResponse({ type: CustomerResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No row for this client in the table version read' })
-  customer(@Param() p: ClientParamsDto, @Query() q: AsOfQueryDto) {
-    return this.analytics.customer(p.clientId, asOf(q));
+  async customer(@Param() p: ClientParamsDto, @Query() q: AsOfQueryDto): Promise<string> {
+    return jsonText(await this.analytics.customer(p.clientId, asOf(q)));
   }
 
-  @Get('freshness')
+  @JsonGet('freshness')
   @ApiOperation({
     summary: 'How fresh the data is',
     description:
@@ -96,7 +98,7 @@ export class AnalyticsController {
       'and of bronze (latest), with its newest event time. last_silver_refresh is the newest silver commit time.',
   })
   @ApiOkResponse({ type: FreshnessResponseDto })
-  freshness(@Query() q: AsOfQueryDto) {
-    return this.analytics.freshness(asOf(q));
+  async freshness(@Query() q: AsOfQueryDto): Promise<string> {
+    return jsonText(await this.analytics.freshness(asOf(q)));
   }
 }

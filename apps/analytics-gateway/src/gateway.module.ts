@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Counter, Gauge } from 'prom-client';
 import { AnalyticsService } from '@app/analytics';
@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfigModule, HealthChecks, healthResult, HealthModule, 
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsErrorsFilter } from './analytics-errors.filter';
 import { GatewayConfig } from './config';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { HttpMetrics } from './http-metrics';
 
 /** The analytics library for this app: its cache lookups and table versions as metrics, its silver tables as a health check. */
 export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRegistry, health: HealthChecks): AnalyticsService {
@@ -43,7 +43,7 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
 }
 
 @Module({})
-export class AnalyticsGatewayModule implements NestModule {
+export class AnalyticsGatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AnalyticsGatewayModule,
@@ -52,11 +52,8 @@ export class AnalyticsGatewayModule implements NestModule {
       providers: [
         { provide: AnalyticsService, inject: [APP_CONFIG, MetricsRegistry, HealthChecks], useFactory: createAnalyticsService },
         { provide: APP_FILTER, useClass: AnalyticsErrorsFilter },
+        HttpMetrics, // its Fastify hook is added by configureGateway() (setup.ts)
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
   }
 }

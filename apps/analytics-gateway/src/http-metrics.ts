@@ -1,27 +1,23 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+// fastify is @nestjs/platform-fastify's dependency: only its types are used here.
+import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from '@app/common';
 
-/** The parts of Express's request and response used here (@types/express is not a dependency). */
-interface HttpRequest {
-  method: string;
-  baseUrl: string;
-  route?: { path?: string };
-}
-interface HttpResponse {
-  statusCode: number;
-  once(event: 'finish', listener: () => void): unknown;
-}
+type Label = 'method' | 'route' | 'status';
 
 /**
- * Request count and latency per route, measured until the response is finished (so errors
- * mapped by filters and serialization are included). The label is the route pattern, never the
- * raw URL, so ids and unknown paths do not grow the label set.
+ * Request count and latency per route, measured by a Fastify onResponse hook (so errors mapped
+ * by filters and serialization are included; latency is Fastify's, from arrival to the end of
+ * the response). The label is the route pattern, never the raw URL, so ids and unknown paths do
+ * not grow the label set. The labelled children are looked up once per (method, route, status)
+ * and kept, so a request costs a map lookup, an increment and an observation.
  */
 @Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly duration: Histogram<'method' | 'route' | 'status'>;
+export class HttpMetrics {
+  private readonly requests: Counter<Label>;
+  private readonly duration: Histogram<Label>;
+  private readonly children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
 
   constructor(metrics: MetricsRegistry) {
     const labelNames = ['method', 'route', 'status'] as const;
@@ -35,14 +31,24 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     });
   }
 
-  use(req: HttpRequest, res: HttpResponse, next: () => void): void {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = req.route?.path;
-      const labels = { method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) };
-      this.requests.inc(labels);
-      this.duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+  /** Adds the hook; call before the Fastify instance is ready (before app.init()/listen()). */
+  register(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      // routeOptions.url is the pattern of the matched route; undefined for Fastify's 404 handler.
+      this.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
     });
-    next();
+  }
+
+  record(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = { method, route, status: String(status) };
+      child = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
+      this.children.set(key, child);
+    }
+    child.requests.inc();
+    child.duration.observe(seconds);
   }
 }

@@ -1,16 +1,27 @@
-import { INestApplication, NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import { NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { HttpMetrics } from './http-metrics';
 
 /** The API only answers GETs: no request body parsers (they cost CPU on every request). */
 export const GATEWAY_APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /**
- * What the app needs beyond its module, shared by main.ts and the e2e tests so they serve the
- * same API: query validation (unknown parameters refused, values converted to the DTO types,
- * one message per bad parameter)
- * and the OpenAPI document at /docs (UI) and /docs-json.
+ * The HTTP server: Fastify, whose per-request cost is a fraction of Express's (the gateway's
+ * cached answers are small, so that overhead is most of a request's CPU).
  */
-export function configureGateway(app: INestApplication): INestApplication {
+export function createGatewayAdapter(): FastifyAdapter {
+  return new FastifyAdapter();
+}
+
+/**
+ * What the app needs beyond its module, shared by main.ts, the e2e tests and the benchmark so
+ * they serve the same API: request metrics (a Fastify hook), query validation (unknown parameters
+ * refused, values converted to the DTO types, one message per bad parameter) and the OpenAPI
+ * document at /docs (UI) and /docs-json. Call it before app.init()/app.listen().
+ */
+export function configureGateway(app: NestFastifyApplication): NestFastifyApplication {
+  app.get(HttpMetrics).register(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: true }));
   SwaggerModule.setup('docs', app, () =>
     SwaggerModule.createDocument(

@@ -1,4 +1,3 @@
-import { Action } from './protocol/actions';
 import { assertCanWrite } from './protocol/protocol-support';
 import { LocalObjectStore } from './storage/local-store';
 import { ObjectStore } from './storage/object-store';

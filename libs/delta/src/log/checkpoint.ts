@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Action, AddAction, RemoveAction } from '../protocol/actions';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';

@@ -21,7 +21,6 @@ import {
   cpuMs,
   fmtInt,
   loadWarning,
-  isChild,
   mib,
   now,
   printTable,
@@ -29,6 +28,7 @@ import {
   reportToParent,
   round,
   RssSampler,
+  runBenchmark,
   runChild,
   salesBatch,
   scenarioArg,
@@ -146,21 +146,7 @@ async function runDelta(rows: number, batchSize: number): Promise<ScenarioResult
   const result: ScenarioResult = {
     scenario: `delta-duckdb/${batchSize}`,
     engine: 'delta-duckdb',
-    batchSize,
-    rows,
-    batches: perBatch.length,
-    appendSeconds: round(appendMs / 1000, 2),
-    rowsPerSecond: Math.round(rows / (appendMs / 1000)),
-    appendCpuSeconds: round(cpu / 1000, 2),
-    loadAverage1m: [round(load0, 2), round(os.loadavg()[0], 2)],
-    wallSeconds: round(wallMs / 1000, 2),
-    generateSeconds: round(genMs / 1000, 2),
-    peakRssMiB: mib(peak),
-    batchMs: {
-      p50: round(percentile(perBatch, 50)),
-      p95: round(percentile(perBatch, 95)),
-      max: round(Math.max(...perBatch)),
-    },
+    ...timings({ batchSize, rows, perBatch, appendMs, cpu, load0, wallMs, genMs, peak }),
     delta: {
       version: table.version,
       dataFiles: table.snapshot.state.files.size,
@@ -247,21 +233,7 @@ async function runParquetjsLite(rows: number, batchSize: number): Promise<Scenar
   return {
     scenario: `parquetjs-lite/${batchSize}`,
     engine: 'parquetjs-lite (baseline)',
-    batchSize,
-    rows,
-    batches: perBatch.length,
-    appendSeconds: round(appendMs / 1000, 2),
-    rowsPerSecond: Math.round(rows / (appendMs / 1000)),
-    appendCpuSeconds: round(cpu / 1000, 2),
-    loadAverage1m: [round(load0, 2), round(os.loadavg()[0], 2)],
-    wallSeconds: round(wallMs / 1000, 2),
-    generateSeconds: round(genMs / 1000, 2),
-    peakRssMiB: mib(peak),
-    batchMs: {
-      p50: round(percentile(perBatch, 50)),
-      p95: round(percentile(perBatch, 95)),
-      max: round(Math.max(...perBatch)),
-    },
+    ...timings({ batchSize, rows, perBatch, appendMs, cpu, load0, wallMs, genMs, peak }),
     files,
     bytesOnDisk: bytes,
   };
@@ -361,11 +333,35 @@ function main(): void {
   console.log(`\nresult: ${path.relative(process.cwd(), file)}`);
 }
 
-if (isChild()) {
-  child().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main();
+/** The figures every append scenario reports, from what its batch loop measured. */
+function timings(m: {
+  batchSize: number;
+  rows: number;
+  perBatch: number[];
+  appendMs: number;
+  cpu: number;
+  load0: number;
+  wallMs: number;
+  genMs: number;
+  peak: number;
+}) {
+  return {
+    batchSize: m.batchSize,
+    rows: m.rows,
+    batches: m.perBatch.length,
+    appendSeconds: round(m.appendMs / 1000, 2),
+    rowsPerSecond: Math.round(m.rows / (m.appendMs / 1000)),
+    appendCpuSeconds: round(m.cpu / 1000, 2),
+    loadAverage1m: [round(m.load0, 2), round(os.loadavg()[0], 2)],
+    wallSeconds: round(m.wallMs / 1000, 2),
+    generateSeconds: round(m.genMs / 1000, 2),
+    peakRssMiB: mib(m.peak),
+    batchMs: {
+      p50: round(percentile(m.perBatch, 50)),
+      p95: round(percentile(m.perBatch, 95)),
+      max: round(Math.max(...m.perBatch)),
+    },
+  };
 }
+
+runBenchmark(main, child);

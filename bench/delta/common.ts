@@ -252,3 +252,15 @@ export function runChild<T>(file: string, scenario: string, args: string[] = [])
   if (res.status !== 0 || !marked) throw new Error(`scenario ${scenario} failed (exit ${res.status}, signal ${res.signal})`);
   return JSON.parse(marked.slice(RESULT_MARK.length)) as T;
 }
+
+/** Entry point of a benchmark file: the parent runs `main`, which forks itself for each scenario (`child`). */
+export function runBenchmark(main: () => unknown, child: () => Promise<unknown>): void {
+  if (isChild()) {
+    child().catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+  } else {
+    main();
+  }
+}

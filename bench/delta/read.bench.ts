@@ -19,7 +19,6 @@ import {
   cpuMs,
   DAYS,
   fmtInt,
-  isChild,
   loadWarning,
   median,
   mib,
@@ -29,6 +28,7 @@ import {
   reportToParent,
   round,
   RssSampler,
+  runBenchmark,
   runChild,
   salesBatch,
   scenarioArg,
@@ -214,11 +214,4 @@ function main(): void {
   console.log(`\nresult: ${path.relative(process.cwd(), file)}`);
 }
 
-if (isChild()) {
-  child().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main();
-}
+runBenchmark(main, child);

@@ -43,7 +43,6 @@ import {
   cpuMs,
   DAYS,
   fmtInt,
-  isChild,
   loadWarning,
   median,
   mib,
@@ -53,6 +52,7 @@ import {
   reportToParent,
   round,
   RssSampler,
+  runBenchmark,
   runChild,
   salesBatch,
   scenarioArg,
@@ -330,11 +330,4 @@ function main(): void {
   console.log(`\nresult: ${path.relative(process.cwd(), file)}`);
 }
 
-if (isChild()) {
-  child().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main();
-}
+runBenchmark(main, child);

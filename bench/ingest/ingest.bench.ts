@@ -44,9 +44,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, Partitioners } from 'kafkajs';
 import { DeltaTable, withConnection } from '@app/delta';
-import { offsetAppId, tablePath } from '@app/ingest';
+import { offsetAppId } from '@app/ingest';
 import { kafkaClientConfig } from '@app/kafka';
-import { BRONZE_TABLE, QUARANTINE_TABLE } from '@app/schemas';
+import { BRONZE_TABLE, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { BRONZE_ENV } from '../../apps/bronze-ingestor/src/config';
 import { spawn, spawnSync } from 'node:child_process';
@@ -596,7 +596,7 @@ async function main(): Promise<void> {
   const rss = new RssWatch(pid);
   let ingest: Record<string, unknown>;
   const latency: Record<string, unknown>[] = [];
-  const tableDir = tablePath(lakehouse, BRONZE_TABLE);
+  const tableDir = tableLocation(lakehouse, BRONZE_TABLE);
   let idleRssKb = 0;
   try {
     await app.waitHealthy(120_000);
@@ -619,7 +619,7 @@ async function main(): Promise<void> {
     const lastEnd = list.length ? Math.max(...list.map(batchEnd)) : doneSeenAt;
     const seconds = (lastEnd - firstInputAt) / 1000;
     const bronzeCount = await countTable(tableDir);
-    const quarantine = await DeltaTable.open(tablePath(lakehouse, QUARANTINE_TABLE)).then((t) => t.snapshot.numRecords());
+    const quarantine = await DeltaTable.open(tableLocation(lakehouse, QUARANTINE_TABLE)).then((t) => t.snapshot.numRecords());
     ingest = {
       rows: TOTAL,
       seconds: round(seconds, 2),

@@ -20,9 +20,8 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { DeltaTable, withConnection } from '@app/delta';
-import { tablePath } from '@app/ingest';
-import { BRONZE_TABLE, COUNTRY_AGGREGATES_TABLE } from '@app/schemas';
-import { RunReport, SilverJob, silverTablePath } from '@app/silver';
+import { BRONZE_TABLE, COUNTRY_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
+import { RunReport, SilverJob } from '@app/silver';
 import { cpuMs, fmtInt, loadWarning, median, now, printTable, removeDir, round, tempDir, writeResult } from '../delta/common';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
@@ -76,7 +75,7 @@ FROM gen JOIN products USING (p)`;
 /** A bronze table of `rows` rows over DAYS days, appended in 1M-row commits (many files per day, as after real ingestion). */
 async function buildBronze(root: string, rows: number): Promise<{ table: DeltaTable; seconds: number }> {
   const t0 = now();
-  const table = await DeltaTable.create(tablePath(root, BRONZE_TABLE), { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
+  const table = await DeltaTable.create(tableLocation(root, BRONZE_TABLE), { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
   const spanUs = DAYS * DAY_US;
   for (let first = 0; first < rows; first += BUILD_BATCH_ROWS) {
     const count = Math.min(BUILD_BATCH_ROWS, rows - first);
@@ -88,7 +87,7 @@ async function buildBronze(root: string, rows: number): Promise<{ table: DeltaTa
 
 /** Silver must hold exactly what bronze holds: every sale counted once, revenue to the cent. */
 async function checkTotals(root: string, bronze: DeltaTable): Promise<{ rows: number; revenueCents: string }> {
-  const silver = await DeltaTable.open(silverTablePath(root, COUNTRY_AGGREGATES_TABLE));
+  const silver = await DeltaTable.open(tableLocation(root, COUNTRY_AGGREGATES_TABLE));
   const [bronzeScan, silverScan] = [await bronze.scan(), await silver.scan()];
   return withConnection(async (conn) => {
     const b = (await conn.runAndReadAll(`SELECT COUNT(*)::BIGINT AS n, SUM(CAST(ROUND(montant * 100) AS BIGINT))::VARCHAR AS cents FROM (${bronzeScan.sql})`)).getRowObjectsJS()[0];

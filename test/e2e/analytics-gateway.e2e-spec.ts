@@ -5,12 +5,11 @@
  * the 400s and the 404, then a new silver commit (followed without restart) and time travel.
  */
 import { rmSync } from 'node:fs';
-import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DeltaTable, Row } from '@app/delta';
-import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE } from '@app/schemas';
+import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { loadEnv } from '@app/common';
 import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
@@ -58,7 +57,7 @@ async function startGateway(root: string): Promise<NestFastifyApplication> {
 }
 
 async function writeBronze(root: string): Promise<void> {
-  const bronze = await DeltaTable.create(path.join(root, 'bronze', BRONZE_TABLE.name), { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns });
+  const bronze = await DeltaTable.create(tableLocation(root, BRONZE_TABLE), { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns });
   const sale = (vente_id: number, timestamp: string): Row => ({
     vente_id,
     client_id: 1,

@@ -7,8 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BRONZE_TABLE, QUARANTINE_TABLE } from '@app/schemas';
-import { tablePath } from '@app/ingest';
+import { BRONZE_TABLE, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { ensureBroker, startBroker, stopBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
 import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish, readTable } from '../support/sales';
@@ -179,7 +178,7 @@ it('delta-rs reads bronze and quarantine with the contract schemas', async () =>
   await waitFor('quarantine row', async () => ((await readTable(root, 'quarantine').catch(() => [])).length ? true : undefined));
   for (const def of [BRONZE_TABLE, QUARANTINE_TABLE]) {
     const out = JSON.parse(
-      execFileSync(process.env.PYTHON ?? 'python3', [path.resolve(__dirname, '../interop/py/read_table.py'), tablePath(root, def.name === BRONZE_TABLE.name ? BRONZE_TABLE : QUARANTINE_TABLE), '--no-rows'], { encoding: 'utf8' }),
+      execFileSync(process.env.PYTHON ?? 'python3', [path.resolve(__dirname, '../interop/py/read_table.py'), tableLocation(root, def.name === BRONZE_TABLE.name ? BRONZE_TABLE : QUARANTINE_TABLE), '--no-rows'], { encoding: 'utf8' }),
     ) as { schema: Array<{ name: string; type: string; nullable: boolean }>; numRows: number; metadata: { partitionColumns: string[] } };
     expect(out.schema.map(({ name, type, nullable }) => ({ name, type, nullable }))).toEqual(def.schema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })));
     expect(out.metadata.partitionColumns).toEqual(['jour']);

@@ -1,8 +1,7 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { DeltaTable } from '@app/delta';
-import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent } from '@app/schemas';
+import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
-import { tablePath } from '@app/ingest';
 import { ensureTopic } from '@app/kafka';
 
 let instance = 0;
@@ -35,7 +34,7 @@ export async function publish(brokers: string, topic: string, values: Array<stri
 }
 
 export async function readTable(root: string, which: 'bronze' | 'quarantine') {
-  const table = await DeltaTable.open(tablePath(root, which === 'bronze' ? BRONZE_TABLE : QUARANTINE_TABLE));
+  const table = await DeltaTable.open(tableLocation(root, which === 'bronze' ? BRONZE_TABLE : QUARANTINE_TABLE));
   return table.readRows();
 }
 

@@ -1,7 +1,5 @@
 import { parseStats, toEpochMicros } from '@app/delta';
-import { tablePath as bronzeTablePath } from '@app/ingest';
-import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, TableDefinition } from '@app/schemas';
-import { silverTablePath } from '@app/silver';
+import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, TableDefinition, tableLocation } from '@app/schemas';
 import { ClientNotFoundError, TableUnavailableError } from './errors';
 import { LruCache } from './lru-cache';
 import {
@@ -71,11 +69,11 @@ export class AnalyticsService {
 
   constructor(private readonly opts: AnalyticsOptions) {
     const snapshotOpts = { refreshIntervalMs: opts.refreshIntervalMs, maxCachedVersions: opts.maxCachedVersions ?? 8 };
-    const silver = (def: TableDefinition) => new TableSnapshots(def.name, silverTablePath(opts.lakehouseRoot, def), snapshotOpts);
+    const silver = (def: TableDefinition) => new TableSnapshots(def.name, tableLocation(opts.lakehouseRoot, def), snapshotOpts);
     this.clientDays = silver(CLIENT_AGGREGATES_TABLE);
     this.countries = silver(COUNTRY_AGGREGATES_TABLE);
     this.segments = silver(SEGMENT_AGGREGATES_TABLE);
-    this.bronze = new TableSnapshots(BRONZE_TABLE.name, bronzeTablePath(opts.lakehouseRoot, BRONZE_TABLE), snapshotOpts);
+    this.bronze = new TableSnapshots(BRONZE_TABLE.name, tableLocation(opts.lakehouseRoot, BRONZE_TABLE), snapshotOpts);
     this.answers = new LruCache(opts.cacheMaxEntries);
   }
 

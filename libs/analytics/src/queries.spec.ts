@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { Row } from '@app/delta';
-import { CLIENT_AGGREGATES_TABLE } from '@app/schemas';
+import { CLIENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { Client, clientDay, tempLakehouse, writeSilver } from '../test/silver-fixtures';
-import { silverTablePath } from '@app/silver';
 import { queryCustomer, queryLoyalty, queryRevenueTrends, queryTopCustomers } from './queries';
 import { TableSnapshots } from './table-snapshots';
 import { TableVersion } from './table-version';
@@ -11,7 +10,7 @@ const ANNE: Client = { client_id: 7, client_nom: 'Anne', pays: 'France', segment
 
 async function clientDaysVersion(root: string, rows: Row[]): Promise<TableVersion> {
   await writeSilver(root, rows);
-  return new TableSnapshots(CLIENT_AGGREGATES_TABLE.name, silverTablePath(root, CLIENT_AGGREGATES_TABLE), { refreshIntervalMs: 0, maxCachedVersions: 1 }).latest();
+  return new TableSnapshots(CLIENT_AGGREGATES_TABLE.name, tableLocation(root, CLIENT_AGGREGATES_TABLE), { refreshIntervalMs: 0, maxCachedVersions: 1 }).latest();
 }
 
 describe('analytics queries', () => {

@@ -7,8 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable, Row } from '@app/delta';
-import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, SpendingTier, TableDefinition } from '@app/schemas';
-import { silverTablePath } from '@app/silver';
+import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, SpendingTier, TableDefinition, tableLocation } from '@app/schemas';
 
 export interface Client {
   client_id: number;
@@ -86,7 +85,7 @@ export function tempLakehouse(prefix = 'analytics-'): string {
 }
 
 async function writeTable(root: string, def: TableDefinition, rows: Row[], mode: 'create' | 'overwrite'): Promise<number> {
-  const uri = silverTablePath(root, def);
+  const uri = tableLocation(root, def);
   const table = mode === 'create' ? await DeltaTable.create(uri, { schema: def.schema, partitionColumns: def.partitionColumns }) : await DeltaTable.open(uri);
   if (mode === 'create' && rows.length === 0) return table.version;
   return (await (mode === 'create' ? table.append({ rows }) : table.overwrite({ rows }))).version;

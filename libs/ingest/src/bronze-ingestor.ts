@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CommitConflictError, DeltaTable, Row } from '@app/delta';
-import { BRONZE_TABLE, QUARANTINE_TABLE, TableDefinition } from '@app/schemas';
-import * as path from 'node:path';
+import { BRONZE_TABLE, openOrCreateTable, QUARANTINE_TABLE } from '@app/schemas';
 import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './offsets';
 import { PartitionBuffers } from './buffers';
 import { classify } from './transforms';
@@ -26,10 +25,6 @@ export interface IngestorOptions {
 export interface IngestorHooks {
   onCommitted?(p: BatchProgress, counts: { bronze: number; quarantined: Record<string, number> }): void;
   onError?(e: Error): void;
-}
-
-export function tablePath(root: string, def: TableDefinition): string {
-  return path.join(root, 'bronze', def.name);
 }
 
 /**
@@ -66,15 +61,8 @@ export class BronzeIngestor {
   }
 
   async open(): Promise<void> {
-    const open = (def: TableDefinition) =>
-      DeltaTable.openOrCreate(tablePath(this.opts.lakehouseRoot, def), {
-        schema: def.schema,
-        partitionColumns: def.partitionColumns,
-        name: def.name,
-        description: def.description,
-      });
-    this.bronze = await open(BRONZE_TABLE);
-    this.quarantine = await open(QUARANTINE_TABLE);
+    this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
+    this.quarantine = await openOrCreateTable(this.opts.lakehouseRoot, QUARANTINE_TABLE);
     this.timer = setInterval(() => {
       if (this.buffers.size.ageMs >= this.opts.flushMaxLatencyMs) void this.flush().catch(() => undefined);
     }, Math.max(10, Math.min(100, this.opts.flushMaxLatencyMs / 4)));

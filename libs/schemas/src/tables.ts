@@ -4,6 +4,8 @@ import { salesEventSchema } from './sales-event';
 /** A Delta table of the platform: its public name, schema and partitioning. */
 export interface TableDefinition {
   name: string;
+  /** Medallion layer: the table lives at `<lakehouse root>/<layer>/<name>`. */
+  layer: 'bronze' | 'silver';
   schema: StructType;
   partitionColumns: string[];
   description: string;
@@ -19,6 +21,7 @@ const kafkaLineage: StructField[] = [
 
 export const BRONZE_TABLE: TableDefinition = {
   name: 'ventes_stream',
+  layer: 'bronze',
   schema: struct([...salesEventSchema.fields, ...kafkaLineage, field('jour', 'date', false)]),
   partitionColumns: ['jour'],
   description: 'Bronze: every valid sales event from Kafka, exactly once, partitioned by event day',
@@ -30,6 +33,7 @@ export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
 export const QUARANTINE_TABLE: TableDefinition = {
   name: 'ventes_quarantine',
+  layer: 'bronze',
   schema: struct([
     field('raw_payload', 'string', true),
     field('reason', 'string', false),
@@ -43,6 +47,7 @@ export const QUARANTINE_TABLE: TableDefinition = {
 
 export const CLIENT_AGGREGATES_TABLE: TableDefinition = {
   name: 'ventes_aggreges',
+  layer: 'silver',
   schema: struct([
     field('client_id', 'integer', false),
     field('client_nom', 'string', false),
@@ -65,6 +70,7 @@ export const CLIENT_AGGREGATES_TABLE: TableDefinition = {
 
 export const COUNTRY_AGGREGATES_TABLE: TableDefinition = {
   name: 'ventes_par_pays',
+  layer: 'silver',
   schema: struct([
     field('pays', 'string', false),
     field('total_transactions', 'long', false),
@@ -79,6 +85,7 @@ export const COUNTRY_AGGREGATES_TABLE: TableDefinition = {
 
 export const SEGMENT_AGGREGATES_TABLE: TableDefinition = {
   name: 'ventes_par_segment',
+  layer: 'silver',
   schema: struct([
     field('segment', 'string', false),
     field('total_transactions', 'long', false),

@@ -1,10 +1,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DeltaTable } from '@app/delta';
-import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
+import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { appendSales, createBronze, readSilver, Sale, tempLakehouse } from '../test/bronze-fixtures';
 import { SILVER_APP_ID, SilverJob, SilverJobClosedError } from './silver-job';
-import { silverTablePath } from './silver-tables';
 
 const DAY1 = '2024-12-10';
 const DAY2 = '2024-12-11';
@@ -95,7 +94,7 @@ const byClientDay = ['jour', 'client_id'];
 const readClientDays = (root: string) => readSilver(root, CLIENT_AGGREGATES_TABLE, byClientDay);
 const readCountries = (root: string) => readSilver(root, COUNTRY_AGGREGATES_TABLE, ['pays']);
 const readSegments = (root: string) => readSilver(root, SEGMENT_AGGREGATES_TABLE, ['segment']);
-const openSilver = (root: string, def = CLIENT_AGGREGATES_TABLE) => DeltaTable.open(silverTablePath(root, def));
+const openSilver = (root: string, def = CLIENT_AGGREGATES_TABLE) => DeltaTable.open(tableLocation(root, def));
 
 async function bronzeWithSales(root: string): Promise<DeltaTable> {
   const bronze = await createBronze(root);
@@ -106,7 +105,7 @@ async function bronzeWithSales(root: string): Promise<DeltaTable> {
 }
 
 async function commitFiles(root: string, def = CLIENT_AGGREGATES_TABLE): Promise<string[]> {
-  return (await fs.readdir(path.join(silverTablePath(root, def), '_delta_log'))).filter((f) => f.endsWith('.json')).sort();
+  return (await fs.readdir(path.join(tableLocation(root, def), '_delta_log'))).filter((f) => f.endsWith('.json')).sort();
 }
 
 describe('SilverJob', () => {
@@ -310,7 +309,7 @@ describe('SilverJob', () => {
     const root = tempLakehouse();
     await bronzeWithSales(root);
     // A ventes_aggreges with another schema cannot be opened as the silver table.
-    await DeltaTable.create(silverTablePath(root, CLIENT_AGGREGATES_TABLE), { schema: COUNTRY_AGGREGATES_TABLE.schema });
+    await DeltaTable.create(tableLocation(root, CLIENT_AGGREGATES_TABLE), { schema: COUNTRY_AGGREGATES_TABLE.schema });
     const job = new SilverJob({ lakehouseRoot: root });
     await expect(job.run()).rejects.toThrow(/different schema/);
     expect(job.runs.last).toMatchObject({ status: 'failed', error: expect.stringMatching(/different schema/) });

@@ -1,11 +1,10 @@
 import { DeltaTable, Filter, TableNotFoundError } from '@app/delta';
-import { tablePath } from '@app/ingest';
-import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
+import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, openOrCreateTable, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { clientDayAggregatesSql, countryAggregatesSql, segmentAggregatesSql } from './aggregation-sql';
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
 import { RecentItems } from '@app/common/recent-items';
 import { RunReport } from './run-report';
-import { liveRows, openSilverTable, rowsIn } from './silver-tables';
+import { liveRows, rowsIn } from './silver-tables';
 import { DEFAULT_SPENDING_THRESHOLDS, SpendingThresholds, spendingThresholdProblems, spendingTiersAppId } from './spending-tiers';
 
 /**
@@ -235,7 +234,7 @@ export class SilverJob {
       return this.bronze;
     }
     try {
-      this.bronze = await DeltaTable.open(tablePath(this.opts.lakehouseRoot, BRONZE_TABLE));
+      this.bronze = await DeltaTable.open(tableLocation(this.opts.lakehouseRoot, BRONZE_TABLE));
     } catch (e) {
       if (e instanceof TableNotFoundError) return undefined;
       throw e;
@@ -250,9 +249,9 @@ export class SilverJob {
     }
     const root = this.opts.lakehouseRoot;
     this.silver = {
-      clients: await openSilverTable(root, CLIENT_AGGREGATES_TABLE),
-      countries: await openSilverTable(root, COUNTRY_AGGREGATES_TABLE),
-      segments: await openSilverTable(root, SEGMENT_AGGREGATES_TABLE),
+      clients: await openOrCreateTable(root, CLIENT_AGGREGATES_TABLE),
+      countries: await openOrCreateTable(root, COUNTRY_AGGREGATES_TABLE),
+      segments: await openOrCreateTable(root, SEGMENT_AGGREGATES_TABLE),
     };
     return this.silver;
   }

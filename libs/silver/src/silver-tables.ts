@@ -1,20 +1,5 @@
-import * as path from 'node:path';
 import { AddAction, DeltaTable, parseStats } from '@app/delta';
-import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, TableDefinition } from '@app/schemas';
-
-/** `<lakehouseRoot>/silver/<name>`, next to bronze's `<lakehouseRoot>/bronze/<name>`. */
-export function silverTablePath(lakehouseRoot: string, def: TableDefinition): string {
-  return path.join(lakehouseRoot, 'silver', def.name);
-}
-
-export function openSilverTable(lakehouseRoot: string, def: TableDefinition): Promise<DeltaTable> {
-  return DeltaTable.openOrCreate(silverTablePath(lakehouseRoot, def), {
-    schema: def.schema,
-    partitionColumns: def.partitionColumns,
-    name: def.name,
-    description: def.description,
-  });
-}
+import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
 
 export type SilverTableName = typeof CLIENT_AGGREGATES_TABLE.name | typeof COUNTRY_AGGREGATES_TABLE.name | typeof SEGMENT_AGGREGATES_TABLE.name;
 

@@ -6,9 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable, Row } from '@app/delta';
-import { tablePath } from '@app/ingest';
-import { BRONZE_TABLE, TableDefinition } from '@app/schemas';
-import { silverTablePath } from '../src/silver-tables';
+import { BRONZE_TABLE, TableDefinition, tableLocation } from '@app/schemas';
 
 export function tempLakehouse(prefix = 'silver-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -58,7 +56,7 @@ export function bronzeRow(s: Sale): Row {
 }
 
 export function createBronze(lakehouseRoot: string): Promise<DeltaTable> {
-  return DeltaTable.create(tablePath(lakehouseRoot, BRONZE_TABLE), {
+  return DeltaTable.create(tableLocation(lakehouseRoot, BRONZE_TABLE), {
     schema: BRONZE_TABLE.schema,
     partitionColumns: BRONZE_TABLE.partitionColumns,
     name: BRONZE_TABLE.name,
@@ -72,7 +70,7 @@ export async function appendSales(bronze: DeltaTable, sales: Sale[]): Promise<nu
 
 /** A silver table's rows as read back (longs as bigint), in the order given by `sortKeys`. */
 export async function readSilver(lakehouseRoot: string, def: TableDefinition, sortKeys: string[]): Promise<Row[]> {
-  const rows = await (await DeltaTable.open(silverTablePath(lakehouseRoot, def))).readRows();
+  const rows = await (await DeltaTable.open(tableLocation(lakehouseRoot, def))).readRows();
   const key = (r: Row) => sortKeys.map((k) => String(r[k])).join('\u0000');
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

@@ -1,10 +1,10 @@
-import { DeltaTable, Filter, TableNotFoundError } from '@app/delta';
+import { countRecords, DeltaTable, Filter, TableNotFoundError } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, openOrCreateTable, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { clientDayAggregatesSql, countryAggregatesSql, segmentAggregatesSql } from './aggregation-sql';
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
 import { RecentItems } from '@app/common/recent-items';
 import { RunReport } from './run-report';
-import { liveRows, rowsIn } from './silver-tables';
+import { liveRows } from './silver-tables';
 import { DEFAULT_SPENDING_THRESHOLDS, SpendingThresholds, spendingThresholdProblems, spendingTiersAppId } from './spending-tiers';
 
 /**
@@ -189,7 +189,7 @@ export class SilverJob {
   private async recomputeClientDays(bronze: DeltaTable, clients: DeltaTable, days: string[] | undefined, report: RunReport): Promise<void> {
     const filters: Filter[] = days ? [{ column: DAY_COLUMN, op: 'in', value: days }] : [];
     const scan = await bronze.scan(filters);
-    report.bronzeRowsRead = rowsIn(scan.files);
+    report.bronzeRowsRead = countRecords(scan.files);
     const partitions = days?.map((d) => ({ [DAY_COLUMN]: d }));
     await clients.overwrite(
       { sql: clientDayAggregatesSql(scan.sql, this.thresholds) },

@@ -1,17 +1,10 @@
-import { AddAction, DeltaTable, parseStats } from '@app/delta';
+import { AddAction, countRecords, DeltaTable } from '@app/delta';
 import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
 
 export type SilverTableName = typeof CLIENT_AGGREGATES_TABLE.name | typeof COUNTRY_AGGREGATES_TABLE.name | typeof SEGMENT_AGGREGATES_TABLE.name;
 
-/** Rows in data files, from their stats (our writer always records numRecords). */
-export function rowsIn(files: Iterable<AddAction>): number {
-  let rows = 0;
-  for (const f of files) rows += parseStats(f)?.numRecords ?? 0;
-  return rows;
-}
-
 /** Rows in the table's live files; with `partitions`, only in files of those partition-value maps. */
 export function liveRows(table: DeltaTable, partitions?: Record<string, string>[]): number {
   const inPartitions = (f: AddAction) => !partitions || partitions.some((p) => Object.entries(p).every(([k, v]) => f.partitionValues[k] === v));
-  return rowsIn(table.snapshot.files().filter(inPartitions));
+  return countRecords(table.snapshot.files().filter(inPartitions));
 }

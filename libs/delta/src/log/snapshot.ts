@@ -1,4 +1,4 @@
-import { Action, AddAction, MetadataAction, parseActions, ProtocolAction } from '../protocol/actions';
+import { Action, AddAction, countRecords, MetadataAction, parseActions, ProtocolAction } from '../protocol/actions';
 import { assertCanRead } from '../protocol/protocol-support';
 import { parseSchema, StructType } from '../schema/types';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
@@ -54,13 +54,9 @@ export class Snapshot {
   }
 
   numRecords(): number {
-    let n = 0;
-    for (const f of this.state.files.values()) {
-      const stats = f.stats ? (JSON.parse(f.stats) as { numRecords?: number }) : undefined;
-      n += stats?.numRecords ?? 0;
-    }
-    return n;
+    return countRecords(this.state.files.values());
   }
+
 }
 
 interface LogSegment {

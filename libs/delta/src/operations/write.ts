@@ -1,4 +1,4 @@
-import { AddAction, Action, RemoveAction, TxnAction } from '../protocol/actions';
+import { AddAction, Action, countRecords, RemoveAction, TxnAction } from '../protocol/actions';
 import { writeDataFiles, WriteSource } from '../parquet/data-file-writer';
 import type { DeltaTable } from '../table';
 
@@ -30,7 +30,7 @@ export async function append(table: DeltaTable, source: WriteSource, opts: Appen
 export async function commitAdds(table: DeltaTable, adds: AddAction[], opts: AppendOptions = {}): Promise<CommitSummary> {
   const snap = table.snapshot;
   const now = Date.now();
-  const numRows = adds.reduce((n, a) => n + (JSON.parse(a.stats ?? '{}').numRecords ?? 0), 0);
+  const numRows = countRecords(adds);
   const version = await table.commit({
     actions: [...txnActions(opts.txns, now), ...adds.map((add) => ({ add }))],
     operation: opts.operation ?? 'WRITE',

@@ -96,3 +96,10 @@ export function parseStats(add: AddAction): FileStats | undefined {
     return undefined;
   }
 }
+
+/** Rows in data files, summed from their stats (files without stats count as 0). */
+export function countRecords(files: Iterable<AddAction>): number {
+  let n = 0;
+  for (const f of files) n += parseStats(f)?.numRecords ?? 0;
+  return n;
+}

@@ -10,6 +10,7 @@ export * from './log/conflict-checker';
 export * from './log/table-config';
 export * from './parquet/duckdb';
 export * from './parquet/values';
+export * from './parquet/column-batch';
 export * from './parquet/data-file-writer';
 export * from './parquet/partition-path';
 export * from './scan/filter';

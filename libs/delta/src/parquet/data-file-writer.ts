@@ -1,33 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { DuckDBBlobValue, DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBConnection, DuckDBDataChunk, DuckDBType, DuckDBVector } from '@duckdb/node-api';
 import { AddAction, FileStats } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { duckdbType, hasMinMaxStats, PrimitiveType, StructField, StructType } from '../schema/types';
+import { ColumnBatch } from './column-batch';
+import { encodeColumn, EncodedColumn, encodeRowsColumn, SchemaViolationError, stageDdl } from './column-encoding';
 import { sqlIdent, sqlString, withConnection } from './duckdb';
 import { encodeLogPath, partitionFolder } from './partition-path';
-import { EXPECTED, microsToIso, Row, toEpochMicros, toRawValue } from './values';
+import { daysToIsoDate, microsToIso, Row, toEpochMicros } from './values';
 
-/** Rows given as JS objects, or a DuckDB SELECT whose output columns are named like the table's. */
-export type WriteSource = { rows: readonly Row[] } | { sql: string };
+export { SchemaViolationError } from './column-encoding';
 
-export class SchemaViolationError extends Error {
-  constructor(
-    message: string,
-    readonly column: string,
-    readonly row?: number,
-  ) {
-    super(message);
-    this.name = 'SchemaViolationError';
-  }
-}
+/** Rows given as JS objects, as columns, or a DuckDB SELECT whose output columns are named like the table's. */
+export type WriteSource = { rows: readonly Row[] } | { columns: ColumnBatch } | { sql: string };
 
+/** DuckDB's standard vector size: the appender takes data chunks of at most this many rows. */
 const CHUNK_ROWS = 2048;
 const MAX_SAFE_LONG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Writes the source as one snappy Parquet file per partition and returns their `add` actions
- * (dataChange=true). Files land under their final names but stay invisible until a commit
- * references them; a crash before the commit only leaves orphans for VACUUM.
+ * (dataChange=true). Every value is checked before anything reaches storage. Files land under
+ * their final names but stay invisible until a commit references them; a crash before the
+ * commit only leaves orphans for VACUUM.
  */
 export async function writeDataFiles(
   store: ObjectStore,
@@ -35,105 +30,73 @@ export async function writeDataFiles(
   partitionColumns: readonly string[],
   source: WriteSource,
 ): Promise<AddAction[]> {
+  const encoded =
+    'rows' in source ? encodeRows(schema, source.rows) : 'columns' in source ? encodeBatch(schema, source.columns) : undefined;
   return withConnection(async (conn) => {
     const stage = `stage_${randomUUID().replace(/-/g, '')}`;
     try {
-      const relation = 'rows' in source ? await appendRows(conn, stage, schema, source.rows) : await insertQuery(conn, stage, schema, source.sql);
-      return await copyPartitions(conn, store, relation, schema, partitionColumns);
+      const relation = encoded
+        ? await stageColumns(conn, stage, encoded.columns, encoded.numRows)
+        : await insertQuery(conn, stage, schema, (source as { sql: string }).sql);
+      const partitions =
+        encoded && partitionColumns.length ? distinctPartitions(encoded.columns, partitionColumns, encoded.numRows) : undefined;
+      return await copyPartitions(conn, store, relation, schema, partitionColumns, partitions);
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${stage}`);
     }
   });
 }
 
-function columnDdl(f: StructField): string {
-  return `${sqlIdent(f.name)} ${duckdbType(f.type)}${f.nullable ? '' : ' NOT NULL'}`;
+function encodeRows(schema: StructType, rows: readonly Row[]): { columns: EncodedColumn[]; numRows: number } {
+  return { columns: schema.fields.map((f) => encodeRowsColumn(f, rows)), numRows: rows.length };
 }
 
-function describe(v: unknown): string {
-  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
-  return `${typeof v} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
-}
-
-/** A string column with few distinct values is appended as indexes into a per-batch dictionary. */
-const MAX_DICTIONARY = 4096;
-
-interface RawColumn {
-  field: StructField;
-  /** Type of the raw staging column: what JS hands to DuckDB before the SQL conversion. */
-  rawType: string;
-  /** SQL turning the raw column into the Delta type. */
-  select: string;
-  dictionary?: Map<string, number>;
-}
-
-function rawColumns(schema: StructType, rows: readonly Row[]): RawColumn[] {
-  return schema.fields.map((field) => {
-    const c = sqlIdent(field.name);
-    if (field.type === 'timestamp') return { field, rawType: 'BIGINT', select: `make_timestamp(${c})::TIMESTAMPTZ` };
-    if (field.type === 'date') return { field, rawType: 'INTEGER', select: `CAST(DATE '1970-01-01' + ${c} AS DATE)` };
-    if (field.type === 'string') {
-      const dictionary = new Map<string, number>();
-      for (const row of rows) {
-        const v = row[field.name];
-        if (typeof v === 'string' && !dictionary.has(v)) {
-          dictionary.set(v, dictionary.size + 1);
-          if (dictionary.size > MAX_DICTIONARY || dictionary.size * 4 > rows.length) break;
-        }
-      }
-      if (dictionary.size <= MAX_DICTIONARY && dictionary.size * 4 <= rows.length) {
-        return { field, rawType: 'INTEGER', select: `(${sqlStringArray([...dictionary.keys()])})[${c}]`, dictionary };
-      }
-    }
-    return { field, rawType: duckdbType(field.type), select: c };
-  });
-}
-
-function sqlStringArray(values: string[]): string {
-  return `[${values.map(sqlString).join(', ')}]::VARCHAR[]`;
+function encodeBatch(schema: StructType, batch: ColumnBatch): { columns: EncodedColumn[]; numRows: number } {
+  const known = new Set(schema.fields.map((f) => f.name));
+  const unknown = Object.keys(batch.columns).find((name) => !known.has(name));
+  if (unknown !== undefined) throw new SchemaViolationError(`column "${unknown}" is not in the table's schema`, unknown);
+  return { columns: schema.fields.map((f) => encodeColumn(f, batch.columns[f.name], batch.numRows)), numRows: batch.numRows };
 }
 
 /**
- * Appends JS rows: each cell is checked and converted once, straight into DuckDB's column
- * vectors (typed arrays for numbers, dictionary indexes for repetitive strings), so few values
- * cross into native code one by one. A bad cell aborts the write with its row and column, before
- * anything reaches storage. Returns the SQL converting the raw columns to the Delta types,
- * which the Parquet COPY reads directly.
+ * Appends the encoded columns to a staging table, one data chunk at a time: typed values are
+ * copied into DuckDB's vectors as memory blocks, the rest one value at a time. Returns the SQL
+ * converting the staged columns to the Delta types, which the Parquet COPY reads directly.
  */
-async function appendRows(conn: DuckDBConnection, stage: string, schema: StructType, rows: readonly Row[]): Promise<string> {
-  const columns = rawColumns(schema, rows);
-  await conn.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${sqlIdent(c.field.name)} ${c.rawType}`).join(', ')})`);
+async function stageColumns(conn: DuckDBConnection, stage: string, columns: EncodedColumn[], numRows: number): Promise<string> {
+  await conn.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${sqlIdent(c.field.name)} ${stageDdl(c)}`).join(', ')})`);
   const appender = await conn.createAppender(stage);
   const probe = await conn.runAndReadAll(`SELECT * FROM ${stage} LIMIT 0`);
   const types: DuckDBType[] = columns.map((_, i) => probe.columnType(i));
-  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-    const n = Math.min(rows.length, start + CHUNK_ROWS) - start;
+  for (let start = 0; start < numRows; start += CHUNK_ROWS) {
+    const n = Math.min(numRows, start + CHUNK_ROWS) - start;
     const chunk = DuckDBDataChunk.create(types, n);
-    columns.forEach((col, c) => fillVector(chunk, c, col, rows, start, n));
+    columns.forEach((col, c) => fillVector(chunk.getColumnVector(c), col, start, n));
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
   return `SELECT ${columns.map((c) => `${c.select} AS ${sqlIdent(c.field.name)}`).join(', ')} FROM ${stage}`;
 }
 
-function fillVector(chunk: DuckDBDataChunk, index: number, col: RawColumn, rows: readonly Row[], start: number, n: number): void {
-  const vector = chunk.getColumnVector(index) as unknown as { setItem(i: number, v: unknown): void; flush(): void };
-  const { field, dictionary } = col;
-  for (let i = 0; i < n; i++) {
-    const v = rows[start + i][field.name];
-    if (v === null || v === undefined) {
-      if (!field.nullable) throw new SchemaViolationError(`row ${start + i}: column "${field.name}" is not nullable but got null`, field.name, start + i);
-      vector.setItem(i, null);
-      continue;
+function fillVector(vector: DuckDBVector, col: EncodedColumn, start: number, n: number): void {
+  const { values, nulls } = col;
+  if (ArrayBuffer.isView(values)) {
+    // Numeric, DATE, TIMESTAMPTZ and ENUM vectors expose their memory as a typed array of the
+    // same width (ENUM: 8, 16 or 32-bit indexes, which set() narrows from the Int32Array).
+    const items = (vector as unknown as { items: typeof values }).items;
+    (items as Float64Array).set((values as Float64Array).subarray(start, start + n));
+    if (nulls) for (let i = 0; i < n; i++) if (nulls[start + i]) vector.setItem(i, null);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = values[start + i];
+      vector.setItem(i, v instanceof Uint8Array ? new DuckDBBlobValue(v) : v);
     }
-    const value = toRawValue(field.type, v);
-    if (value === undefined) {
-      throw new SchemaViolationError(`row ${start + i}: column "${field.name}" (${field.type}) expected ${EXPECTED[field.type]}, got ${describe(v)}`, field.name, start + i);
-    }
-    if (dictionary) vector.setItem(i, dictionary.get(value as string));
-    else vector.setItem(i, field.type === 'binary' ? new DuckDBBlobValue(value as Uint8Array) : value);
   }
   vector.flush();
+}
+
+function columnDdl(f: StructField): string {
+  return `${sqlIdent(f.name)} ${duckdbType(f.type)}${f.nullable ? '' : ' NOT NULL'}`;
 }
 
 /** A query's rows go through a typed table first, so NOT NULL columns are enforced. */
@@ -150,29 +113,74 @@ async function insertQuery(conn: DuckDBConnection, stage: string, schema: Struct
   return `SELECT * FROM ${stage}`;
 }
 
+type PartitionValues = Record<string, string | null>;
+
+/**
+ * The distinct partition values of staged columns, found in JS when every partition column is a
+ * date, an integer or a string (what partitioned tables use), which saves DuckDB a pass over the
+ * batch. Undefined otherwise: DuckDB is asked. Values are as the log stores them.
+ */
+function distinctPartitions(
+  columns: readonly EncodedColumn[],
+  partitionColumns: readonly string[],
+  numRows: number,
+): PartitionValues[] | undefined {
+  const parts = partitionColumns.map((name) => columns.find((c) => c.field.name === name)!);
+  const texts: Array<(row: number) => string | null> = [];
+  for (const { field, stageType, values, nulls, dictionary } of parts) {
+    const isNull = (r: number) => nulls?.[r] === 1 || values[r] === null;
+    if (stageType === 'DATE') texts.push((r) => (isNull(r) ? null : daysToIsoDate(values[r] as number)));
+    else if (stageType === 'ENUM') texts.push((r) => (isNull(r) ? null : dictionary![values[r] as number]));
+    else if (
+      stageType === 'VARCHAR' ||
+      (stageType === 'INTEGER' && field.type !== 'short' && field.type !== 'byte') ||
+      (stageType === 'DOUBLE' && field.type === 'long')
+    ) {
+      texts.push((r) => (isNull(r) ? null : String(values[r])));
+    } else return undefined;
+  }
+  // Rows are told apart by their staged values (numbers, indexes), cheaper than by text.
+  const NULL = Symbol('null');
+  const key = (k: number, r: number) => (parts[k].nulls?.[r] === 1 ? NULL : parts[k].values[r]);
+  const firstRows = new Map<unknown, number>();
+  for (let r = 0; r < numRows; r++) {
+    const id = parts.length === 1 ? key(0, r) : JSON.stringify(parts.map((_, k) => String(key(k, r))));
+    if (!firstRows.has(id)) firstRows.set(id, r);
+  }
+  return [...firstRows.values()].map((r) => Object.fromEntries(partitionColumns.map((c, k) => [c, texts[k](r)])));
+}
+
+async function queryPartitions(
+  conn: DuckDBConnection,
+  relation: string,
+  schema: StructType,
+  partitionColumns: readonly string[],
+): Promise<PartitionValues[]> {
+  const sel = partitionColumns.map((c) => `${partitionText(schema, c)} AS ${sqlIdent(c)}`).join(', ');
+  const res = await conn.runAndReadAll(`SELECT DISTINCT ${sel} FROM (${relation})`);
+  return res.getRowObjectsJS() as PartitionValues[];
+}
+
 async function copyPartitions(
   conn: DuckDBConnection,
   store: ObjectStore,
   relation: string,
   schema: StructType,
   partitionColumns: readonly string[],
+  known?: PartitionValues[],
 ): Promise<AddAction[]> {
   const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
-  const partitions: Record<string, string | null>[] = [];
-  if (partitionColumns.length === 0) partitions.push({});
-  else {
-    const sel = partitionColumns.map((c) => `${partitionText(schema, c)} AS ${sqlIdent(c)}`).join(', ');
-    const res = await conn.runAndReadAll(`SELECT DISTINCT ${sel} FROM (${relation})`);
-    for (const r of res.getRowObjectsJS()) partitions.push(r as Record<string, string | null>);
-  }
+  const partitions = partitionColumns.length === 0 ? [{}] : (known ?? (await queryPartitions(conn, relation, schema, partitionColumns)));
   const adds: AddAction[] = [];
   for (const values of partitions) {
-    const where = partitionColumns.length
-      ? 'WHERE ' +
-        partitionColumns
-          .map((c) => (values[c] === null ? `${sqlIdent(c)} IS NULL` : `${partitionText(schema, c)} = ${sqlString(values[c]!)}`))
-          .join(' AND ')
-      : '';
+    // A batch of one partition is copied whole; only several need a filter each.
+    const where =
+      partitions.length > 1
+        ? 'WHERE ' +
+          partitionColumns
+            .map((c) => (values[c] === null ? `${sqlIdent(c)} IS NULL` : `${partitionText(schema, c)} = ${sqlString(values[c]!)}`))
+            .join(' AND ')
+        : '';
     const folder = partitionFolder(partitionColumns, values);
     const relative = `${folder ? folder + '/' : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
     const target = await store.stagingPath(relative);

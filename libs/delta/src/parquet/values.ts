@@ -67,24 +67,26 @@ export function toRawValue(type: PrimitiveType, v: CellValue): string | number |
 
 export function toEpochDays(v: CellValue): number | undefined {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : Math.floor(v.getTime() / MS_PER_DAY);
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
-  return civilDays(v);
+  return typeof v === 'string' && v.length === 10 ? civilDays(v) : undefined;
 }
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
- * Days since 1970-01-01 of a 'YYYY-MM-DD' (proleptic Gregorian), or undefined when that day does
- * not exist. Integer arithmetic (days_from_civil) instead of Date.parse + toISOString: this runs
- * twice per date and timestamp cell on every write, and was most of the append time.
+ * Days since 1970-01-01 of the 'YYYY-MM-DD' at the start of s (proleptic Gregorian), or undefined
+ * when it is not one or that day does not exist. Integer arithmetic (days_from_civil) on the
+ * characters in place, instead of Date.parse or slices: this runs for every date and timestamp
+ * cell written and was most of the append time.
  */
-function civilDays(ymd: string): number | undefined {
-  const y = Number(ymd.slice(0, 4));
-  const m = Number(ymd.slice(5, 7));
-  const d = Number(ymd.slice(8, 10));
-  if (m < 1 || m > 12 || d < 1) return undefined;
+function civilDays(s: string): number | undefined {
+  if (s[4] !== '-' || s[7] !== '-') return undefined;
+  const y = digits(s, 0, 4);
+  const m = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  // NaN (a non-digit) fails every comparison.
+  if (!(y >= 0 && m >= 1 && m <= 12 && d >= 1)) return undefined;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1])) return undefined;
+  if (!(d <= (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]))) return undefined;
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
@@ -105,14 +107,14 @@ function digits(s: string, i: number, n: number): number {
 }
 
 /**
- * Microseconds since the epoch of 'YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|±HH:MM|±HHMM]'; no offset means
- * UTC. Parsed by hand, in plain numbers until the final conversion, because this runs for every
- * timestamp cell written and a regex plus BigInt arithmetic dominated the write path.
+ * Seconds and microseconds since the epoch of 'YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|±HH:MM|±HHMM]'; no
+ * offset means UTC. Parsed by hand, in plain numbers, because this runs for every timestamp cell
+ * written and every event ingested, and a regex plus BigInt arithmetic dominated both paths.
  */
-function isoToMicros(s: string): bigint | undefined {
+function parseIso(s: string): { seconds: number; micros: number } | undefined {
   const n = s.length;
-  if (n < 19 || s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':') return undefined;
-  const days = civilDays(s.slice(0, 10));
+  if (n < 19 || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':') return undefined;
+  const days = civilDays(s);
   const h = digits(s, 11, 2);
   const min = digits(s, 14, 2);
   const sec = digits(s, 17, 2);
@@ -138,9 +140,26 @@ function isoToMicros(s: string): bigint | undefined {
       offsetSeconds = (sign === '-' ? -60 : 60) * (oh * 60 + om);
     } else return undefined;
   }
-  const seconds = days * 86_400 + h * 3600 + min * 60 + sec - offsetSeconds;
-  const total = seconds * 1_000_000 + micros;
-  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(micros);
+  return { seconds: days * 86_400 + h * 3600 + min * 60 + sec - offsetSeconds, micros };
+}
+
+function isoToMicros(s: string): bigint | undefined {
+  const t = parseIso(s);
+  if (!t) return undefined;
+  const total = t.seconds * 1_000_000 + t.micros;
+  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(t.seconds) * 1_000_000n + BigInt(t.micros);
+}
+
+/**
+ * toEpochMicros of an ISO-8601 string as a plain number, without allocating a BigInt; undefined
+ * when it is not a timestamp or lies beyond 2^53 microseconds of 1970 (before 1685 or after 2255),
+ * where only the bigint form is exact.
+ */
+export function isoToSafeMicros(s: string): number | undefined {
+  const t = parseIso(s);
+  if (!t) return undefined;
+  const total = t.seconds * 1_000_000 + t.micros;
+  return Number.isSafeInteger(total) ? total : undefined;
 }
 
 /** Microseconds since the epoch; a timestamp without an offset is taken as UTC. */

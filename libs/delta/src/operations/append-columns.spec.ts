@@ -1,0 +1,188 @@
+import { ColumnBatch, DeltaTable, field, SchemaViolationError, struct, toEpochMicros } from '@app/delta';
+import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
+import { asRead, commitVersions, dataFiles, parquetColumns, sortById, statsOf, readLog, actionsOf } from '../../test/helpers';
+import * as path from 'node:path';
+
+const DAY_2024_12_12 = 20069;
+const DAY_2024_12_13 = 20070;
+
+async function salesTable(): Promise<{ dir: string; table: DeltaTable }> {
+  const dir = tempDir();
+  const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
+  return { dir, table };
+}
+
+/** salesRows(n, startId, day) as a batch of typed columns, with a builder's spare capacity at the end. */
+function salesColumns(n: number, startId = 1, days: number[] = [DAY_2024_12_12]): ColumnBatch {
+  const capacity = n + 7;
+  const vente = new Float64Array(capacity);
+  const client = new Int32Array(capacity);
+  const timestamp = new Float64Array(capacity);
+  const montant = new Float64Array(capacity);
+  const pays = new Int32Array(capacity);
+  const jour = new Int32Array(capacity);
+  salesRows(n, startId).forEach((r, i) => {
+    vente[i] = r.vente_id as number;
+    client[i] = r.client_id as number;
+    const day = days[i % days.length];
+    timestamp[i] = Number(toEpochMicros(r.timestamp as string)) + (day - DAY_2024_12_12) * 86_400_000_000;
+    montant[i] = r.montant as number;
+    pays[i] = ['Suisse', 'France', 'Belgique'].indexOf(r.pays as string);
+    jour[i] = day;
+  });
+  return {
+    numRows: n,
+    columns: {
+      vente_id: vente,
+      client_id: client,
+      timestamp,
+      montant,
+      pays: { dictionary: ['Suisse', 'France', 'Belgique'], indices: pays },
+      jour,
+    },
+  };
+}
+
+describe('append of a column batch', () => {
+  it('writes the same table as the same rows given as objects: files per partition, types, stats', async () => {
+    const fromRows = await salesTable();
+    const fromColumns = await salesTable();
+    const rows = [...salesRows(10, 1, '2024-12-12'), ...salesRows(10, 11, '2024-12-13')];
+    await fromRows.table.append({ rows });
+    const a = salesColumns(10, 1, [DAY_2024_12_12]);
+    const b = salesColumns(10, 11, [DAY_2024_12_13]);
+    const merged: ColumnBatch = {
+      numRows: 20,
+      columns: Object.fromEntries(
+        Object.keys(a.columns).map((name) => {
+          const [x, y] = [a.columns[name], b.columns[name]];
+          if ('dictionary' in x && 'dictionary' in y)
+            return [
+              name,
+              { dictionary: x.dictionary, indices: Int32Array.from([...x.indices.subarray(0, 10), ...y.indices.subarray(0, 10)]) },
+            ];
+          const X = x as Float64Array;
+          const Y = y as Float64Array;
+          const out = new (X.constructor as Float64ArrayConstructor)(20);
+          out.set(X.subarray(0, 10));
+          out.set(Y.subarray(0, 10), 10);
+          return [name, out];
+        }),
+      ),
+    };
+    const summary = await fromColumns.table.append({ columns: merged });
+    expect(summary).toEqual({ version: 1, addedFiles: 2, removedFiles: 0 });
+
+    const read = sortById(await (await DeltaTable.open(fromColumns.dir)).readRows());
+    expect(read).toEqual(asRead(rows));
+    expect(read).toEqual(sortById(await (await DeltaTable.open(fromRows.dir)).readRows()));
+
+    const statsBy = async (dir: string) => {
+      const adds = actionsOf(await readLog(dir, 1), 'add').sort((x, y) =>
+        JSON.stringify(x.partitionValues) < JSON.stringify(y.partitionValues) ? -1 : 1,
+      );
+      return adds.map((add) => ({ partitionValues: add.partitionValues, stats: statsOf(add) }));
+    };
+    expect(await statsBy(fromColumns.dir)).toEqual(await statsBy(fromRows.dir));
+    const [file] = await dataFiles(fromColumns.dir);
+    const types = Object.fromEntries((await parquetColumns(path.join(fromColumns.dir, file))).map((c) => [c.name, c.type]));
+    expect(types).toMatchObject({ vente_id: 'INT64', client_id: 'INT32', timestamp: 'INT64', montant: 'DOUBLE', pays: 'BYTE_ARRAY' });
+  });
+
+  it('takes BigInt64Array longs and timestamps, arrays of cells with nulls, and strings too many for a dictionary', async () => {
+    const dir = tempDir();
+    const schema = struct([
+      field('id', 'long', false),
+      field('at', 'timestamp', false),
+      field('note', 'string'),
+      field('n', 'integer'),
+      field('tag', 'string', false),
+    ]);
+    const table = await DeltaTable.create(dir, { schema });
+    const n = 5000;
+    const dictionary = Array.from({ length: n }, (_, i) => `tag-${i}`);
+    await table.append({
+      columns: {
+        numRows: n,
+        columns: {
+          id: BigInt64Array.from({ length: n }, (_, i) => 2n ** 62n + BigInt(i)),
+          at: BigInt64Array.from({ length: n }, (_, i) => -62135596800000000n + BigInt(i)), // from 0001-01-01
+          note: Array.from({ length: n }, (_, i) => (i % 2 ? null : `note ${i}`)),
+          n: Array.from({ length: n }, (_, i) => (i % 3 ? i : null)),
+          tag: { dictionary, indices: Int32Array.from({ length: n }, (_, i) => n - 1 - i) },
+        },
+      },
+    });
+    const read = await table.readRows();
+    expect(read).toHaveLength(n);
+    expect(read[0]).toEqual({ id: 2n ** 62n, at: '0001-01-01T00:00:00.000000Z', note: 'note 0', n: null, tag: `tag-${n - 1}` });
+    expect(read[1]).toEqual({ id: 2n ** 62n + 1n, at: '0001-01-01T00:00:00.000001Z', note: null, n: 1, tag: `tag-${n - 2}` });
+    const [add] = table.snapshot.files();
+    expect(statsOf(add)).toMatchObject({
+      numRecords: n,
+      nullCount: { note: n / 2, n: Math.ceil(n / 3), tag: 0 },
+      minValues: { tag: 'tag-0' },
+    });
+  });
+
+  it('a dictionary with a repeated value still writes every row as given', async () => {
+    const dir = tempDir();
+    const table = await DeltaTable.create(dir, { schema: struct([field('s', 'string', false)]) });
+    await table.append({ columns: { numRows: 3, columns: { s: { dictionary: ['a', 'b', 'a'], indices: Int32Array.from([0, 1, 2]) } } } });
+    expect((await table.readRows()).map((r) => r.s)).toEqual(['a', 'b', 'a']);
+  });
+
+  describe('refuses, naming column (and row), and changes nothing', () => {
+    const cases: Array<[string, (b: { numRows: number; columns: Record<string, unknown> }) => void, string, number | undefined, RegExp]> = [
+      [
+        'a long that a double does not hold exactly',
+        (b) => ((b.columns.vente_id as Float64Array)[3] = 2 ** 53 + 2),
+        'vente_id',
+        3,
+        /64-bit integer/,
+      ],
+      ['a fractional long', (b) => ((b.columns.vente_id as Float64Array)[2] = 1.5), 'vente_id', 2, /64-bit integer/],
+      ['a fractional timestamp', (b) => ((b.columns.timestamp as Float64Array)[4] = 0.5), 'timestamp', 4, /timestamp/],
+      [
+        'a dictionary index out of range',
+        (b) => ((b.columns.pays as { indices: Int32Array }).indices[1] = 3),
+        'pays',
+        1,
+        /dictionary index 3 out of \[0, 3\)/,
+      ],
+      [
+        'integers given as doubles',
+        (b) => (b.columns.client_id = new Float64Array(6)),
+        'client_id',
+        undefined,
+        /cannot be given as a Float64Array/,
+      ],
+      [
+        'a dictionary for a number',
+        (b) => (b.columns.montant = { dictionary: ['1'], indices: new Int32Array(6) }),
+        'montant',
+        undefined,
+        /cannot be given as a dictionary/,
+      ],
+      ['too few values', (b) => (b.columns.montant = new Float64Array(2)), 'montant', undefined, /has 2 values for 6 rows/],
+      ['a non-null column missing', (b) => delete b.columns.vente_id, 'vente_id', undefined, /not nullable but is missing/],
+      ['a column the schema does not have', (b) => (b.columns.extra = new Int32Array(6)), 'extra', undefined, /not in the table's schema/],
+      ['a null in a non-null column', (b) => (b.columns.vente_id = [1, 2, 3, 4, null, 6]), 'vente_id', 4, /not nullable/],
+    ];
+    it.each(cases)('%s', async (_name, corrupt, column, row, message) => {
+      const { dir, table } = await salesTable();
+      await table.append({ columns: salesColumns(5) });
+      const filesBefore = await dataFiles(dir);
+      const batch = salesColumns(6, 100) as { numRows: number; columns: Record<string, unknown> };
+      batch.columns = { ...batch.columns };
+      corrupt(batch);
+      const err = await table.append({ columns: batch as ColumnBatch }).catch((e) => e);
+      expect(err).toBeInstanceOf(SchemaViolationError);
+      expect(err.column).toBe(column);
+      expect(err.row).toBe(row);
+      expect(err.message).toMatch(message);
+      expect(await commitVersions(dir)).toEqual([0, 1]);
+      expect(await dataFiles(dir)).toEqual(filesBefore);
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import { CellValue } from './values';
+
+/** Strings as indexes into a per-batch dictionary, like Arrow's DictionaryArray: cheap for repetitive values. */
+export interface DictionaryColumn {
+  dictionary: readonly string[];
+  /** 0-based positions in `dictionary`. */
+  indices: Int32Array;
+}
+
+/**
+ * One column of a ColumnBatch. Typed arrays and dictionaries hold no nulls; they may be longer
+ * than the batch (a builder's spare capacity), only the first numRows values count.
+ * - Float64Array: double, float; long and timestamp (epoch microseconds) as safe integers;
+ * - Int32Array: integer, short, byte; date as days since 1970-01-01;
+ * - BigInt64Array: long; timestamp as epoch microseconds;
+ * - DictionaryColumn: string;
+ * - an array of cells: any type, checked cell by cell as rows are (null where the schema allows).
+ */
+export type ColumnData = Float64Array | Int32Array | BigInt64Array | DictionaryColumn | readonly CellValue[];
+
+/**
+ * Rows given column by column, as delta-rs and Spark take them (Arrow record batches). Numbers
+ * and dictionary indexes go to DuckDB as whole memory blocks instead of one JS value at a time,
+ * which is what makes this the fast way to append.
+ */
+export interface ColumnBatch {
+  numRows: number;
+  /** Every column of the table's schema, by name. */
+  columns: Readonly<Record<string, ColumnData>>;
+}
+
+export function isDictionaryColumn(c: ColumnData): c is DictionaryColumn {
+  return !ArrayBuffer.isView(c) && !Array.isArray(c) && 'dictionary' in c;
+}

@@ -1,0 +1,291 @@
+import { PrimitiveType, StructField } from '../schema/types';
+import { ColumnData, isDictionaryColumn } from './column-batch';
+import { sqlIdent, sqlString } from './duckdb';
+import { CellValue, EXPECTED, isoToSafeMicros, toEpochDays, toRawValue } from './values';
+
+export class SchemaViolationError extends Error {
+  constructor(
+    message: string,
+    readonly column: string,
+    readonly row?: number,
+  ) {
+    super(message);
+    this.name = 'SchemaViolationError';
+  }
+}
+
+/**
+ * A column checked and laid out the way it is handed to DuckDB: a block of numbers (typed array)
+ * copied into the staging table's vectors in one go, or values set one by one (strings that are
+ * not repetitive, booleans, binary). `select` turns the staged column into the Delta type.
+ */
+export interface EncodedColumn {
+  field: StructField;
+  /** DuckDB type of the staging column. */
+  stageType: StageType;
+  /** For stageType ENUM: its values, in index order. */
+  dictionary?: readonly string[];
+  select: string;
+  values: Float64Array | Int32Array | BigInt64Array | ReadonlyArray<string | boolean | Uint8Array | null>;
+  /** Rows that are null, for typed values (1 = null); absent when there are none. */
+  nulls?: Uint8Array;
+}
+
+/**
+ * Staging types hold the values as JS has them, so they are copied without conversion: dates as
+ * days (DATE is an int32), timestamps as epoch micros (TIMESTAMPTZ is an int64), and repetitive
+ * strings as ENUM indexes, which DuckDB casts to VARCHAR by pointer instead of by lookup.
+ */
+export type StageType = 'DOUBLE' | 'INTEGER' | 'BIGINT' | 'DATE' | 'TIMESTAMPTZ' | 'ENUM' | 'VARCHAR' | 'BOOLEAN' | 'BLOB';
+
+/** A string column with at most this many distinct values is staged as an ENUM. */
+const MAX_DICTIONARY = 4096;
+
+function describe(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return `${typeof v} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
+}
+
+function badCell(field: StructField, row: number, v: CellValue): SchemaViolationError {
+  if (v === null || v === undefined)
+    return new SchemaViolationError(`row ${row}: column "${field.name}" is not nullable but got null`, field.name, row);
+  return new SchemaViolationError(
+    `row ${row}: column "${field.name}" (${field.type}) expected ${EXPECTED[field.type]}, got ${describe(v)}`,
+    field.name,
+    row,
+  );
+}
+
+function selectFor(type: PrimitiveType, stageType: StageType, c: string): string {
+  switch (type) {
+    case 'long':
+      return stageType === 'DOUBLE' ? `CAST(${c} AS BIGINT)` : c;
+    case 'short':
+      return `CAST(${c} AS SMALLINT)`;
+    case 'byte':
+      return `CAST(${c} AS TINYINT)`;
+    case 'float':
+      return `CAST(${c} AS FLOAT)`;
+    case 'timestamp':
+      return stageType === 'DOUBLE' ? `make_timestamptz(CAST(${c} AS BIGINT))` : c;
+    case 'string':
+      return stageType === 'ENUM' ? `CAST(${c} AS VARCHAR)` : c;
+    default:
+      return c;
+  }
+}
+
+function encoded(field: StructField, stageType: StageType, values: EncodedColumn['values'], nulls?: Uint8Array): EncodedColumn {
+  return { field, stageType, select: selectFor(field.type, stageType, sqlIdent(field.name)), values, nulls };
+}
+
+/** Strings as ENUM indexes; a dictionary empty, too large or with repeated values (an ENUM refuses those) is staged as plain strings. */
+function encodeDictionary(
+  field: StructField,
+  dictionary: readonly string[],
+  indices: Int32Array,
+  numRows: number,
+  nulls?: Uint8Array,
+): EncodedColumn {
+  if (dictionary.length > 0 && dictionary.length <= MAX_DICTIONARY && new Set(dictionary).size === dictionary.length) {
+    return { ...encoded(field, 'ENUM', indices, nulls), dictionary };
+  }
+  const strings = new Array<string | null>(numRows);
+  for (let i = 0; i < numRows; i++) strings[i] = nulls?.[i] ? null : dictionary[indices[i]];
+  return encoded(field, 'VARCHAR', strings);
+}
+
+/**
+ * Checks a column given as typed values: the array kind must fit the Delta type, and longs or
+ * timestamps in a Float64Array must be exact (safe) integers. Only the first numRows count.
+ */
+function encodeTyped(field: StructField, data: Exclude<ColumnData, readonly CellValue[]>, numRows: number): EncodedColumn {
+  const { type, name } = field;
+  const wrongKind = (kind: string) => new SchemaViolationError(`column "${name}" (${type}) cannot be given as ${kind}`, name);
+  if (isDictionaryColumn(data)) {
+    if (type !== 'string') throw wrongKind('a dictionary');
+    const { dictionary, indices } = data;
+    if (indices.length < numRows) throw new SchemaViolationError(`column "${name}" has ${indices.length} values for ${numRows} rows`, name);
+    for (let i = 0; i < numRows; i++) {
+      const k = indices[i];
+      if (!(k >= 0 && k < dictionary.length))
+        throw new SchemaViolationError(`row ${i}: column "${name}" has dictionary index ${k} out of [0, ${dictionary.length})`, name, i);
+    }
+    return encodeDictionary(field, dictionary, indices, numRows);
+  }
+  if (data.length < numRows) throw new SchemaViolationError(`column "${name}" has ${data.length} values for ${numRows} rows`, name);
+  if (data instanceof Float64Array) {
+    if (type === 'long' || type === 'timestamp') {
+      for (let i = 0; i < numRows; i++) if (!Number.isSafeInteger(data[i])) throw badCell(field, i, data[i]);
+    } else if (type !== 'double' && type !== 'float') throw wrongKind('a Float64Array');
+    return encoded(field, 'DOUBLE', data);
+  }
+  if (data instanceof Int32Array) {
+    if (type === 'short' || type === 'byte') {
+      const value = (v: number) => toRawValue(type, v);
+      for (let i = 0; i < numRows; i++) if (value(data[i]) === undefined) throw badCell(field, i, data[i]);
+    } else if (type !== 'integer' && type !== 'date') throw wrongKind('an Int32Array');
+    return encoded(field, type === 'date' ? 'DATE' : 'INTEGER', data);
+  }
+  if (type !== 'long' && type !== 'timestamp') throw wrongKind('a BigInt64Array');
+  return encoded(field, type === 'timestamp' ? 'TIMESTAMPTZ' : 'BIGINT', data);
+}
+
+/** Tracks the null cells of a column: refused (naming the row) when the column is not nullable. */
+class NullRows {
+  mask?: Uint8Array;
+  constructor(
+    private readonly field: StructField,
+    private readonly numRows: number,
+  ) {}
+
+  /** True when the cell is null (or undefined) and allowed; throws when the column may not hold it. */
+  check(row: number, v: CellValue): boolean {
+    if (v !== null && v !== undefined) return false;
+    if (!this.field.nullable) throw badCell(this.field, row, v);
+    (this.mask ??= new Uint8Array(this.numRows))[row] = 1;
+    return true;
+  }
+}
+
+type CellAt = (row: number) => CellValue;
+
+/**
+ * Checks and lays out cells given one by one (rows, or a column as an array): each is converted
+ * once, with an error naming its row and column. Numbers land in typed arrays; longs and
+ * timestamps as doubles while they are exact, so no BigInt is made per cell; a string column
+ * with few distinct values becomes dictionary indexes.
+ */
+function encodeCells(field: StructField, numRows: number, cellAt: CellAt): EncodedColumn {
+  const { type } = field;
+  const nulls = new NullRows(field, numRows);
+  switch (type) {
+    case 'string':
+      return encodeStrings(field, numRows, cellAt, nulls);
+    case 'long':
+    case 'timestamp':
+      return encodeExactIntegers(field, numRows, cellAt, nulls);
+    case 'integer':
+    case 'short':
+    case 'byte':
+    case 'date': {
+      const out = new Int32Array(numRows);
+      for (let i = 0; i < numRows; i++) {
+        const v = cellAt(i);
+        if (nulls.check(i, v)) continue;
+        const raw = type === 'date' ? toEpochDays(v) : toRawValue(type, v);
+        if (raw === undefined) throw badCell(field, i, v);
+        out[i] = raw as number;
+      }
+      return encoded(field, type === 'date' ? 'DATE' : 'INTEGER', out, nulls.mask);
+    }
+    case 'double':
+    case 'float': {
+      const out = new Float64Array(numRows);
+      for (let i = 0; i < numRows; i++) {
+        const v = cellAt(i);
+        if (nulls.check(i, v)) continue;
+        if (typeof v !== 'number') throw badCell(field, i, v);
+        out[i] = v;
+      }
+      return encoded(field, 'DOUBLE', out, nulls.mask);
+    }
+    default: {
+      const out = new Array<boolean | Uint8Array | null>(numRows);
+      for (let i = 0; i < numRows; i++) {
+        const v = cellAt(i);
+        if (nulls.check(i, v)) out[i] = null;
+        else {
+          const raw = toRawValue(type, v);
+          if (raw === undefined) throw badCell(field, i, v);
+          out[i] = raw as boolean | Uint8Array;
+        }
+      }
+      return encoded(field, type === 'boolean' ? 'BOOLEAN' : 'BLOB', out);
+    }
+  }
+}
+
+/** A long, or a timestamp in epoch micros, as a number when it is exact, else as a bigint; undefined when the cell does not fit. */
+function exactInteger(type: 'long' | 'timestamp', v: CellValue): number | bigint | undefined {
+  if (type === 'long' && typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+  if (type === 'timestamp' && typeof v === 'string') {
+    const micros = isoToSafeMicros(v);
+    if (micros !== undefined) return micros;
+  }
+  if (type === 'timestamp' && v instanceof Date && Number.isSafeInteger(v.getTime() * 1000)) return v.getTime() * 1000;
+  const raw = toRawValue(type, v) as bigint | undefined;
+  return raw !== undefined && Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+}
+
+/** Longs and timestamps as doubles until a value needs all 64 bits, then as a BigInt64Array. */
+function encodeExactIntegers(field: StructField, numRows: number, cellAt: CellAt, nulls: NullRows): EncodedColumn {
+  const type = field.type as 'long' | 'timestamp';
+  let doubles: Float64Array | undefined = new Float64Array(numRows);
+  let longs: BigInt64Array | undefined;
+  for (let i = 0; i < numRows; i++) {
+    const v = cellAt(i);
+    if (nulls.check(i, v)) continue;
+    const raw = exactInteger(type, v);
+    if (raw === undefined) throw badCell(field, i, v);
+    if (doubles && typeof raw === 'bigint') {
+      longs = BigInt64Array.from(doubles, (d) => BigInt(d));
+      doubles = undefined;
+    }
+    if (doubles) doubles[i] = raw as number;
+    else longs![i] = BigInt(raw);
+  }
+  if (doubles) return encoded(field, 'DOUBLE', doubles, nulls.mask);
+  return encoded(field, field.type === 'timestamp' ? 'TIMESTAMPTZ' : 'BIGINT', longs!, nulls.mask);
+}
+
+function encodeStrings(field: StructField, numRows: number, cellAt: CellAt, nulls: NullRows): EncodedColumn {
+  const dictionary = new Map<string, number>();
+  let indices: Int32Array | undefined = new Int32Array(numRows);
+  const strings = new Array<string | null>(numRows);
+  for (let i = 0; i < numRows; i++) {
+    const v = cellAt(i);
+    if (nulls.check(i, v)) {
+      strings[i] = null;
+      continue;
+    }
+    if (typeof v !== 'string') throw badCell(field, i, v);
+    strings[i] = v;
+    if (!indices) continue;
+    let k = dictionary.get(v);
+    if (k === undefined) {
+      dictionary.set(v, (k = dictionary.size));
+      // Mostly distinct values gain nothing from a dictionary: they are staged as they are.
+      if (dictionary.size > MAX_DICTIONARY || dictionary.size * 4 > numRows) indices = undefined;
+    }
+    if (indices) indices[i] = k;
+  }
+  if (!indices) return encoded(field, 'VARCHAR', strings);
+  return encodeDictionary(field, [...dictionary.keys()], indices, numRows, nulls.mask);
+}
+
+/** The staging column's DDL type. */
+export function stageDdl(col: EncodedColumn): string {
+  return col.stageType === 'ENUM' ? `ENUM(${col.dictionary!.map(sqlString).join(', ')})` : col.stageType;
+}
+
+/** Encodes one schema column of a batch given as rows. */
+export function encodeRowsColumn(field: StructField, rows: readonly Record<string, CellValue>[]): EncodedColumn {
+  const { name } = field;
+  return encodeCells(field, rows.length, (i) => rows[i][name]);
+}
+
+/** Encodes one schema column of a batch given as columns. */
+export function encodeColumn(field: StructField, data: ColumnData | undefined, numRows: number): EncodedColumn {
+  if (data === undefined) {
+    if (!field.nullable) throw new SchemaViolationError(`column "${field.name}" is not nullable but is missing from the batch`, field.name);
+    return encodeCells(field, numRows, () => null);
+  }
+  if (Array.isArray(data)) {
+    if (data.length < numRows)
+      throw new SchemaViolationError(`column "${field.name}" has ${data.length} values for ${numRows} rows`, field.name);
+    const cells = data as readonly CellValue[];
+    return encodeCells(field, numRows, (i) => cells[i]);
+  }
+  return encodeTyped(field, data as Exclude<ColumnData, readonly CellValue[]>, numRows);
+}

@@ -125,6 +125,21 @@ describe('append of a column batch', () => {
     });
   });
 
+  it('nulls of one 2048-row slice do not leak into the next (the staging chunk is reused)', async () => {
+    const dir = tempDir();
+    const table = await DeltaTable.create(dir, { schema: struct([field('i', 'integer', false), field('v', 'double')]) });
+    const n = 5000;
+    await table.append({
+      columns: {
+        numRows: n,
+        columns: { i: Int32Array.from({ length: n }, (_, k) => k), v: Array.from({ length: n }, (_, k) => (k < 2048 ? null : k)) },
+      },
+    });
+    const read = await table.readRows();
+    expect(read.filter((r) => r.v === null).map((r) => r.i)).toEqual(Array.from({ length: 2048 }, (_, k) => k));
+    expect(read.filter((r) => r.v !== null).every((r) => r.v === r.i)).toBe(true);
+  });
+
   it('a dictionary with a repeated value still writes every row as given', async () => {
     const dir = tempDir();
     const table = await DeltaTable.create(dir, { schema: struct([field('s', 'string', false)]) });

@@ -68,9 +68,12 @@ async function stageColumns(conn: DuckDBConnection, stage: string, columns: Enco
   const appender = await conn.createAppender(stage);
   const probe = await conn.runAndReadAll(`SELECT * FROM ${stage} LIMIT 0`);
   const types: DuckDBType[] = columns.map((_, i) => probe.columnType(i));
+  // One chunk, refilled: creating one per slice rebuilt every ENUM type from its values each time.
+  const chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
   for (let start = 0; start < numRows; start += CHUNK_ROWS) {
     const n = Math.min(numRows, start + CHUNK_ROWS) - start;
-    const chunk = DuckDBDataChunk.create(types, n);
+    chunk.reset();
+    chunk.rowCount = n;
     columns.forEach((col, c) => fillVector(chunk.getColumnVector(c), col, start, n));
     appender.appendDataChunk(chunk);
   }

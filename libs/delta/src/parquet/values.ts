@@ -170,7 +170,9 @@ export function toEpochMicros(v: CellValue): bigint | undefined {
   return isoToMicros(v);
 }
 
-export function microsToIso(micros: bigint): string {
+/** 'YYYY-MM-DDTHH:MM:SS.ffffffZ' of epoch microseconds (a number is rounded to the microsecond). */
+export function microsToIso(epochMicros: bigint | number): string {
+  const micros = typeof epochMicros === 'bigint' ? epochMicros : BigInt(Math.round(epochMicros));
   const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
   const sub = Number(micros - ms * 1000n);
   const base = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ

@@ -1,5 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { DuckDBBlobValue, DuckDBConnection, DuckDBDataChunk, DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  DuckDBBlobValue,
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBType,
+  DuckDBVector,
+  ENUM,
+  INTEGER,
+  TIMESTAMPTZ,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { AddAction, FileStats } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { duckdbType, hasMinMaxStats, PrimitiveType, StructField, StructType } from '../schema/types';
@@ -66,8 +81,7 @@ function encodeBatch(schema: StructType, batch: ColumnBatch): { columns: Encoded
 async function stageColumns(conn: DuckDBConnection, stage: string, columns: EncodedColumn[], numRows: number): Promise<string> {
   await conn.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${sqlIdent(c.field.name)} ${stageDdl(c)}`).join(', ')})`);
   const appender = await conn.createAppender(stage);
-  const probe = await conn.runAndReadAll(`SELECT * FROM ${stage} LIMIT 0`);
-  const types: DuckDBType[] = columns.map((_, i) => probe.columnType(i));
+  const types = columns.map(chunkType);
   // One chunk, refilled: creating one per slice rebuilt every ENUM type from its values each time.
   const chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
   for (let start = 0; start < numRows; start += CHUNK_ROWS) {
@@ -79,6 +93,22 @@ async function stageColumns(conn: DuckDBConnection, stage: string, columns: Enco
   }
   appender.closeSync();
   return `SELECT ${columns.map((c) => `${c.select} AS ${sqlIdent(c.field.name)}`).join(', ')} FROM ${stage}`;
+}
+
+const STAGE_TYPES: Record<Exclude<EncodedColumn['stageType'], 'ENUM'>, DuckDBType> = {
+  DOUBLE,
+  INTEGER,
+  BIGINT,
+  DATE,
+  TIMESTAMPTZ,
+  VARCHAR,
+  BOOLEAN,
+  BLOB,
+};
+
+/** The data chunk's type of a staging column, the same as its DDL type. */
+function chunkType(col: EncodedColumn): DuckDBType {
+  return col.stageType === 'ENUM' ? ENUM(col.dictionary!) : STAGE_TYPES[col.stageType];
 }
 
 function fillVector(vector: DuckDBVector, col: EncodedColumn, start: number, n: number): void {

@@ -1,48 +1,54 @@
+import { Row } from '@app/delta';
 import { SourceMessage } from './offsets';
+import { BatchClassifier } from './transforms';
+import { PartitionWatermarks } from './watermark';
+
+/** What a pending batch holds of one Kafka partition. */
+export interface PartitionSlice {
+  firstOffset: number;
+  lastOffset: number;
+  messages: number;
+  quarantine: Row[];
+  /** The partition's max event time once its last message was classified: committed with its offset. */
+  maxEventTime?: number;
+}
 
 /**
- * Messages received but not yet committed, per partition, in offset order. Offsets at or
- * below what is already committed or buffered are dropped (re-deliveries after a seek or
- * a restart), as kafka-delta-ingest's ValueBuffers does.
+ * Messages received but not yet committed, already classified: valid events as bronze columns,
+ * the rest as quarantine rows, per partition in offset order. Classifying on receipt instead of
+ * at flush time spreads the work between fetches, and lets Kafka's messages and fetch buffers go
+ * at once: what is held is the columns, a few bytes per field.
  */
-export class PartitionBuffers {
-  private readonly messages = new Map<number, SourceMessage[]>();
-  private readonly lastOffset = new Map<number, number>();
-  private rows = 0;
+export class PendingBatch {
+  readonly classifier: BatchClassifier;
+  readonly partitions = new Map<number, PartitionSlice>();
   private bytes = 0;
-  private oldestAt?: number;
+  private messages = 0;
+  private startedAt?: number;
 
-  add(partition: number, committedOffset: number, m: SourceMessage): boolean {
-    const offset = Number(m.offset);
-    const floor = Math.max(committedOffset, this.lastOffset.get(partition) ?? -1);
-    if (offset <= floor) return false;
-    let list = this.messages.get(partition);
-    if (!list) this.messages.set(partition, (list = []));
-    list.push(m);
-    this.lastOffset.set(partition, offset);
-    this.rows++;
-    this.bytes += m.value?.length ?? 0;
-    this.oldestAt ??= Date.now();
-    return true;
+  constructor(
+    topic: string,
+    private readonly watermarks: PartitionWatermarks,
+  ) {
+    this.classifier = new BatchClassifier(topic, watermarks);
+  }
+
+  /** Adds messages of one partition that follow what is already held, in offset order. */
+  add(partition: number, messages: readonly SourceMessage[]): void {
+    if (messages.length === 0) return;
+    const quarantine = this.classifier.add(partition, messages, Date.now() * 1000);
+    let slice = this.partitions.get(partition);
+    if (!slice) this.partitions.set(partition, (slice = { firstOffset: Number(messages[0].offset), lastOffset: -1, messages: 0, quarantine: [] }));
+    slice.lastOffset = Number(messages[messages.length - 1].offset);
+    slice.messages += messages.length;
+    for (const r of quarantine) slice.quarantine.push(r);
+    slice.maxEventTime = this.watermarks.max(partition);
+    this.messages += messages.length;
+    for (const m of messages) this.bytes += m.value?.length ?? 0;
+    this.startedAt ??= Date.now();
   }
 
   get size(): { rows: number; bytes: number; ageMs: number } {
-    return { rows: this.rows, bytes: this.bytes, ageMs: this.oldestAt === undefined ? 0 : Date.now() - this.oldestAt };
-  }
-
-  /** Hands over everything buffered and starts empty (offset floors are kept). */
-  drain(): Map<number, SourceMessage[]> {
-    const out = new Map(this.messages);
-    this.messages.clear();
-    this.rows = 0;
-    this.bytes = 0;
-    this.oldestAt = undefined;
-    return out;
-  }
-
-  /** Forgets buffered messages and offset floors (after a rebalance, everything is re-read from the log's offsets). */
-  clear(): void {
-    this.drain();
-    this.lastOffset.clear();
+    return { rows: this.messages, bytes: this.bytes, ageMs: this.startedAt === undefined ? 0 : Date.now() - this.startedAt };
   }
 }

@@ -18,17 +18,24 @@ export interface BatchProgress {
   numRejectedRows: number;
 }
 
-export function eventTimeSummary(times: readonly bigint[], watermark?: bigint): BatchProgress['eventTime'] {
+/** Event times of a micro-batch, in epoch microseconds, summed up as they are seen. */
+export class EventTimeStats {
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+  sum = 0;
+
+  add(micros: number): void {
+    this.count++;
+    this.sum += micros;
+    if (micros < this.min) this.min = micros;
+    if (micros > this.max) this.max = micros;
+  }
+}
+
+export function eventTimeSummary(times: EventTimeStats, watermark?: number): BatchProgress['eventTime'] {
   const out: BatchProgress['eventTime'] = {};
   if (watermark !== undefined) out.watermark = microsToIso(watermark);
-  if (times.length === 0) return out;
-  let min = times[0];
-  let max = times[0];
-  let sum = 0n;
-  for (const t of times) {
-    if (t < min) min = t;
-    if (t > max) max = t;
-    sum += t;
-  }
-  return { ...out, min: microsToIso(min), max: microsToIso(max), avg: microsToIso(sum / BigInt(times.length)) };
+  if (times.count === 0) return out;
+  return { ...out, min: microsToIso(times.min), max: microsToIso(times.max), avg: microsToIso(times.sum / times.count) };
 }

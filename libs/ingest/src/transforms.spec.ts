@@ -1,0 +1,94 @@
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DeltaTable, microsToIso, Row } from '@app/delta';
+import { BRONZE_TABLE, parseSalesMessage, SalesEvent } from '@app/schemas';
+import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
+import { SourceMessage } from './offsets';
+import { BatchClassifier } from './transforms';
+import { PartitionWatermarks } from './watermark';
+
+const TOPIC = 'ventes_stream';
+const INGESTION_MICROS = Date.UTC(2024, 11, 12, 12, 0, 0) * 1000;
+const MINUTE_MICROS = 60_000_000;
+
+function message(offset: number, value: string | null): SourceMessage {
+  return { offset: String(offset), value: value === null ? null : Buffer.from(value), timestamp: '0' };
+}
+
+function events(n: number, start = new Date('2024-12-12T10:00:00Z')): SalesEvent[] {
+  const gen = new SalesGenerator({ clients: 20, products: 7 }, new SaleIdGenerator(1), 42);
+  return Array.from({ length: n }, (_, i) => gen.next(new Date(start.getTime() + i * 1000)));
+}
+
+/** What bronze must hold for an accepted message, computed by the reference parser, row by row. */
+function expectedBronzeRow(m: SourceMessage, partition: number): Row {
+  const parsed = parseSalesMessage(m.value);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return {
+    ...parsed.event,
+    vente_id: BigInt(parsed.event.vente_id),
+    timestamp: microsToIso(parsed.eventTimeMicros),
+    kafka_topic: TOPIC,
+    kafka_partition: partition,
+    kafka_offset: BigInt(m.offset),
+    date_ingestion: microsToIso(INGESTION_MICROS),
+    jour: microsToIso(parsed.eventTimeMicros).slice(0, 10),
+  };
+}
+
+describe('BatchClassifier', () => {
+  it('sends valid events to bronze columns (growing past its capacity), the rest to quarantine with its reason, in offset order per partition', async () => {
+    const [a, b, c, d] = events(4);
+    const p0 = [
+      message(10, JSON.stringify(a)),
+      message(11, '{"vente_id": 1,'),
+      message(12, JSON.stringify({ ...b, quantite: 0 })),
+      message(13, null),
+      // Valid, but not on the fast path (an exponent and an escape): the reference takes it.
+      message(14, JSON.stringify({ ...c, client_nom: 'Zoé "Z"' }).replace(`"quantite":${c.quantite}`, `"quantite":${c.quantite}e0`)),
+    ];
+    // Partition 1: an event an hour ahead moves the max; one 20 minutes behind it is then late.
+    const ahead = { ...d, timestamp: '2024-12-12T11:00:00Z' };
+    const behind = { ...d, vente_id: d.vente_id + 1, timestamp: '2024-12-12T10:40:00Z' };
+    const p1 = [message(5, JSON.stringify(ahead)), message(6, JSON.stringify(behind))];
+
+    const watermarks = new PartitionWatermarks(10 * MINUTE_MICROS);
+    const classifier = new BatchClassifier(TOPIC, watermarks, 2);
+    const q0 = classifier.add(0, p0, INGESTION_MICROS);
+    const q1 = classifier.add(1, p1, INGESTION_MICROS);
+    const { bronze, late, eventTimes } = classifier.finish();
+
+    expect(q0.map((r) => [r.kafka_offset, r.reason])).toEqual([
+      [11n, 'malformed_json'],
+      [12n, 'schema_violation'],
+      [13n, 'malformed_json'],
+    ]);
+    expect(q0[1].error).toBe('quantite: expected a positive integer, got number 0');
+    expect(q0[0].raw_payload).toBe('{"vente_id": 1,');
+    expect(q1).toHaveLength(1);
+    expect(q1[0]).toMatchObject({ reason: 'late_event', kafka_partition: 1, kafka_offset: 6n, jour: '2024-12-12', raw_payload: JSON.stringify(behind) });
+    expect(q1[0].error).toBe('event time 2024-12-12T10:40:00.000000Z is before the watermark 2024-12-12T10:50:00.000000Z');
+    expect(late).toBe(1);
+    expect(watermarks.max(1)).toBe(Date.UTC(2024, 11, 12, 11) * 1000);
+    expect(eventTimes.count).toBe(3);
+
+    // The columns, written to a real Delta table and read back, hold exactly what the reference gives.
+    expect(bronze.numRows).toBe(3);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'classifier-'));
+    const table = await DeltaTable.create(dir, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns });
+    await table.append({ columns: bronze });
+    const read = (await table.readRows()).sort((x, y) => Number(x.kafka_partition) - Number(y.kafka_partition) || Number(x.kafka_offset) - Number(y.kafka_offset));
+    expect(read).toEqual([expectedBronzeRow(p0[0], 0), expectedBronzeRow(p0[4], 0), expectedBronzeRow(p1[0], 1)]);
+    expect(read[1].client_nom).toBe('Zoé "Z"');
+  });
+
+  it('continues the watermark from the state it is given (restored from the log after a restart)', () => {
+    const [a] = events(1);
+    const watermarks = new PartitionWatermarks(10 * MINUTE_MICROS);
+    watermarks.reset(2, Date.UTC(2024, 11, 12, 12) * 1000);
+    const classifier = new BatchClassifier(TOPIC, watermarks);
+    expect(classifier.add(2, [message(0, JSON.stringify(a))], INGESTION_MICROS).map((r) => r.reason)).toEqual(['late_event']);
+    expect(classifier.finish().bronze.numRows).toBe(0);
+  });
+});

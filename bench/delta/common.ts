@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Row } from '@app/delta';
+import { ColumnBatch, isoToSafeMicros, Row, toEpochDays } from '@app/delta';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic bronze rows (BRONZE_TABLE: 11 sales fields + kafka lineage + date_ingestion + jour)
@@ -95,6 +95,35 @@ export function salesBatch(start: number, count: number, total: number): Row[] {
   const rows = new Array<Row>(count);
   for (let k = 0; k < count; k++) rows[k] = salesRow(start + k, total);
   return rows;
+}
+
+/**
+ * The same rows as salesBatch, laid out as a column batch, the way a columnar producer (an Arrow
+ * record batch, the ingestor's decoder) hands them over: numbers and epoch micros/days in typed
+ * arrays, strings as per-batch dictionaries.
+ */
+export function salesColumnBatch(start: number, count: number, total: number): ColumnBatch {
+  const rows = salesBatch(start, count, total);
+  const columns: Record<string, ColumnBatch['columns'][string]> = {};
+  for (const name of Object.keys(rows[0])) {
+    const first = rows[0][name];
+    if (typeof first === 'string' && name !== 'timestamp' && name !== 'jour') {
+      const dictionary = new Map<string, number>();
+      const indices = new Int32Array(count);
+      rows.forEach((r, i) => {
+        const v = r[name] as string;
+        let k = dictionary.get(v);
+        if (k === undefined) dictionary.set(v, (k = dictionary.size));
+        indices[i] = k;
+      });
+      columns[name] = { dictionary: [...dictionary.keys()], indices };
+    } else if (name === 'jour') columns[name] = Int32Array.from(rows, (r) => toEpochDays(r.jour)!);
+    else if (name === 'timestamp') columns[name] = Float64Array.from(rows, (r) => isoToSafeMicros(r.timestamp as string)!);
+    else if (name === 'date_ingestion') columns[name] = Float64Array.from(rows, (r) => (r.date_ingestion as Date).getTime() * 1000);
+    else if (name === 'client_id' || name === 'produit_id' || name === 'quantite' || name === 'kafka_partition') columns[name] = Int32Array.from(rows, (r) => r[name] as number);
+    else columns[name] = Float64Array.from(rows, (r) => r[name] as number);
+  }
+  return { numRows: count, columns };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@
  *        FLUSH_MAX_ROWS / FLUSH_MAX_BYTES / FLUSH_MAX_LATENCY / COMPACT_EVERY_COMMITS (passed to
  *        the ingestor; unset = the app's defaults), REUSE_TOPIC=<topic> (skip the prefill),
  *        MEM_BREAKDOWN=1 (max V8 heap / external memory of the ingestor from its /metrics),
- *        RUNTIME=compiled (tsc build run by plain node, as in the Docker image, instead of ts-node),
+ *        RUNTIME=ts-node (the app under ts-node, as in development, instead of the default: the tsc
+ *        build run by node with the bronze-ingestor image's CMD flags, as the Docker image runs it),
  *        INGEST_NODE_OPTIONS (extra node flags for the ingestor, e.g. --max-old-space-size=160),
  *        BENCH_RESULT=<name> (bench/results/<name>.json instead of ingest.json, for variants),
  *        INGEST_CPU_PROF=<dir> (V8 CPU profile of the ingestor, written at its SIGTERM by
@@ -146,7 +147,7 @@ class RssWatch {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The ingestor process: AppProcess (ts-node), or RUNTIME=compiled (tsc output run by plain node, as the image does)
+// The ingestor process: the tsc build run by node with the image's flags (default), or AppProcess (RUNTIME=ts-node)
 // ---------------------------------------------------------------------------------------------
 
 type Ingestor = Pick<AppProcess, 'proc' | 'logs' | 'get' | 'waitHealthy' | 'stop'>;
@@ -160,7 +161,15 @@ function compileIngestor(outDir: string): void {
   if (res.status !== 0) throw new Error(`tsc failed:\n${res.stdout}${res.stderr}`);
 }
 
-/** Plain `node main.js`; @app/* aliases resolved by tsconfig-paths against the build folder (no TypeScript loaded). */
+/** The node options of the bronze-ingestor image's CMD (Dockerfile), so the compiled run is the deployed one. */
+function imageNodeOptions(): string[] {
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const stage = dockerfile.slice(dockerfile.indexOf('AS bronze-ingestor'));
+  const argv = JSON.parse(/^CMD (\[.*\])$/m.exec(stage)![1]) as string[];
+  return argv.slice(1, -1);
+}
+
+/** `node <image flags> main.js`; @app/* aliases resolved by tsconfig-paths against the build folder (no TypeScript loaded). */
 class CompiledApp implements Ingestor {
   readonly logs: string[] = [];
   private readonly exited: Promise<number | null>;
@@ -171,7 +180,7 @@ class CompiledApp implements Ingestor {
   }
   static async start(buildDir: string, env: Record<string, string>): Promise<CompiledApp> {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['-r', 'tsconfig-paths/register', path.join(buildDir, 'apps/bronze-ingestor/src/main.js')], {
+    const proc = spawn(process.execPath, [...imageNodeOptions(), '-r', 'tsconfig-paths/register', path.join(buildDir, 'apps/bronze-ingestor/src/main.js')], {
       cwd: ROOT,
       // NODE_PATH: the build folder is outside the repo, its bare requires resolve to the repo's node_modules.
       env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), TS_NODE_BASEURL: buildDir, NODE_PATH: path.join(ROOT, 'node_modules'), LOG_LEVEL: 'log', ...env, PORT: String(port) },
@@ -583,7 +592,7 @@ async function main(): Promise<void> {
     childEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpu-prof-hook.js')}`.trim();
   }
   if (process.env.INGEST_NODE_OPTIONS) childEnv.NODE_OPTIONS = `${childEnv.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} ${process.env.INGEST_NODE_OPTIONS}`.trim();
-  const runtime = process.env.RUNTIME === 'compiled' ? 'compiled' : 'ts-node';
+  const runtime = process.env.RUNTIME === 'ts-node' ? 'ts-node' : 'compiled';
   let buildDir: string | undefined;
   if (runtime === 'compiled') {
     buildDir = path.join(root, '.build');
@@ -666,7 +675,7 @@ async function main(): Promise<void> {
   };
 
   console.log('');
-  console.log(`Ingestion of ${fmtInt(TOTAL)} pre-filled sales (${PARTITIONS} partitions), ingestor run by ${runtime}${process.env.INGEST_NODE_OPTIONS ? ` with ${process.env.INGEST_NODE_OPTIONS}` : ''}`);
+  console.log(`Ingestion of ${fmtInt(TOTAL)} pre-filled sales (${PARTITIONS} partitions), ingestor run by ${runtime === 'compiled' ? `node ${imageNodeOptions().join(' ')} (compiled, as the image)` : runtime}${process.env.INGEST_NODE_OPTIONS ? ` with ${process.env.INGEST_NODE_OPTIONS}` : ''}`);
   console.log(`flush settings ${tuned ? 'tuned' : 'default'}: ${Object.entries(flushSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   printTable(
     ['measure', 'value'],
@@ -708,6 +717,7 @@ async function main(): Promise<void> {
     topic,
     partitions: PARTITIONS,
     runtime,
+    nodeOptions: runtime === 'compiled' ? imageNodeOptions() : [],
     ingestNodeOptions: process.env.INGEST_NODE_OPTIONS ?? null,
     flushSettings,
     flushTuned: tuned,

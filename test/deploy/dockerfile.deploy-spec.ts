@@ -114,7 +114,10 @@ describe('Dockerfile', () => {
       expect(copy?.args).toBe(`--from=build /app/${outDir} ./dist`);
       const cmd = inStage(app.name, 'CMD');
       expect(cmd).toHaveLength(1);
-      expect(JSON.parse(cmd[0].args)).toEqual(['node', `dist/${main}`]);
+      const argv = JSON.parse(cmd[0].args) as string[];
+      expect([argv[0], argv[argv.length - 1]]).toEqual(['node', `dist/${main}`]);
+      // Anything between is a node option (the ingestor's heap sizing).
+      for (const flag of argv.slice(1, -1)) expect(flag).toMatch(/^--[a-z-]+(=\S+)?$/);
 
       const env = inStage(app.name, 'ENV').map((i) => i.args).join(' ');
       expect(/\bPORT=(\d+)/.exec(env)?.[1]).toBe(app.spec.PORT.default);

@@ -82,13 +82,15 @@ async function stageColumns(conn: DuckDBConnection, stage: string, columns: Enco
   await conn.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${sqlIdent(c.field.name)} ${stageDdl(c)}`).join(', ')})`);
   const appender = await conn.createAppender(stage);
   const types = columns.map(chunkType);
-  // One chunk, refilled: creating one per slice rebuilt every ENUM type from its values each time.
+  // One chunk and one set of vector wrappers, refilled for every slice: a wrapper per slice
+  // re-read each ENUM's whole dictionary from DuckDB, and a chunk per slice rebuilt the type.
   const chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
+  chunk.rowCount = Math.min(numRows, CHUNK_ROWS);
+  const vectors = columns.map((_, c) => chunk.getColumnVector(c));
   for (let start = 0; start < numRows; start += CHUNK_ROWS) {
     const n = Math.min(numRows, start + CHUNK_ROWS) - start;
-    chunk.reset();
     chunk.rowCount = n;
-    columns.forEach((col, c) => fillVector(chunk.getColumnVector(c), col, start, n));
+    columns.forEach((col, c) => fillVector(vectors[c], col, start, n));
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
@@ -111,6 +113,11 @@ function chunkType(col: EncodedColumn): DuckDBType {
   return col.stageType === 'ENUM' ? ENUM(col.dictionary!) : STAGE_TYPES[col.stageType];
 }
 
+/** A vector's validity bits; every row's is set, since a refilled vector keeps the previous slice's. */
+interface Validity {
+  setItemValid(row: number, valid: boolean): void;
+}
+
 function fillVector(vector: DuckDBVector, col: EncodedColumn, start: number, n: number): void {
   const { values, nulls } = col;
   if (ArrayBuffer.isView(values)) {
@@ -118,7 +125,10 @@ function fillVector(vector: DuckDBVector, col: EncodedColumn, start: number, n: 
     // same width (ENUM: 8, 16 or 32-bit indexes, which set() narrows from the Int32Array).
     const items = (vector as unknown as { items: typeof values }).items;
     (items as Float64Array).set((values as Float64Array).subarray(start, start + n));
-    if (nulls) for (let i = 0; i < n; i++) if (nulls[start + i]) vector.setItem(i, null);
+    if (nulls) {
+      const validity = (vector as unknown as { validity: Validity }).validity;
+      for (let i = 0; i < n; i++) validity.setItemValid(i, nulls[start + i] === 0);
+    }
   } else {
     for (let i = 0; i < n; i++) {
       const v = values[start + i];

@@ -15,6 +15,10 @@ function sharedInstance(): Promise<DuckDBInstance> {
       // Parquet written by us or read back must never depend on DuckDB extensions fetched at run time.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      // Memory freed after each write goes back to the OS instead of staying cached (up to 128 MiB
+      // by default): a long-running ingestor otherwise keeps its peak for good.
+      allocator_flush_threshold: '16MB',
+      allocator_bulk_deallocation_flush_threshold: '16MB',
     });
   }
   return instance;

@@ -106,26 +106,29 @@ function digits(s: string, i: number, n: number): number {
   return v;
 }
 
+/** The sub-second microseconds of the last timestamp parseIsoSeconds accepted (a result without an allocation). */
+let parsedMicros = 0;
+
 /**
- * Seconds and microseconds since the epoch of 'YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|±HH:MM|±HHMM]'; no
- * offset means UTC. Parsed by hand, in plain numbers, because this runs for every timestamp cell
- * written and every event ingested, and a regex plus BigInt arithmetic dominated both paths.
+ * Seconds since the epoch of 'YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|±HH:MM|±HHMM]' (no offset means UTC),
+ * leaving the microseconds in parsedMicros; NaN when it is not one. Parsed by hand, in plain
+ * numbers and without allocating, because this runs for every timestamp written or ingested.
  */
-function parseIso(s: string): { seconds: number; micros: number } | undefined {
+function parseIsoSeconds(s: string): number {
   const n = s.length;
-  if (n < 19 || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':') return undefined;
+  if (n < 19 || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':') return NaN;
   const days = civilDays(s);
   const h = digits(s, 11, 2);
   const min = digits(s, 14, 2);
   const sec = digits(s, 17, 2);
-  if (days === undefined || !(h <= 23 && min <= 59 && sec <= 59)) return undefined;
+  if (days === undefined || !(h <= 23 && min <= 59 && sec <= 59)) return NaN;
   let i = 19;
   let micros = 0;
   if (s[i] === '.') {
     const from = ++i;
     while (i < n && i - from < 9 && digit(s, i) === digit(s, i)) i++;
     const len = i - from;
-    if (len === 0) return undefined;
+    if (len === 0) return NaN;
     micros = len >= 6 ? digits(s, from, 6) : digits(s, from, len) * 10 ** (6 - len);
   }
   let offsetSeconds = 0;
@@ -136,18 +139,19 @@ function parseIso(s: string): { seconds: number; micros: number } | undefined {
     } else if ((sign === '+' || sign === '-') && (n - i === 6 ? s[i + 3] === ':' : n - i === 5)) {
       const oh = digits(s, i + 1, 2);
       const om = digits(s, n - 2, 2);
-      if (!(oh <= 23 && om <= 59)) return undefined;
+      if (!(oh <= 23 && om <= 59)) return NaN;
       offsetSeconds = (sign === '-' ? -60 : 60) * (oh * 60 + om);
-    } else return undefined;
+    } else return NaN;
   }
-  return { seconds: days * 86_400 + h * 3600 + min * 60 + sec - offsetSeconds, micros };
+  parsedMicros = micros;
+  return days * 86_400 + h * 3600 + min * 60 + sec - offsetSeconds;
 }
 
 function isoToMicros(s: string): bigint | undefined {
-  const t = parseIso(s);
-  if (!t) return undefined;
-  const total = t.seconds * 1_000_000 + t.micros;
-  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(t.seconds) * 1_000_000n + BigInt(t.micros);
+  const seconds = parseIsoSeconds(s);
+  if (Number.isNaN(seconds)) return undefined;
+  const total = seconds * 1_000_000 + parsedMicros;
+  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(parsedMicros);
 }
 
 /**
@@ -156,9 +160,7 @@ function isoToMicros(s: string): bigint | undefined {
  * where only the bigint form is exact.
  */
 export function isoToSafeMicros(s: string): number | undefined {
-  const t = parseIso(s);
-  if (!t) return undefined;
-  const total = t.seconds * 1_000_000 + t.micros;
+  const total = parseIsoSeconds(s) * 1_000_000 + parsedMicros;
   return Number.isSafeInteger(total) ? total : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { ColumnData, DictionaryColumn, isoToSafeMicros } from '@app/delta';
-import { SALES_EVENT_FIELDS, SalesEvent, SEGMENTS } from './sales-event';
+import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
 
 /**
  * The ingestor's fast path: sales events decoded from the raw Kafka payload bytes straight into
@@ -26,8 +26,6 @@ const FIELD_COUNT = SALES_EVENT_FIELDS.length;
 const ALL_FIELDS_SEEN = (1 << FIELD_COUNT) - 1;
 /** Field names as bytes, to recognise keys without decoding them (the names are ASCII). */
 const FIELD_NAME_BYTES: readonly Uint8Array[] = SALES_EVENT_FIELDS.map((f) => new TextEncoder().encode(f.name));
-const SEGMENT_SET: ReadonlySet<string> = new Set(SEGMENTS);
-const MAX_INT32 = 2147483647;
 
 /** Field positions in SALES_EVENT_FIELDS by how the builder stores them, derived from the contract's types. */
 const fieldsOfType = (...types: SalesField['type'][]): number[] =>

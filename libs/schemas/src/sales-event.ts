@@ -21,6 +21,10 @@ export const SALES_EVENT_FIELDS = [
 
 export const SEGMENTS = ['Particulier', 'Entreprise'] as const;
 export type Segment = (typeof SEGMENTS)[number];
+export const SEGMENT_SET: ReadonlySet<string> = new Set(SEGMENTS);
+
+/** Largest value of an `integer` field (Delta integer, 32-bit). */
+export const MAX_INT32 = 2147483647;
 
 type JsTypeOf<T extends PrimitiveType> = T extends 'string' | 'timestamp' | 'date' ? string : T extends 'boolean' ? boolean : number;
 

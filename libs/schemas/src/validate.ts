@@ -1,5 +1,5 @@
 import { toEpochMicros } from '@app/delta';
-import { SALES_EVENT_FIELDS, SalesEvent, SEGMENTS } from './sales-event';
+import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET, SEGMENTS } from './sales-event';
 
 export interface ContractViolation {
   field: string;
@@ -11,8 +11,6 @@ export type ValidationResult =
   | { ok: true; event: SalesEvent; eventTimeMicros: bigint }
   | { ok: false; violation: ContractViolation; message: string };
 
-const SEGMENT_SET: ReadonlySet<string> = new Set(SEGMENTS);
-const MAX_INT32 = 2147483647;
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing (field missing)';

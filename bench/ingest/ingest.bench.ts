@@ -110,13 +110,21 @@ function machineCpu(): { busy: number; total: number } {
 class HeapWatch {
   max = { heapTotalMB: 0, heapUsedMB: 0, externalMB: 0, rssMB: 0 };
   private timer?: NodeJS.Timeout;
-  constructor(private readonly app: Ingestor, everyMs = 500) {
+  constructor(
+    private readonly app: Ingestor,
+    everyMs = 500,
+  ) {
     if (process.env.MEM_BREAKDOWN === '1') this.timer = setInterval(() => void this.sample().catch(() => undefined), everyMs);
   }
   private async sample(): Promise<void> {
     const text = String((await this.app.get('/metrics')).body);
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 1048576;
-    const now = { heapTotalMB: metric('nodejs_heap_size_total_bytes'), heapUsedMB: metric('nodejs_heap_size_used_bytes'), externalMB: metric('nodejs_external_memory_bytes'), rssMB: metric('process_resident_memory_bytes') };
+    const now = {
+      heapTotalMB: metric('nodejs_heap_size_total_bytes'),
+      heapUsedMB: metric('nodejs_heap_size_used_bytes'),
+      externalMB: metric('nodejs_external_memory_bytes'),
+      rssMB: metric('process_resident_memory_bytes'),
+    };
     for (const k of Object.keys(now) as Array<keyof typeof now>) this.max[k] = Math.max(this.max[k], round(now[k], 1));
   }
   stop(): Record<string, number> | undefined {
@@ -130,7 +138,10 @@ class RssWatch {
   peakKb = 0;
   samples = 0;
   private timer: NodeJS.Timeout;
-  constructor(private readonly pid: number, everyMs = 100) {
+  constructor(
+    private readonly pid: number,
+    everyMs = 100,
+  ) {
     this.timer = setInterval(() => this.sample(), everyMs);
   }
   sample(): number {
@@ -157,35 +168,65 @@ const ROOT = path.resolve(__dirname, '../..');
 /** tsc of apps/bronze-ingestor (and the libs it includes) into `outDir`, like `nest build` does for the image. */
 function compileIngestor(outDir: string): void {
   mkdirSync(outDir, { recursive: true });
-  const res = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'apps/bronze-ingestor/tsconfig.app.json', '--outDir', outDir, '--sourceMap', 'false'], { cwd: ROOT, encoding: 'utf8' });
+  const res = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'apps/bronze-ingestor/tsconfig.app.json', '--outDir', outDir, '--sourceMap', 'false'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   if (res.status !== 0) throw new Error(`tsc failed:\n${res.stdout}${res.stderr}`);
 }
 
-/** The node options of the bronze-ingestor image's CMD (Dockerfile), so the compiled run is the deployed one. */
-function imageNodeOptions(): string[] {
+/** How the bronze-ingestor image runs the app (Dockerfile): its CMD's node options and its ENV, so the compiled run is the deployed one. */
+function imageRuntime(): { nodeOptions: string[]; env: Record<string, string> } {
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-  const stage = dockerfile.slice(dockerfile.indexOf('AS bronze-ingestor'));
+  const from = dockerfile.indexOf('AS bronze-ingestor');
+  const next = dockerfile.indexOf('\nFROM ', from);
+  const stage = dockerfile.slice(from, next === -1 ? undefined : next);
   const argv = JSON.parse(/^CMD (\[.*\])$/m.exec(stage)![1]) as string[];
-  return argv.slice(1, -1);
+  const env: Record<string, string> = {};
+  for (const [, line] of stage.matchAll(/^ENV (.*)$/gm)) {
+    for (const pair of line.trim().split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return { nodeOptions: argv.slice(1, -1), env };
 }
 
 /** `node <image flags> main.js`; @app/* aliases resolved by tsconfig-paths against the build folder (no TypeScript loaded). */
 class CompiledApp implements Ingestor {
   readonly logs: string[] = [];
   private readonly exited: Promise<number | null>;
-  private constructor(readonly proc: ReturnType<typeof spawn>, private readonly port: number) {
+  private constructor(
+    readonly proc: ReturnType<typeof spawn>,
+    private readonly port: number,
+  ) {
     proc.stdout!.on('data', (d: Buffer) => this.logs.push(d.toString()));
     proc.stderr!.on('data', (d: Buffer) => this.logs.push(d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   }
   static async start(buildDir: string, env: Record<string, string>): Promise<CompiledApp> {
     const port = await freePort();
-    const proc = spawn(process.execPath, [...imageNodeOptions(), '-r', 'tsconfig-paths/register', path.join(buildDir, 'apps/bronze-ingestor/src/main.js')], {
-      cwd: ROOT,
-      // NODE_PATH: the build folder is outside the repo, its bare requires resolve to the repo's node_modules.
-      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), TS_NODE_BASEURL: buildDir, NODE_PATH: path.join(ROOT, 'node_modules'), LOG_LEVEL: 'log', ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const image = imageRuntime();
+    const proc = spawn(
+      process.execPath,
+      [...image.nodeOptions, '-r', 'tsconfig-paths/register', path.join(buildDir, 'apps/bronze-ingestor/src/main.js')],
+      {
+        cwd: ROOT,
+        // NODE_PATH: the build folder is outside the repo, its bare requires resolve to the repo's node_modules.
+        env: {
+          ...process.env,
+          ...image.env,
+          TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+          TS_NODE_BASEURL: buildDir,
+          NODE_PATH: path.join(ROOT, 'node_modules'),
+          LOG_LEVEL: 'log',
+          ...env,
+          PORT: String(port),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return new CompiledApp(proc, port);
   }
   async get(pathname: string): Promise<{ status: number; body: unknown }> {
@@ -200,7 +241,8 @@ class CompiledApp implements Ingestor {
   async waitHealthy(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null) throw new Error(`bronze-ingestor exited with ${this.proc.exitCode}:\n${this.logs.join('').slice(-3000)}`);
+      if (this.proc.exitCode !== null)
+        throw new Error(`bronze-ingestor exited with ${this.proc.exitCode}:\n${this.logs.join('').slice(-3000)}`);
       if ((await this.get('/health').catch(() => undefined))?.status === 200) return;
       await sleep(250);
     }
@@ -243,7 +285,10 @@ function newGenerator(instance: number): SalesGenerator {
 
 /** TOTAL sales, generated in chunks (never all in memory) and sent with `inFlight` sends outstanding. */
 async function prefill(brokers: string, topic: string, total: number): Promise<Record<string, unknown>> {
-  const producer = kafka(brokers, 'bench-prefill').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka(brokers, 'bench-prefill').producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   const gen = newGenerator(1);
   const chunk = 10_000;
@@ -272,7 +317,13 @@ async function prefill(brokers: string, topic: string, total: number): Promise<R
     await producer.disconnect();
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { rows: total, seconds: round(seconds, 2), rowsPerSecond: Math.round(total / seconds), payloadMiB: mib(bytes), avgMessageBytes: Math.round(bytes / total) };
+  return {
+    rows: total,
+    seconds: round(seconds, 2),
+    rowsPerSecond: Math.round(total / seconds),
+    payloadMiB: mib(bytes),
+    avgMessageBytes: Math.round(bytes / total),
+  };
 }
 
 /** Plain kafkajs consumer that only counts; same fetch settings as the ingestor's consumer. */
@@ -352,10 +403,16 @@ async function getProgress(app: Ingestor, limit: number): Promise<Progress> {
   return res.body as Progress;
 }
 
-const caughtUp = (p: Progress, hw: Record<number, number>) => Object.entries(hw).every(([part, h]) => (p.committedOffsets[part] ?? -1) >= h - 1);
+const caughtUp = (p: Progress, hw: Record<number, number>) =>
+  Object.entries(hw).every(([part, h]) => (p.committedOffsets[part] ?? -1) >= h - 1);
 
 /** Polls /progress until every partition's committed offset reaches the high watermark; collects every batch seen. */
-async function waitCommitted(app: Ingestor, hw: Record<number, number>, batches: Map<number, BatchProgress>, opts: { everyMs: number; timeoutMs: number; onFirstInput?: () => void }): Promise<void> {
+async function waitCommitted(
+  app: Ingestor,
+  hw: Record<number, number>,
+  batches: Map<number, BatchProgress>,
+  opts: { everyMs: number; timeoutMs: number; onFirstInput?: () => void },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let sawInput = false;
   for (;;) {
@@ -367,7 +424,10 @@ async function waitCommitted(app: Ingestor, hw: Record<number, number>, batches:
       opts.onFirstInput?.();
     }
     if (caughtUp(p, hw)) return;
-    if (Date.now() > deadline) throw new Error(`not caught up after ${opts.timeoutMs} ms: committed ${JSON.stringify(p.committedOffsets)}, high watermarks ${JSON.stringify(hw)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `not caught up after ${opts.timeoutMs} ms: committed ${JSON.stringify(p.committedOffsets)}, high watermarks ${JSON.stringify(hw)}`,
+      );
     await sleep(sawInput ? opts.everyMs : 20);
   }
 }
@@ -394,8 +454,17 @@ function batchStats(batches: BatchProgress[]): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 
 /** Sends `rate` sales per second for `seconds`, each carrying its send time as `timestamp`. */
-async function producePaced(brokers: string, topic: string, rate: number, seconds: number, instance: number): Promise<{ sent: number; seconds: number }> {
-  const producer = kafka(brokers, 'bench-latency').producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+async function producePaced(
+  brokers: string,
+  topic: string,
+  rate: number,
+  seconds: number,
+  instance: number,
+): Promise<{ sent: number; seconds: number }> {
+  const producer = kafka(brokers, 'bench-latency').producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   const gen = newGenerator(instance);
   const total = Math.round(rate * seconds);
@@ -472,7 +541,9 @@ async function measureLatency(
     .map((p) => `(kafka_partition = ${p} AND kafka_offset >= ${from[Number(p)]} AND kafka_offset < ${to[Number(p)]})`)
     .join(' OR ');
   const rows = await withConnection(async (conn) => {
-    const r = await conn.runAndReadAll(`SELECT kafka_partition AS p, kafka_offset AS o, epoch_ms("timestamp") AS sent FROM (${plan.sql}) WHERE ${where} ORDER BY p, o`);
+    const r = await conn.runAndReadAll(
+      `SELECT kafka_partition AS p, kafka_offset AS o, epoch_ms("timestamp") AS sent FROM (${plan.sql}) WHERE ${where} ORDER BY p, o`,
+    );
     return r.getRowObjectsJS() as Array<{ p: number; o: bigint; sent: bigint }>;
   });
   const expected = Object.keys(from).reduce((n, p) => n + to[Number(p)] - from[Number(p)], 0);
@@ -529,7 +600,15 @@ async function latencyPhase(
   await waitCommitted(app, after, new Map(), { everyMs: 100, timeoutMs: 120_000 });
   const peak = rss.stop();
   const lat = await measureLatency(tableDir, topic, before, after, versionBefore);
-  return { name, ratePerSecond: rate, seconds, sent: produced.sent, sendSeconds: round(produced.seconds, 2), peakRssMB: round(peak / 1024, 1), ...lat };
+  return {
+    name,
+    ratePerSecond: rate,
+    seconds,
+    sent: produced.sent,
+    sendSeconds: round(produced.seconds, 2),
+    peakRssMB: round(peak / 1024, 1),
+    ...lat,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,7 +638,9 @@ async function main(): Promise<void> {
     flushSettings[v] = process.env[v] ?? `${BRONZE_ENV[v].default} (default)`;
   }
   const tuned = Object.keys(flush).length > 0;
-  log(`broker ${brokers}, topic ${topic}, lakehouse ${root}, flush settings ${tuned ? 'tuned' : 'default'}: ${JSON.stringify(flushSettings)}`);
+  log(
+    `broker ${brokers}, topic ${topic}, lakehouse ${root}, flush settings ${tuned ? 'tuned' : 'default'}: ${JSON.stringify(flushSettings)}`,
+  );
 
   let prefillResult: Record<string, unknown> = { reusedTopic: topic };
   if (!reuse) {
@@ -591,7 +672,8 @@ async function main(): Promise<void> {
     childEnv.INGEST_CPU_PROF = path.resolve(process.env.INGEST_CPU_PROF);
     childEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpu-prof-hook.js')}`.trim();
   }
-  if (process.env.INGEST_NODE_OPTIONS) childEnv.NODE_OPTIONS = `${childEnv.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} ${process.env.INGEST_NODE_OPTIONS}`.trim();
+  if (process.env.INGEST_NODE_OPTIONS)
+    childEnv.NODE_OPTIONS = `${childEnv.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} ${process.env.INGEST_NODE_OPTIONS}`.trim();
   const runtime = process.env.RUNTIME === 'ts-node' ? 'ts-node' : 'compiled';
   let buildDir: string | undefined;
   if (runtime === 'compiled') {
@@ -645,7 +727,11 @@ async function main(): Promise<void> {
       memoryMaxima: heap.stop(),
       bronzeVersion: list.length ? list[list.length - 1].sink.deltaVersion : undefined,
       batches: batchStats(list),
-      check: { ...bronzeCount, quarantined: quarantine, exactlyOnce: bronzeCount.rows === TOTAL && bronzeCount.distinctOffsets === TOTAL && quarantine === 0 },
+      check: {
+        ...bronzeCount,
+        quarantined: quarantine,
+        exactlyOnce: bronzeCount.rows === TOTAL && bronzeCount.distinctOffsets === TOTAL && quarantine === 0,
+      },
     };
     log(`ingest: ${JSON.stringify(ingest)}`);
 
@@ -675,16 +761,37 @@ async function main(): Promise<void> {
   };
 
   console.log('');
-  console.log(`Ingestion of ${fmtInt(TOTAL)} pre-filled sales (${PARTITIONS} partitions), ingestor run by ${runtime === 'compiled' ? `node ${imageNodeOptions().join(' ')} (compiled, as the image)` : runtime}${process.env.INGEST_NODE_OPTIONS ? ` with ${process.env.INGEST_NODE_OPTIONS}` : ''}`);
-  console.log(`flush settings ${tuned ? 'tuned' : 'default'}: ${Object.entries(flushSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  console.log(
+    `Ingestion of ${fmtInt(TOTAL)} pre-filled sales (${PARTITIONS} partitions), ingestor run by ${
+      runtime === 'compiled'
+        ? `node ${imageRuntime().nodeOptions.join(' ')} with ${Object.entries(imageRuntime().env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')} (compiled, as the image)`
+        : runtime
+    }${process.env.INGEST_NODE_OPTIONS ? ` with ${process.env.INGEST_NODE_OPTIONS}` : ''}`,
+  );
+  console.log(
+    `flush settings ${tuned ? 'tuned' : 'default'}: ${Object.entries(flushSettings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
   printTable(
     ['measure', 'value'],
     [
-      ['prefill (kafkajs producer, acks=-1)', reuse ? `reused topic ${topic}` : `${fmtInt(prefillResult.rowsPerSecond as number)} rows/s (${prefillResult.seconds} s)`],
+      [
+        'prefill (kafkajs producer, acks=-1)',
+        reuse ? `reused topic ${topic}` : `${fmtInt(prefillResult.rowsPerSecond as number)} rows/s (${prefillResult.seconds} s)`,
+      ],
       ['consume-only (plain kafkajs eachBatch)', `${fmtInt(consumeRate)} rows/s (${consume.seconds} s)`],
-      ['ingest: committed to bronze', `${fmtInt(ingestRate)} rows/s (${ingest.seconds} s, ${(ingest.batches as { count: number }).count} commits)`],
+      [
+        'ingest: committed to bronze',
+        `${fmtInt(ingestRate)} rows/s (${ingest.seconds} s, ${(ingest.batches as { count: number }).count} commits)`,
+      ],
       ['ingest / consume-only', `${round(ratio * 100, 1)} %`],
-      ['ingestor CPU during ingest', `${ingest.cpuSeconds} s (${ingest.cpuCoresUsed} cores); machine busy ${round((ingest.machineCpuBusy as number) * 100)} %`],
+      [
+        'ingestor CPU during ingest',
+        `${ingest.cpuSeconds} s (${ingest.cpuCoresUsed} cores); machine busy ${round((ingest.machineCpuBusy as number) * 100)} %`,
+      ],
       ['ingestor RSS idle / peak during ingest', `${ingest.idleRssMB} / ${ingest.peakRssMB} MB`],
       ['ingestor peak RSS, whole run', `${overallPeakMB} MB`],
       [`exactly once (${fmtInt(TOTAL)} rows)`, String((ingest.check as { exactlyOnce: boolean }).exactlyOnce)],
@@ -697,7 +804,16 @@ async function main(): Promise<void> {
       ['rate', 'events', 'found', 'commits', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB'],
       latency.map((l) => {
         const ms = l.latencyMs as Record<string, number>;
-        return [l.name as string, fmtInt(l.events as number), fmtInt(l.rowsFound as number), l.versions as number, ms.p50, ms.p99, ms.max, l.peakRssMB as number];
+        return [
+          l.name as string,
+          fmtInt(l.events as number),
+          fmtInt(l.rowsFound as number),
+          l.versions as number,
+          ms.p50,
+          ms.p99,
+          ms.max,
+          l.peakRssMB as number,
+        ];
       }),
     );
   }
@@ -706,7 +822,12 @@ async function main(): Promise<void> {
     ['target', 'required', 'measured', 'met'],
     [
       ['committed rows/s', targets.rowsPerSecond.target, fmtInt(ingestRate), targets.rowsPerSecond.met ? 'MET' : 'MISSED'],
-      ['fraction of consume-only', targets.fractionOfConsumeOnly.target, String(targets.fractionOfConsumeOnly.value), targets.fractionOfConsumeOnly.met ? 'MET' : 'MISSED'],
+      [
+        'fraction of consume-only',
+        targets.fractionOfConsumeOnly.target,
+        String(targets.fractionOfConsumeOnly.value),
+        targets.fractionOfConsumeOnly.met ? 'MET' : 'MISSED',
+      ],
       ['peak RSS (MB)', targets.peakRssMB.target, String(overallPeakMB), targets.peakRssMB.met ? 'MET' : 'MISSED'],
     ],
   );
@@ -717,7 +838,7 @@ async function main(): Promise<void> {
     topic,
     partitions: PARTITIONS,
     runtime,
-    nodeOptions: runtime === 'compiled' ? imageNodeOptions() : [],
+    image: runtime === 'compiled' ? imageRuntime() : null,
     ingestNodeOptions: process.env.INGEST_NODE_OPTIONS ?? null,
     flushSettings,
     flushTuned: tuned,
@@ -730,9 +851,11 @@ async function main(): Promise<void> {
     finalCheck: { ...finalCount, sent: totalSent, exactlyOnce: finalCount.rows === totalSent && finalCount.distinctOffsets === totalSent },
     targets,
     method: {
-      throughput: 'first high watermark reported by /progress (first batch accepted) -> end of the micro-batch whose committedOffsets reach the high watermarks',
+      throughput:
+        'first high watermark reported by /progress (first batch accepted) -> end of the micro-batch whose committedOffsets reach the high watermarks',
       consumeOnly: 'first eachBatch call -> last message counted',
-      latency: 'commitInfo.timestamp of the first bronze version whose txn offset for the row partition >= row offset, minus the send time carried in the sale timestamp (ms)',
+      latency:
+        'commitInfo.timestamp of the first bronze version whose txn offset for the row partition >= row offset, minus the send time carried in the sale timestamp (ms)',
       rss: '/proc/<pid>/status VmRSS of the ingestor process, sampled every 100 ms',
     },
   });

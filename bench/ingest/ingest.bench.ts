@@ -205,9 +205,8 @@ class CompiledApp implements Ingestor {
     proc.stderr!.on('data', (d: Buffer) => this.logs.push(d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   }
-  static async start(buildDir: string, env: Record<string, string>): Promise<CompiledApp> {
+  static async start(buildDir: string, env: Record<string, string>, image: ReturnType<typeof imageRuntime>): Promise<CompiledApp> {
     const port = await freePort();
-    const image = imageRuntime();
     const proc = spawn(
       process.execPath,
       [...image.nodeOptions, '-r', 'tsconfig-paths/register', path.join(buildDir, 'apps/bronze-ingestor/src/main.js')],
@@ -675,6 +674,7 @@ async function main(): Promise<void> {
   if (process.env.INGEST_NODE_OPTIONS)
     childEnv.NODE_OPTIONS = `${childEnv.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} ${process.env.INGEST_NODE_OPTIONS}`.trim();
   const runtime = process.env.RUNTIME === 'ts-node' ? 'ts-node' : 'compiled';
+  const image = runtime === 'compiled' ? imageRuntime() : null;
   let buildDir: string | undefined;
   if (runtime === 'compiled') {
     buildDir = path.join(root, '.build');
@@ -682,7 +682,9 @@ async function main(): Promise<void> {
     compileIngestor(buildDir);
   }
   const tSpawn = performance.now();
-  const app: Ingestor = buildDir ? await CompiledApp.start(buildDir, childEnv) : await AppProcess.start('bronze-ingestor', childEnv);
+  const app: Ingestor = buildDir
+    ? await CompiledApp.start(buildDir, childEnv, image!)
+    : await AppProcess.start('bronze-ingestor', childEnv);
   const pid = app.proc.pid!;
   const rss = new RssWatch(pid);
   let ingest: Record<string, unknown>;
@@ -763,8 +765,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     `Ingestion of ${fmtInt(TOTAL)} pre-filled sales (${PARTITIONS} partitions), ingestor run by ${
-      runtime === 'compiled'
-        ? `node ${imageRuntime().nodeOptions.join(' ')} with ${Object.entries(imageRuntime().env)
+      image
+        ? `node ${image.nodeOptions.join(' ')} with ${Object.entries(image.env)
             .map(([k, v]) => `${k}=${v}`)
             .join(' ')} (compiled, as the image)`
         : runtime
@@ -838,7 +840,7 @@ async function main(): Promise<void> {
     topic,
     partitions: PARTITIONS,
     runtime,
-    image: runtime === 'compiled' ? imageRuntime() : null,
+    image,
     ingestNodeOptions: process.env.INGEST_NODE_OPTIONS ?? null,
     flushSettings,
     flushTuned: tuned,

@@ -66,9 +66,12 @@ export class BronzeIngestor {
   async open(): Promise<void> {
     this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
     this.quarantine = await openOrCreateTable(this.opts.lakehouseRoot, QUARANTINE_TABLE);
-    this.timer = setInterval(() => {
-      if (this.pending.size.ageMs >= this.opts.flushMaxLatencyMs) void this.flush().catch(() => undefined);
-    }, Math.max(10, Math.min(100, this.opts.flushMaxLatencyMs / 4)));
+    this.timer = setInterval(
+      () => {
+        if (this.pending.size.ageMs >= this.opts.flushMaxLatencyMs) void this.flush().catch(() => undefined);
+      },
+      Math.max(10, Math.min(100, this.opts.flushMaxLatencyMs / 4)),
+    );
   }
 
   get tables(): { bronze: DeltaTable; quarantine: DeltaTable } {
@@ -107,7 +110,12 @@ export class BronzeIngestor {
    * Classifies a batch of one partition into the pending batch; waits only when that is full
    * while a flush is still in flight (backpressure).
    */
-  async accept(partition: number, messages: readonly SourceMessage[], highWatermark: string, isStale: () => boolean = () => false): Promise<void> {
+  async accept(
+    partition: number,
+    messages: readonly SourceMessage[],
+    highWatermark: string,
+    isStale: () => boolean = () => false,
+  ): Promise<void> {
     if (this.fatalError) throw this.fatalError;
     this.highWatermarks.set(partition, Number(highWatermark));
     if (this.rebalancing || !this.committed.has(partition)) return;
@@ -185,9 +193,19 @@ export class BronzeIngestor {
     let version: number;
     try {
       if (quarantineRows.length) {
-        await this.quarantine.append({ rows: quarantineRows }, { txns: quarantineTxns, operation: 'STREAMING UPDATE', operationParameters: { outputMode: 'Append', queryId: appId } });
+        await this.quarantine.append(
+          { rows: quarantineRows },
+          { txns: quarantineTxns, operation: 'STREAMING UPDATE', operationParameters: { outputMode: 'Append', queryId: appId } },
+        );
       }
-      ({ version } = await this.bronze.append({ columns: bronze }, { txns, operation: 'STREAMING UPDATE', operationParameters: { outputMode: 'Append', queryId: appId, epochId: String(this.batchId) } }));
+      ({ version } = await this.bronze.append(
+        { columns: bronze },
+        {
+          txns,
+          operation: 'STREAMING UPDATE',
+          operationParameters: { outputMode: 'Append', queryId: appId, epochId: String(this.batchId) },
+        },
+      ));
     } catch (e) {
       if (!(e instanceof CommitConflictError)) throw e;
       // Another replica committed offsets of one of our partitions meanwhile: replay from the log.
@@ -209,7 +227,12 @@ export class BronzeIngestor {
       numInputRows: inputRows,
       inputRowsPerSecond: inputRows / Math.max(0.001, (started - this.lastFlushEndedAt) / 1000),
       processedRowsPerSecond: inputRows / Math.max(0.001, (done - started) / 1000),
-      durationMs: { getBatch: getBatchDone - started, addBatch: addBatchDone - getBatchDone, commitOffsets: done - addBatchDone, triggerExecution: done - started },
+      durationMs: {
+        getBatch: getBatchDone - started,
+        addBatch: addBatchDone - getBatchDone,
+        commitOffsets: done - addBatchDone,
+        triggerExecution: done - started,
+      },
       eventTime: eventTimeSummary(eventTimes, watermark.length ? Math.min(...watermark) : undefined),
       sources,
       sink: { description: `DeltaSink[${this.bronze.uri}]`, numOutputRows: bronze.numRows, deltaVersion: version },

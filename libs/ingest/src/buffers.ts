@@ -38,7 +38,8 @@ export class PendingBatch {
     if (messages.length === 0) return;
     const quarantine = this.classifier.add(partition, messages, Date.now() * 1000);
     let slice = this.partitions.get(partition);
-    if (!slice) this.partitions.set(partition, (slice = { firstOffset: Number(messages[0].offset), lastOffset: -1, messages: 0, quarantine: [] }));
+    if (!slice)
+      this.partitions.set(partition, (slice = { firstOffset: Number(messages[0].offset), lastOffset: -1, messages: 0, quarantine: [] }));
     slice.lastOffset = Number(messages[messages.length - 1].offset);
     slice.messages += messages.length;
     for (const r of quarantine) slice.quarantine.push(r);

@@ -67,7 +67,13 @@ describe('BatchClassifier', () => {
     expect(q0[1].error).toBe('quantite: expected a positive integer, got number 0');
     expect(q0[0].raw_payload).toBe('{"vente_id": 1,');
     expect(q1).toHaveLength(1);
-    expect(q1[0]).toMatchObject({ reason: 'late_event', kafka_partition: 1, kafka_offset: 6n, jour: '2024-12-12', raw_payload: JSON.stringify(behind) });
+    expect(q1[0]).toMatchObject({
+      reason: 'late_event',
+      kafka_partition: 1,
+      kafka_offset: 6n,
+      jour: '2024-12-12',
+      raw_payload: JSON.stringify(behind),
+    });
     expect(q1[0].error).toBe('event time 2024-12-12T10:40:00.000000Z is before the watermark 2024-12-12T10:50:00.000000Z');
     expect(late).toBe(1);
     expect(watermarks.max(1)).toBe(Date.UTC(2024, 11, 12, 11) * 1000);
@@ -78,7 +84,9 @@ describe('BatchClassifier', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'classifier-'));
     const table = await DeltaTable.create(dir, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns });
     await table.append({ columns: bronze });
-    const read = (await table.readRows()).sort((x, y) => Number(x.kafka_partition) - Number(y.kafka_partition) || Number(x.kafka_offset) - Number(y.kafka_offset));
+    const read = (await table.readRows()).sort(
+      (x, y) => Number(x.kafka_partition) - Number(y.kafka_partition) || Number(x.kafka_offset) - Number(y.kafka_offset),
+    );
     expect(read).toEqual([expectedBronzeRow(p0[0], 0), expectedBronzeRow(p0[4], 0), expectedBronzeRow(p1[0], 1)]);
     expect(read[1].client_nom).toBe('Zoé "Z"');
   });

@@ -77,10 +77,6 @@ export class BatchClassifier {
     return quarantine;
   }
 
-  get rows(): number {
-    return this.events.length;
-  }
-
   finish(): Classified {
     const { numRows, columns } = this.events.finish();
     const bronze: ColumnBatch = {

@@ -30,13 +30,4 @@ export class PartitionWatermarks {
     if (max === undefined || eventTimeMicros > max) this.maxEventTime.set(partition, eventTimeMicros);
     return 'on_time';
   }
-
-  snapshot(): Map<number, number> {
-    return new Map(this.maxEventTime);
-  }
-
-  restore(saved: Map<number, number>): void {
-    this.maxEventTime.clear();
-    for (const [p, v] of saved) this.maxEventTime.set(p, v);
-  }
 }

@@ -5,7 +5,9 @@
  *                   client_id like apps/producer, acks=-1, no compression, several sends in flight.
  *  2. consume-only: the ceiling. Plain kafkajs, fresh group, fromBeginning, eachBatch that only
  *                   counts messages, with the ingestor's consumer settings (maxBytesPerPartition
- *                   4 MiB, partitionsConsumedConcurrently 3). Rate = TOTAL / (last message - first batch).
+ *                   FETCH_MAX_BYTES_PER_PARTITION of apps/bronze-ingestor, 256 KiB;
+ *                   partitionsConsumedConcurrently 3). Rate = TOTAL / (last message - first batch).
+ *                   A second run with 4 MiB fetches, kafkajs' best on this topic, is reported too.
  *  3. ingest:       apps/bronze-ingestor as a child process (AppProcess: ts-node, transpile-only),
  *                   fresh LAKEHOUSE_ROOT and group. /progress is polled; the clock starts when the
  *                   ingestor reports a first high watermark (its first batch reached accept()) and
@@ -50,6 +52,7 @@ import { kafkaClientConfig } from '@app/kafka';
 import { BRONZE_TABLE, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { BRONZE_ENV } from '../../apps/bronze-ingestor/src/config';
+import { FETCH_MAX_BYTES_PER_PARTITION } from '../../apps/bronze-ingestor/src/bronze.module';
 import { spawn, spawnSync } from 'node:child_process';
 import { AppProcess, freePort } from '../../test/support/app-process';
 import { ensureBroker } from '../../test/support/kafka-broker';
@@ -326,13 +329,18 @@ async function prefill(brokers: string, topic: string, total: number): Promise<R
 }
 
 /** Plain kafkajs consumer that only counts; same fetch settings as the ingestor's consumer. */
-async function consumeOnly(brokers: string, topic: string, hw: Record<number, number>): Promise<Record<string, unknown>> {
+async function consumeOnly(
+  brokers: string,
+  topic: string,
+  hw: Record<number, number>,
+  maxBytesPerPartition: number,
+): Promise<Record<string, unknown>> {
   const target = sumOf(hw);
   const consumer = kafka(brokers, 'bench-consume-only').consumer({
     groupId: `bench-consume-only-${Date.now()}`,
     sessionTimeout: 30000,
     heartbeatInterval: 3000,
-    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytesPerPartition,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -373,7 +381,7 @@ async function consumeOnly(brokers: string, topic: string, hw: Record<number, nu
     secondsIncludingGroupJoin: round((last - tRun) / 1000, 2),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
     payloadMiB: mib(bytes),
-    settings: { maxBytesPerPartition: 4 * 1024 * 1024, partitionsConsumedConcurrently: PARTITIONS },
+    settings: { maxBytesPerPartition, partitionsConsumedConcurrently: PARTITIONS },
   };
 }
 
@@ -651,9 +659,12 @@ async function main(): Promise<void> {
   log(`prefill: ${JSON.stringify(prefillResult)}; high watermarks ${JSON.stringify(hw)}`);
   if (sumOf(hw) !== TOTAL) throw new Error(`topic holds ${sumOf(hw)} messages, expected ${TOTAL}`);
 
-  log('consume-only (plain kafkajs)');
-  const consume = await consumeOnly(brokers, topic, hw);
+  log('consume-only (plain kafkajs, the ingestor\'s fetch size)');
+  const consume = await consumeOnly(brokers, topic, hw, FETCH_MAX_BYTES_PER_PARTITION);
   log(`consume-only: ${JSON.stringify(consume)}`);
+  log('consume-only (plain kafkajs, 4 MiB fetches)');
+  const consumeLargeFetches = await consumeOnly(brokers, topic, hw, 4 * 1024 * 1024);
+  log(`consume-only, 4 MiB fetches: ${JSON.stringify(consumeLargeFetches)}`);
 
   log('ingest: starting apps/bronze-ingestor');
   const lakehouse = path.join(root, 'lakehouse');
@@ -756,6 +767,7 @@ async function main(): Promise<void> {
   const ingestRate = ingest.rowsPerSecond as number;
   const consumeRate = consume.rowsPerSecond as number;
   const ratio = ingestRate / consumeRate;
+  const largeFetchRate = consumeLargeFetches.rowsPerSecond as number;
   const targets = {
     rowsPerSecond: { target: `>= ${fmtInt(TARGET_ROWS_PER_S)}`, value: ingestRate, met: ingestRate >= TARGET_ROWS_PER_S },
     fractionOfConsumeOnly: { target: `>= ${TARGET_RATIO}`, value: round(ratio, 3), met: ratio >= TARGET_RATIO },
@@ -784,12 +796,14 @@ async function main(): Promise<void> {
         'prefill (kafkajs producer, acks=-1)',
         reuse ? `reused topic ${topic}` : `${fmtInt(prefillResult.rowsPerSecond as number)} rows/s (${prefillResult.seconds} s)`,
       ],
-      ['consume-only (plain kafkajs eachBatch)', `${fmtInt(consumeRate)} rows/s (${consume.seconds} s)`],
+      ['consume-only (plain kafkajs eachBatch), 256 KiB fetches as the ingestor', `${fmtInt(consumeRate)} rows/s (${consume.seconds} s)`],
+      ['consume-only, 4 MiB fetches', `${fmtInt(largeFetchRate)} rows/s (${consumeLargeFetches.seconds} s)`],
       [
         'ingest: committed to bronze',
         `${fmtInt(ingestRate)} rows/s (${ingest.seconds} s, ${(ingest.batches as { count: number }).count} commits)`,
       ],
       ['ingest / consume-only', `${round(ratio * 100, 1)} %`],
+      ['ingest / consume-only with 4 MiB fetches', `${round((ingestRate / largeFetchRate) * 100, 1)} %`],
       [
         'ingestor CPU during ingest',
         `${ingest.cpuSeconds} s (${ingest.cpuCoresUsed} cores); machine busy ${round((ingest.machineCpuBusy as number) * 100)} %`,
@@ -847,6 +861,7 @@ async function main(): Promise<void> {
     loadAverageEnd: round(os.loadavg()[0], 2),
     prefill: prefillResult,
     consumeOnly: consume,
+    consumeOnlyLargeFetches: consumeLargeFetches,
     ingest,
     latency,
     overallPeakRssMB: overallPeakMB,

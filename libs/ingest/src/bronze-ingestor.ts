@@ -3,7 +3,7 @@ import { CommitConflictError, DeltaTable, Row } from '@app/delta';
 import { BRONZE_TABLE, openOrCreateTable, QUARANTINE_TABLE } from '@app/schemas';
 import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './offsets';
 import { PendingBatch } from './buffers';
-import { PartitionWatermarks } from './watermark';
+import { ClassifierThread } from './classifier-thread';
 import { RecentItems } from '@app/common/recent-items';
 import { BatchProgress, eventTimeSummary } from './progress';
 
@@ -26,9 +26,13 @@ export interface IngestorHooks {
   onError?(e: Error): void;
 }
 
+/** Payload bytes posted to the classify worker beyond which accept() waits for it (backpressure). */
+const MAX_CLASSIFY_BACKLOG_BYTES = 8 * 1024 * 1024;
+
 /**
- * Kafka -> bronze Delta, exactly once. Received messages are classified at once into a pending
- * batch (bronze columns and quarantine rows), which is flushed on rows, bytes or latency. A
+ * Kafka -> bronze Delta, exactly once. Received messages go at once to the classify worker,
+ * which sorts them into bronze columns and quarantine rows; the pending batch, flushed on rows,
+ * bytes or latency, is what the worker holds plus each partition's offsets here. A
  * flush writes quarantine rows first, then bronze rows with each partition's last offset and
  * max event time as `txn` actions in the same commit. Before committing it checks that the log
  * still holds the offsets this process started from; if another replica took a partition over,
@@ -42,7 +46,7 @@ export class BronzeIngestor {
   private readonly received = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private readonly highWatermarks = new Map<number, number>();
-  private readonly watermarks: PartitionWatermarks;
+  private classifier!: ClassifierThread;
   private readonly runId = randomUUID();
   private bronze!: DeltaTable;
   private quarantine!: DeltaTable;
@@ -59,11 +63,13 @@ export class BronzeIngestor {
     private readonly consumer: ConsumerControl,
     private readonly hooks: IngestorHooks = {},
   ) {
-    this.watermarks = new PartitionWatermarks(opts.watermarkDelayMs * 1000);
-    this.pending = new PendingBatch(opts.topic, this.watermarks);
+    this.pending = new PendingBatch();
   }
 
   async open(): Promise<void> {
+    this.classifier = new ClassifierThread({ topic: this.opts.topic, watermarkDelayMicros: this.opts.watermarkDelayMs * 1000 }, (e) =>
+      this.fail(e),
+    );
     this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
     this.quarantine = await openOrCreateTable(this.opts.lakehouseRoot, QUARANTINE_TABLE);
     this.timer = setInterval(
@@ -128,8 +134,11 @@ export class BronzeIngestor {
     let from = 0;
     while (from < messages.length && Number(messages[from].offset) <= floor) from++;
     if (from === messages.length) return;
-    this.pending.add(partition, from ? messages.slice(from) : messages);
+    const fresh = from ? messages.slice(from) : messages;
+    this.pending.add(partition, fresh, this.classifier.add(partition, fresh, Date.now() * 1000));
     this.received.set(partition, Number(messages[messages.length - 1].offset));
+    if (this.classifier.backlogBytes > MAX_CLASSIFY_BACKLOG_BYTES) await this.classifier.drained(MAX_CLASSIFY_BACKLOG_BYTES);
+    if (this.fatalError) throw this.fatalError;
     const { rows, bytes } = this.pending.size;
     if (rows < this.opts.flushMaxRows && bytes < this.opts.flushMaxBytes) return;
     // A full batch is flushed in the background so that Kafka fetches the next one while DuckDB
@@ -147,8 +156,7 @@ export class BronzeIngestor {
     if (this.pending.size.rows === 0) return Promise.resolve();
     this.flushing = this.doFlush()
       .catch((e: Error) => {
-        this.fatalError = e;
-        this.hooks.onError?.(e);
+        this.fail(e);
         throw e;
       })
       .finally(() => (this.flushing = undefined));
@@ -158,7 +166,10 @@ export class BronzeIngestor {
   private async doFlush(): Promise<void> {
     const started = Date.now();
     const batch = this.pending;
-    this.pending = new PendingBatch(this.opts.topic, this.watermarks);
+    this.pending = new PendingBatch();
+    // Posted before anything else, so the worker's batch holds exactly the messages of `batch`.
+    const classifying = this.classifier.finish();
+    classifying.catch(() => undefined); // awaited below, unless a rewind drops the batch first
     const { topic, appId } = this.opts;
     await this.bronze.update();
     await this.quarantine.update();
@@ -169,17 +180,20 @@ export class BronzeIngestor {
       if ((this.bronze.txnVersion(offsetAppId(appId, topic, p)) ?? -1) !== (this.committed.get(p) ?? -1)) return this.rewind();
     }
 
-    const quarantineRows: Row[] = [];
+    const { bronze, quarantine, late, eventTimes, partitions } = await classifying;
+    const partitionsQuarantined = new Set(quarantine.map((r) => r.kafka_partition as number));
+    // Quarantine rows a previous run already committed (crash between the two commits) are skipped.
+    const quarantinedBefore = new Map([...partitionsQuarantined].map((p) => [p, this.quarantine.txnVersion(offsetAppId(appId, topic, p)) ?? -1]));
+    const quarantineRows: Row[] = quarantine.filter((r) => Number(r.kafka_offset) > quarantinedBefore.get(r.kafka_partition as number)!);
+    const maxEventTimes = new Map(partitions.map((p) => [p.partition, p.maxEventTime]));
     const txns: Array<{ appId: string; version: number }> = [];
     const quarantineTxns: Array<{ appId: string; version: number }> = [];
     const sources: BatchProgress['sources'] = [];
     for (const [p, slice] of batch.partitions) {
-      // Quarantine rows a previous run already committed (crash between the two commits) are skipped.
-      const quarantined = this.quarantine.txnVersion(offsetAppId(appId, topic, p)) ?? -1;
-      for (const r of slice.quarantine) if (Number(r.kafka_offset) > quarantined) quarantineRows.push(r);
       txns.push({ appId: offsetAppId(appId, topic, p), version: slice.lastOffset });
-      if (slice.maxEventTime !== undefined) txns.push({ appId: eventTimeAppId(appId, topic, p), version: slice.maxEventTime });
-      if (slice.quarantine.length) quarantineTxns.push({ appId: offsetAppId(appId, topic, p), version: slice.lastOffset });
+      const maxEventTime = maxEventTimes.get(p);
+      if (maxEventTime !== undefined) txns.push({ appId: eventTimeAppId(appId, topic, p), version: maxEventTime });
+      if (partitionsQuarantined.has(p)) quarantineTxns.push({ appId: offsetAppId(appId, topic, p), version: slice.lastOffset });
       sources.push({
         description: `KafkaV2[Subscribe[${topic}]]`,
         startOffset: { [p]: slice.firstOffset },
@@ -187,7 +201,6 @@ export class BronzeIngestor {
         numInputRows: slice.messages,
       });
     }
-    const { bronze, late, eventTimes } = batch.classifier.finish();
     const inputRows = batch.size.rows;
 
     let version: number;
@@ -217,7 +230,7 @@ export class BronzeIngestor {
       .commitOffsets([...batch.partitions.keys()].map((p) => ({ topic, partition: p, offset: this.committed.get(p)! + 1 })))
       .catch(() => undefined); // monitoring only: Delta holds the truth
     const done = Date.now();
-    const watermark = [...batch.partitions.keys()].map((p) => this.watermarks.watermark(p)).filter((w): w is number => w !== undefined);
+    const watermark = partitions.map((p) => p.watermark).filter((w): w is number => w !== undefined);
     const progress: BatchProgress = {
       id: appId,
       runId: this.runId,
@@ -254,8 +267,15 @@ export class BronzeIngestor {
   }
 
   private dropPending(): void {
-    this.pending = new PendingBatch(this.opts.topic, this.watermarks);
+    this.pending = new PendingBatch();
+    this.classifier.drop();
     this.received.clear();
+  }
+
+  private fail(e: Error): void {
+    if (this.fatalError) return;
+    this.fatalError = e;
+    this.hooks.onError?.(e);
   }
 
   /** Takes a partition's offset and max event time from the log, and seeks it to the next offset. */
@@ -264,7 +284,7 @@ export class BronzeIngestor {
     const stored = this.bronze.txnVersion(offsetAppId(appId, topic, p));
     const maxEvent = this.bronze.txnVersion(eventTimeAppId(appId, topic, p));
     this.committed.set(p, stored ?? -1);
-    this.watermarks.reset(p, maxEvent);
+    this.classifier.resetWatermark(p, maxEvent);
     this.consumer.seek(topic, p, stored === undefined ? -1 : stored + 1);
   }
 
@@ -283,6 +303,10 @@ export class BronzeIngestor {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.flushing?.catch(() => undefined);
-    if (!this.fatalError) await this.flush();
+    try {
+      if (!this.fatalError) await this.flush();
+    } finally {
+      await this.classifier?.close();
+    }
   }
 }

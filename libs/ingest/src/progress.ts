@@ -1,4 +1,4 @@
-import { microsToIso } from '@app/delta';
+import { microsToIso } from '@app/delta/parquet/values';
 
 /** One micro-batch, in the shape of Spark's StreamingQueryProgress (`query.recentProgress`). */
 export interface BatchProgress {
@@ -18,8 +18,16 @@ export interface BatchProgress {
   numRejectedRows: number;
 }
 
-/** Event times of a micro-batch, in epoch microseconds, summed up as they are seen. */
-export class EventTimeStats {
+/** Event times of a micro-batch, in epoch microseconds: what a worker's reply carries of EventTimeStats. */
+export interface EventTimeTotals {
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+}
+
+/** Event times of a micro-batch, summed up as they are seen. */
+export class EventTimeStats implements EventTimeTotals {
   count = 0;
   min = Infinity;
   max = -Infinity;
@@ -33,7 +41,7 @@ export class EventTimeStats {
   }
 }
 
-export function eventTimeSummary(times: EventTimeStats, watermark?: number): BatchProgress['eventTime'] {
+export function eventTimeSummary(times: EventTimeTotals, watermark?: number): BatchProgress['eventTime'] {
   const out: BatchProgress['eventTime'] = {};
   if (watermark !== undefined) out.watermark = microsToIso(watermark);
   if (times.count === 0) return out;

@@ -5,8 +5,8 @@ import { DeltaTable, microsToIso, Row } from '@app/delta';
 import { BRONZE_TABLE, parseSalesMessage, SalesEvent } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { SourceMessage } from './offsets';
+import { packMessages } from './packed-messages';
 import { BatchClassifier } from './transforms';
-import { PartitionWatermarks } from './watermark';
 
 const TOPIC = 'ventes_stream';
 const INGESTION_MICROS = Date.UTC(2024, 11, 12, 12, 0, 0) * 1000;
@@ -53,11 +53,12 @@ describe('BatchClassifier', () => {
     const behind = { ...d, vente_id: d.vente_id + 1, timestamp: '2024-12-12T10:40:00Z' };
     const p1 = [message(5, JSON.stringify(ahead)), message(6, JSON.stringify(behind))];
 
-    const watermarks = new PartitionWatermarks(10 * MINUTE_MICROS);
-    const classifier = new BatchClassifier(TOPIC, watermarks, 2);
-    const q0 = classifier.add(0, p0, INGESTION_MICROS);
-    const q1 = classifier.add(1, p1, INGESTION_MICROS);
-    const { bronze, late, eventTimes } = classifier.finish();
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 2);
+    classifier.add(0, packMessages(p0), INGESTION_MICROS);
+    classifier.add(1, packMessages(p1), INGESTION_MICROS);
+    const { bronze, quarantine, late, eventTimes, partitions } = classifier.finish();
+    const q0 = quarantine.filter((r) => r.kafka_partition === 0);
+    const q1 = quarantine.filter((r) => r.kafka_partition === 1);
 
     expect(q0.map((r) => [r.kafka_offset, r.reason])).toEqual([
       [11n, 'malformed_json'],
@@ -76,7 +77,11 @@ describe('BatchClassifier', () => {
     });
     expect(q1[0].error).toBe('event time 2024-12-12T10:40:00.000000Z is before the watermark 2024-12-12T10:50:00.000000Z');
     expect(late).toBe(1);
-    expect(watermarks.max(1)).toBe(Date.UTC(2024, 11, 12, 11) * 1000);
+    expect(partitions.find((p) => p.partition === 1)).toEqual({
+      partition: 1,
+      maxEventTime: Date.UTC(2024, 11, 12, 11) * 1000,
+      watermark: Date.UTC(2024, 11, 12, 10, 50) * 1000,
+    });
     expect(eventTimes.count).toBe(3);
 
     // The columns, written to a real Delta table and read back, hold exactly what the reference gives.
@@ -93,10 +98,24 @@ describe('BatchClassifier', () => {
 
   it('continues the watermark from the state it is given (restored from the log after a restart)', () => {
     const [a] = events(1);
-    const watermarks = new PartitionWatermarks(10 * MINUTE_MICROS);
-    watermarks.reset(2, Date.UTC(2024, 11, 12, 12) * 1000);
-    const classifier = new BatchClassifier(TOPIC, watermarks);
-    expect(classifier.add(2, [message(0, JSON.stringify(a))], INGESTION_MICROS).map((r) => r.reason)).toEqual(['late_event']);
-    expect(classifier.finish().bronze.numRows).toBe(0);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS);
+    classifier.resetWatermark(2, Date.UTC(2024, 11, 12, 12) * 1000);
+    classifier.add(2, packMessages([message(0, JSON.stringify(a))]), INGESTION_MICROS);
+    const { bronze, quarantine } = classifier.finish();
+    expect(quarantine.map((r) => r.reason)).toEqual(['late_event']);
+    expect(bronze.numRows).toBe(0);
+  });
+
+  it('drops the batch classified so far, keeping the watermark, and starts empty after a finish', () => {
+    const [a, b] = events(2);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS);
+    classifier.add(0, packMessages([message(0, JSON.stringify(a)), message(1, 'nope')]), INGESTION_MICROS);
+    classifier.drop();
+    classifier.add(0, packMessages([message(0, JSON.stringify(b))]), INGESTION_MICROS);
+    const first = classifier.finish();
+    expect([first.bronze.numRows, first.quarantine.length, first.partitions.map((p) => p.partition)]).toEqual([1, 0, [0]]);
+    expect(first.bronze.columns.kafka_offset).toEqual(expect.objectContaining({ 0: 0 }));
+    const second = classifier.finish();
+    expect([second.bronze.numRows, second.quarantine.length, second.partitions]).toEqual([0, 0, []]);
   });
 });

@@ -1,59 +1,71 @@
-import { ColumnBatch, microsToIso, Row } from '@app/delta';
-import { parseSalesMessage, QuarantineReason, SalesColumnsBuilder } from '@app/schemas';
-import { SourceMessage } from './offsets';
-import { EventTimeStats } from './progress';
+import type { ColumnBatch, Row } from '@app/delta';
+// Deep imports: this module runs in the classify worker, which must not load the DuckDB binding
+// that the libraries' index files pull in.
+import { microsToIso } from '@app/delta/parquet/values';
+import { SalesColumnsBuilder } from '@app/schemas/sales-columns';
+import type { QuarantineReason } from '@app/schemas';
+import { parseSalesMessage } from '@app/schemas/validate';
+import { PackedMessages } from './packed-messages';
+import { EventTimeStats, EventTimeTotals } from './progress';
 import { PartitionWatermarks } from './watermark';
 
 const DAY_MICROS = 86_400_000_000;
 
-export interface Classified {
+/** One micro-batch, classified. */
+export interface ClassifiedBatch {
   /** Valid, on-time events with their lineage and day: the bronze table's columns. */
   bronze: ColumnBatch;
+  /** Everything else, with its raw payload and reason, in offset order per partition. */
+  quarantine: Row[];
   late: number;
-  eventTimes: EventTimeStats;
+  eventTimes: EventTimeTotals;
+  /** Each partition of the batch with its max event time after its last message, and the watermark that gives. */
+  partitions: Array<{ partition: number; maxEventTime?: number; watermark?: number }>;
 }
 
 /**
- * Sorts one flush's messages into bronze and quarantine. Bronze is the validated event plus
- * ingestion metadata, `jour` being the event's UTC day as in the seed's Spark job; it is built
- * as columns, so no row object is made per event. A payload the fast decoder does not take
- * goes through parseSalesMessage, the reference, which either accepts it or gives the reason
- * it is quarantined. Everything that cannot land in bronze goes to quarantine with its raw
- * payload and a reason, never dropped. The watermark is applied per partition in offset order.
+ * Sorts messages into bronze and quarantine, one micro-batch at a time. Bronze is the validated
+ * event plus ingestion metadata, `jour` being the event's UTC day as in the seed's Spark job; it
+ * is built as columns, so no row object is made per event. A payload the fast decoder does not
+ * take goes through parseSalesMessage, the reference, which either accepts it or gives the
+ * reason it is quarantined. Everything that cannot land in bronze goes to quarantine with its
+ * raw payload and a reason, never dropped. The watermarks live across batches and are applied
+ * per partition in offset order.
  */
 export class BatchClassifier {
+  private readonly watermarks: PartitionWatermarks;
   private readonly events: SalesColumnsBuilder;
-  private partitions: Int32Array;
-  private offsets: Float64Array;
-  private ingestedAt: Float64Array;
-  private days: Int32Array;
-  private readonly eventTimes = new EventTimeStats();
-  private late = 0;
+  private partitions!: Int32Array;
+  private offsets!: Float64Array;
+  private ingestedAt!: Float64Array;
+  private days!: Int32Array;
+  private eventTimes!: EventTimeStats;
+  private late!: number;
+  private quarantine!: Row[];
+  private readonly partitionsSeen = new Set<number>();
 
   constructor(
     private readonly topic: string,
-    private readonly watermarks: PartitionWatermarks,
-    capacity = 1024,
+    watermarkDelayMicros: number,
+    private readonly capacity = 1024,
   ) {
+    this.watermarks = new PartitionWatermarks(watermarkDelayMicros);
     this.events = new SalesColumnsBuilder(capacity);
-    this.partitions = new Int32Array(capacity);
-    this.offsets = new Float64Array(capacity);
-    this.ingestedAt = new Float64Array(capacity);
-    this.days = new Int32Array(capacity);
+    this.startBatch();
   }
 
-  /**
-   * Classifies one partition's messages, in offset order, received at `ingestionMicros`;
-   * returns their quarantine rows.
-   */
-  add(partition: number, messages: readonly SourceMessage[], ingestionMicros: number): Row[] {
-    const quarantine: Row[] = [];
-    for (const m of messages) {
-      let micros = m.value === null ? undefined : this.events.decode(m.value);
+  /** Classifies one partition's messages, following those already added, received at `ingestionMicros`. */
+  add(partition: number, { payloads, lengths, offsets }: PackedMessages, ingestionMicros: number): void {
+    this.partitionsSeen.add(partition);
+    const bytes = Buffer.from(payloads.buffer, payloads.byteOffset, payloads.byteLength);
+    let end = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const value = lengths[i] < 0 ? null : bytes.subarray(end, (end += lengths[i]));
+      let micros = value === null ? undefined : this.events.decode(value);
       if (micros === undefined) {
-        const parsed = parseSalesMessage(m.value);
+        const parsed = parseSalesMessage(value);
         if (!parsed.ok) {
-          quarantine.push(this.quarantineRow(partition, m, ingestionMicros, parsed.reason, parsed.message));
+          this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, parsed.reason, parsed.message));
           continue;
         }
         this.events.put(parsed.event, parsed.eventTimeMicros);
@@ -62,35 +74,68 @@ export class BatchClassifier {
       if (this.watermarks.observe(partition, micros) === 'late') {
         this.late++;
         const error = `event time ${microsToIso(micros)} is before the watermark ${microsToIso(this.watermarks.watermark(partition)!)}`;
-        quarantine.push(this.quarantineRow(partition, m, ingestionMicros, 'late_event', error));
+        this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, 'late_event', error));
         continue;
       }
       const row = this.events.length;
       if (row === this.partitions.length) this.grow();
       this.partitions[row] = partition;
-      this.offsets[row] = Number(m.offset);
+      this.offsets[row] = offsets[i];
       this.ingestedAt[row] = ingestionMicros;
       this.days[row] = Math.floor(micros / DAY_MICROS);
       this.events.keep();
       this.eventTimes.add(micros);
     }
-    return quarantine;
   }
 
-  finish(): Classified {
+  /** Hands over the batch classified so far and starts the next one. */
+  finish(): ClassifiedBatch {
     const { numRows, columns } = this.events.finish();
-    const bronze: ColumnBatch = {
-      numRows,
-      columns: {
-        ...columns,
-        kafka_topic: { dictionary: [this.topic], indices: new Int32Array(numRows) },
-        kafka_partition: this.partitions,
-        kafka_offset: this.offsets,
-        date_ingestion: this.ingestedAt,
-        jour: this.days,
+    const batch: ClassifiedBatch = {
+      bronze: {
+        numRows,
+        columns: {
+          ...columns,
+          kafka_topic: { dictionary: [this.topic], indices: new Int32Array(numRows) },
+          kafka_partition: this.partitions,
+          kafka_offset: this.offsets,
+          date_ingestion: this.ingestedAt,
+          jour: this.days,
+        },
       },
+      quarantine: this.quarantine,
+      late: this.late,
+      eventTimes: this.eventTimes,
+      partitions: [...this.partitionsSeen].map((partition) => ({
+        partition,
+        maxEventTime: this.watermarks.max(partition),
+        watermark: this.watermarks.watermark(partition),
+      })),
     };
-    return { bronze, late: this.late, eventTimes: this.eventTimes };
+    this.startBatch();
+    return batch;
+  }
+
+  /** Forgets the batch classified so far (it is re-read from Kafka); the watermarks it moved are reset by the caller. */
+  drop(): void {
+    this.events.finish();
+    this.startBatch();
+  }
+
+  /** Sets a partition's max event time, as stored in the log with its offset (undefined: none yet). */
+  resetWatermark(partition: number, maxEventTimeMicros: number | undefined): void {
+    this.watermarks.reset(partition, maxEventTimeMicros);
+  }
+
+  private startBatch(): void {
+    this.partitions = new Int32Array(this.capacity);
+    this.offsets = new Float64Array(this.capacity);
+    this.ingestedAt = new Float64Array(this.capacity);
+    this.days = new Int32Array(this.capacity);
+    this.eventTimes = new EventTimeStats();
+    this.late = 0;
+    this.quarantine = [];
+    this.partitionsSeen.clear();
   }
 
   private grow(): void {
@@ -105,14 +150,14 @@ export class BatchClassifier {
     this.days = grown(this.days);
   }
 
-  private quarantineRow(partition: number, m: SourceMessage, ingestionMicros: number, reason: QuarantineReason, error: string): Row {
+  private quarantineRow(partition: number, offset: number, value: Buffer | null, ingestionMicros: number, reason: QuarantineReason, error: string): Row {
     return {
-      raw_payload: m.value === null ? null : m.value.toString('utf8'),
+      raw_payload: value === null ? null : value.toString('utf8'),
       reason,
       error,
       kafka_topic: this.topic,
       kafka_partition: partition,
-      kafka_offset: BigInt(m.offset),
+      kafka_offset: BigInt(offset),
       date_ingestion: BigInt(ingestionMicros),
       jour: microsToIso(ingestionMicros).slice(0, 10),
     };

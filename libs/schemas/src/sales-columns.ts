@@ -1,4 +1,6 @@
-import { ColumnData, DictionaryColumn, isoToSafeMicros } from '@app/delta';
+// Deep imports: the classify worker loads this module and must not load the DuckDB binding.
+import type { ColumnData, DictionaryColumn } from '@app/delta';
+import { isoToSafeMicros } from '@app/delta/parquet/values';
 import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
 
 /**

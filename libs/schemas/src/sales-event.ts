@@ -1,4 +1,5 @@
-import { field, PrimitiveType, struct, StructType } from '@app/delta';
+// A deep import: the classify worker loads this module and must not load the DuckDB binding.
+import { field, PrimitiveType, struct, StructType } from '@app/delta/schema/types';
 
 /**
  * The sales event, as the producer publishes it to `ventes_stream` (seed ARCHITECTURE.md,

@@ -1,4 +1,5 @@
-import { toEpochMicros } from '@app/delta';
+// A deep import: the classify worker loads this module and must not load the DuckDB binding.
+import { toEpochMicros } from '@app/delta/parquet/values';
 import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET, SEGMENTS } from './sales-event';
 
 export interface ContractViolation {

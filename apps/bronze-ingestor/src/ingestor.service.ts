@@ -65,6 +65,14 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         for (const [p, lag] of Object.entries(ingestor.lag())) this.set({ partition: p }, lag);
       },
     });
+    new Gauge({
+      name: 'bronze_classify_backlog_bytes',
+      help: 'Payload bytes received from Kafka and not yet decoded by the classify worker thread',
+      registers: [metrics],
+      collect() {
+        this.set(ingestor.classifyBacklogBytes);
+      },
+    });
   }
 
   async onModuleInit(): Promise<void> {

@@ -51,8 +51,6 @@ export class BronzeIngestor {
   private bronze!: DeltaTable;
   private quarantine!: DeltaTable;
   private flushing?: Promise<void>;
-  /** Kafka offset commits and progress records of committed batches, in commit order. */
-  private kafkaCommits: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private rebalancing = false;
   private batchId = 0;
@@ -91,6 +89,11 @@ export class BronzeIngestor {
     const out: Record<number, number> = {};
     for (const [p, hw] of this.highWatermarks) out[p] = Math.max(0, hw - ((this.committed.get(p) ?? -1) + 1));
     return out;
+  }
+
+  /** Payload bytes received and not yet decoded by the classify worker: grows when it falls behind Kafka. */
+  get classifyBacklogBytes(): number {
+    return this.classifier?.backlogBytes ?? 0;
   }
 
   committedOffsets(): Record<number, number> {
@@ -227,43 +230,37 @@ export class BronzeIngestor {
     }
     const addBatchDone = Date.now();
     for (const [p, slice] of batch.partitions) this.committed.set(p, slice.lastOffset);
-    const inputRowsPerSecond = inputRows / Math.max(0.001, (started - this.lastFlushEndedAt) / 1000);
-    this.lastFlushEndedAt = addBatchDone;
-    const batchId = this.batchId++;
-    // Kafka's offsets serve lag monitoring only (Delta holds the truth), so the next flush does not
-    // wait for them: they are committed in order in the background, and the batch's progress is
-    // recorded once they are.
-    const kafkaOffsets = [...batch.partitions].map(([p, slice]) => ({ topic, partition: p, offset: slice.lastOffset + 1 }));
-    this.kafkaCommits = this.kafkaCommits.then(async () => {
-      await this.consumer.commitOffsets(kafkaOffsets).catch(() => undefined);
-      const done = Date.now();
-      const watermark = partitions.map((p) => p.watermark).filter((w): w is number => w !== undefined);
-      const progress: BatchProgress = {
-        id: appId,
-        runId: this.runId,
-        name: `bronze-${BRONZE_TABLE.name}`,
-        batchId,
-        timestamp: new Date(started).toISOString(),
-        numInputRows: inputRows,
-        inputRowsPerSecond,
-        processedRowsPerSecond: inputRows / Math.max(0.001, (done - started) / 1000),
-        durationMs: {
-          getBatch: getBatchDone - started,
-          addBatch: addBatchDone - getBatchDone,
-          commitOffsets: done - addBatchDone,
-          triggerExecution: done - started,
-        },
-        eventTime: eventTimeSummary(eventTimes, watermark.length ? Math.min(...watermark) : undefined),
-        sources,
-        sink: { description: `DeltaSink[${this.bronze.uri}]`, numOutputRows: bronze.numRows, deltaVersion: version },
-        numLateRows: late,
-        numRejectedRows: quarantineRows.length - late,
-      };
-      this.progress.push(progress);
-      const quarantined: Record<string, number> = {};
-      for (const r of quarantineRows) quarantined[r.reason as string] = (quarantined[r.reason as string] ?? 0) + 1;
-      this.hooks.onCommitted?.(progress, { bronze: bronze.numRows, quarantined });
-    }).catch((e: Error) => this.fail(e));
+    await this.consumer
+      .commitOffsets([...batch.partitions.keys()].map((p) => ({ topic, partition: p, offset: this.committed.get(p)! + 1 })))
+      .catch(() => undefined); // monitoring only: Delta holds the truth
+    const done = Date.now();
+    const watermark = partitions.map((p) => p.watermark).filter((w): w is number => w !== undefined);
+    const progress: BatchProgress = {
+      id: appId,
+      runId: this.runId,
+      name: `bronze-${BRONZE_TABLE.name}`,
+      batchId: this.batchId++,
+      timestamp: new Date(started).toISOString(),
+      numInputRows: inputRows,
+      inputRowsPerSecond: inputRows / Math.max(0.001, (started - this.lastFlushEndedAt) / 1000),
+      processedRowsPerSecond: inputRows / Math.max(0.001, (done - started) / 1000),
+      durationMs: {
+        getBatch: getBatchDone - started,
+        addBatch: addBatchDone - getBatchDone,
+        commitOffsets: done - addBatchDone,
+        triggerExecution: done - started,
+      },
+      eventTime: eventTimeSummary(eventTimes, watermark.length ? Math.min(...watermark) : undefined),
+      sources,
+      sink: { description: `DeltaSink[${this.bronze.uri}]`, numOutputRows: bronze.numRows, deltaVersion: version },
+      numLateRows: late,
+      numRejectedRows: quarantineRows.length - late,
+    };
+    this.lastFlushEndedAt = done;
+    this.progress.push(progress);
+    const quarantined: Record<string, number> = {};
+    for (const r of quarantineRows) quarantined[r.reason as string] = (quarantined[r.reason as string] ?? 0) + 1;
+    this.hooks.onCommitted?.(progress, { bronze: bronze.numRows, quarantined });
     await this.maybeCompact();
   }
 
@@ -312,7 +309,6 @@ export class BronzeIngestor {
     await this.flushing?.catch(() => undefined);
     try {
       if (!this.fatalError) await this.flush();
-      await this.kafkaCommits;
     } finally {
       await this.classifier?.close();
     }

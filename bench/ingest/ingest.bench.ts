@@ -7,7 +7,8 @@
  *                   counts messages, with the ingestor's consumer settings (maxBytesPerPartition
  *                   FETCH_MAX_BYTES_PER_PARTITION of apps/bronze-ingestor, 256 KiB;
  *                   partitionsConsumedConcurrently 3). Rate = TOTAL / (last message - first batch).
- *                   A second run with 4 MiB fetches, kafkajs' best on this topic, is reported too.
+ *                   A second run with 4 MiB fetches (the ingestor's setting before its memory tuning)
+ *                   is reported too.
  *  3. ingest:       apps/bronze-ingestor as a child process (AppProcess: ts-node, transpile-only),
  *                   fresh LAKEHOUSE_ROOT and group. /progress is polled; the clock starts when the
  *                   ingestor reports a first high watermark (its first batch reached accept()) and

@@ -52,7 +52,8 @@ export class BronzeIngestor {
   private quarantine!: DeltaTable;
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
-  private rebalancing = false;
+  /** Assignments being applied (kafkajs may deliver a second before the first is done). */
+  private rebalances = 0;
   private batchId = 0;
   private commitsSinceCompaction = 0;
   private lastFlushEndedAt = Date.now();
@@ -67,11 +68,11 @@ export class BronzeIngestor {
   }
 
   async open(): Promise<void> {
+    this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
+    this.quarantine = await openOrCreateTable(this.opts.lakehouseRoot, QUARANTINE_TABLE);
     this.classifier = new ClassifierThread({ topic: this.opts.topic, watermarkDelayMicros: this.opts.watermarkDelayMs * 1000 }, (e) =>
       this.fail(e),
     );
-    this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
-    this.quarantine = await openOrCreateTable(this.opts.lakehouseRoot, QUARANTINE_TABLE);
     this.timer = setInterval(
       () => {
         if (this.pending.size.ageMs >= this.opts.flushMaxLatencyMs) void this.flush().catch(() => undefined);
@@ -102,24 +103,27 @@ export class BronzeIngestor {
 
   /**
    * New assignment: wait for the flush in flight, drop what is pending, and seek every assigned
-   * partition to the offset after the one stored in bronze (the earliest when none is).
+   * partition to the offset after the one stored in bronze (the earliest when none is). No flush
+   * may start meanwhile: one that took the pending batch while the offsets are reset would commit
+   * it after Kafka re-delivered the same offsets into the next batch, which would commit them again.
    */
   async onAssignment(partitions: number[]): Promise<void> {
-    this.rebalancing = true;
+    this.rebalances++;
     try {
-      await this.flushing?.catch(() => undefined);
+      while (this.flushing) await this.flushing.catch(() => undefined);
       await this.bronze.update();
       this.dropPending();
       this.committed.clear();
       for (const p of partitions) this.resyncPartition(p);
     } finally {
-      this.rebalancing = false;
+      this.rebalances--;
     }
   }
 
   /**
-   * Classifies a batch of one partition into the pending batch; waits only when that is full
-   * while a flush is still in flight (backpressure).
+   * Hands a batch of one partition to the classify worker and notes its offsets in the pending
+   * batch; waits only when the worker falls behind, or when the pending batch is full while a
+   * flush is still in flight (backpressure).
    */
   async accept(
     partition: number,
@@ -129,7 +133,7 @@ export class BronzeIngestor {
   ): Promise<void> {
     if (this.fatalError) throw this.fatalError;
     this.highWatermarks.set(partition, Number(highWatermark));
-    if (this.rebalancing || !this.committed.has(partition)) return;
+    if (this.rebalances > 0 || !this.committed.has(partition)) return;
     // Checked once: only a seek makes a batch stale, and none can run during this synchronous step
     // (kafkajs' isStale builds a string key per call: checked per message it cost ~3% of ingestion).
     if (isStale()) return;
@@ -155,10 +159,13 @@ export class BronzeIngestor {
     void this.flush().catch(() => undefined);
   }
 
-  /** Commits everything pending; concurrent callers share the flush in flight. */
+  /**
+   * Commits everything pending; concurrent callers share the flush in flight. Nothing starts
+   * while an assignment is applied: what is pending then is dropped and re-read.
+   */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => (this.pending.size.rows ? this.flush() : undefined));
-    if (this.pending.size.rows === 0) return Promise.resolve();
+    if (this.pending.size.rows === 0 || this.rebalances > 0) return Promise.resolve();
     this.flushing = this.doFlush()
       .catch((e: Error) => {
         this.fail(e);
@@ -254,7 +261,8 @@ export class BronzeIngestor {
       sources,
       sink: { description: `DeltaSink[${this.bronze.uri}]`, numOutputRows: bronze.numRows, deltaVersion: version },
       numLateRows: late,
-      numRejectedRows: quarantineRows.length - late,
+      // Counted on what is written: a replay after a crash between the two commits writes fewer.
+      numRejectedRows: quarantineRows.filter((r) => r.reason !== 'late_event').length,
     };
     this.lastFlushEndedAt = done;
     this.progress.push(progress);

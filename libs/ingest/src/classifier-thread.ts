@@ -44,6 +44,8 @@ export class ClassifierThread {
     this.worker = startWorker(path.join(__dirname, 'classify-worker'), data);
     this.worker.on('message', (reply: ClassifyReply) => this.onReply(reply));
     this.worker.on('error', (e) => this.fail(e));
+    // A message that cannot be deserialized would otherwise vanish: a lost batch or a reply never settled.
+    this.worker.on('messageerror', (e) => this.fail(e));
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(new Error(`classify worker exited with code ${code}`));
     });
@@ -58,8 +60,7 @@ export class ClassifierThread {
   add(partition: number, messages: readonly SourceMessage[], ingestionMicros: number): number {
     const packed = packMessages(messages);
     const bytes = packed.payloads.byteLength; // read before posting detaches the buffer
-    this.post({ type: 'add', partition, ingestionMicros, messages: packed }, transferablesOf(packed));
-    this.backlog += bytes;
+    if (this.post({ type: 'add', partition, ingestionMicros, messages: packed }, transferablesOf(packed))) this.backlog += bytes;
     return bytes;
   }
 
@@ -86,13 +87,18 @@ export class ClassifierThread {
     this.post({ type: 'reset-watermark', partition, maxEventTime });
   }
 
+  /** Stops the worker; what it still owed is rejected. */
   async close(): Promise<void> {
     this.closing = true;
     await this.worker.terminate();
+    this.settle(new Error('classify worker closed'));
   }
 
-  private post(command: ClassifyCommand, transfer: ArrayBuffer[] = []): void {
-    if (!this.failure) this.worker.postMessage(command, transfer);
+  /** Posts unless the worker failed; says whether it did. */
+  private post(command: ClassifyCommand, transfer: ArrayBuffer[] = []): boolean {
+    if (this.failure) return false;
+    this.worker.postMessage(command, transfer);
+    return true;
   }
 
   private onReply(reply: ClassifyReply): void {
@@ -112,11 +118,16 @@ export class ClassifierThread {
   }
 
   private fail(e: Error): void {
-    if (this.failure) return;
+    if (this.settle(e)) this.onFailure(e);
+  }
+
+  /** Ends everything pending with `e`, once; says whether this call did. */
+  private settle(e: Error): boolean {
+    if (this.failure) return false;
     this.failure = e;
     for (const f of this.finishing.splice(0)) f.reject(e);
     this.drainWaiters.splice(0).forEach((w) => w.resolve());
-    this.onFailure(e);
+    return true;
   }
 }
 

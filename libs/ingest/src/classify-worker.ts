@@ -28,6 +28,9 @@ function columnBuffers(batch: ColumnBatch): ArrayBuffer[] {
   return [...buffers];
 }
 
+// A command that cannot be deserialized must not vanish: an `add` lost here would leave its offsets committed without their rows.
+port.on('messageerror', (e) => reply({ type: 'failed', error: `a command could not be deserialized: ${e.message}` }));
+
 port.on('message', (command: ClassifyCommand) => {
   try {
     switch (command.type) {

@@ -2,6 +2,7 @@ import { ColumnBatch, DeltaTable, field, SchemaViolationError, struct, toEpochMi
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { asRead, commitVersions, dataFiles, parquetColumns, sortById, statsOf, readLog, actionsOf } from '../../test/helpers';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 
 const DAY_2024_12_12 = 20069;
 const DAY_2024_12_13 = 20070;
@@ -123,6 +124,21 @@ describe('append of a column batch', () => {
       nullCount: { note: n / 2, n: Math.ceil(n / 3), tag: 0 },
       minValues: { tag: 'tag-0' },
     });
+  });
+
+  it('takes typed arrays made in another realm, as a worker thread or a vm context hands them over', async () => {
+    const { table } = await salesTable();
+    const batch = salesColumns(3);
+    const foreign = (a: Float64Array | Int32Array) => {
+      const copy = vm.runInNewContext(`new ${a.constructor.name}(${a.length})`) as typeof a;
+      copy.set(a);
+      return copy;
+    };
+    const columns = { ...batch.columns, client_id: foreign(batch.columns.client_id as Int32Array), montant: foreign(batch.columns.montant as Float64Array) };
+    expect(columns.client_id).not.toBeInstanceOf(Int32Array);
+    await table.append({ columns: { numRows: 3, columns } });
+    const read = sortById(await table.readRows());
+    expect(read.map((r) => [r.client_id, r.montant])).toEqual(salesRows(3).map((r) => [r.client_id, r.montant]));
   });
 
   it('nulls of one 2048-row slice do not leak into the next (the staging chunk is reused)', async () => {

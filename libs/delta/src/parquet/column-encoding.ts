@@ -114,19 +114,24 @@ function encodeTyped(field: StructField, data: Exclude<ColumnData, readonly Cell
     return encodeDictionary(field, dictionary, indices, numRows);
   }
   if (data.length < numRows) throw new SchemaViolationError(`column "${name}" has ${data.length} values for ${numRows} rows`, name);
-  if (data instanceof Float64Array) {
+  // By tag, not instanceof: arrays built in a worker thread or another vm context (jest's) are
+  // instances of that realm's constructors.
+  const kind = Object.prototype.toString.call(data).slice(8, -1);
+  if (kind === 'Float64Array') {
     if (type === 'long' || type === 'timestamp') {
       for (let i = 0; i < numRows; i++) if (!Number.isSafeInteger(data[i])) throw badCell(field, i, data[i]);
     } else if (type !== 'double' && type !== 'float') throw wrongKind('a Float64Array');
     return encoded(field, 'DOUBLE', data);
   }
-  if (data instanceof Int32Array) {
+  if (kind === 'Int32Array') {
     if (type === 'short' || type === 'byte') {
+      const ints = data as Int32Array;
       const value = (v: number) => toRawValue(type, v);
-      for (let i = 0; i < numRows; i++) if (value(data[i]) === undefined) throw badCell(field, i, data[i]);
+      for (let i = 0; i < numRows; i++) if (value(ints[i]) === undefined) throw badCell(field, i, ints[i]);
     } else if (type !== 'integer' && type !== 'date') throw wrongKind('an Int32Array');
     return encoded(field, type === 'date' ? 'DATE' : 'INTEGER', data);
   }
+  if (kind !== 'BigInt64Array') throw wrongKind(`a ${kind}`);
   if (type !== 'long' && type !== 'timestamp') throw wrongKind('a BigInt64Array');
   return encoded(field, type === 'timestamp' ? 'TIMESTAMPTZ' : 'BIGINT', data);
 }

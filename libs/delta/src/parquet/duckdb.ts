@@ -34,11 +34,19 @@ const MAX_IDLE_CONNECTIONS = 4;
 
 async function openConnection(): Promise<DuckDBConnection> {
   const conn = await (await sharedInstance()).connect();
-  await conn.run(`SET TimeZone = 'UTC'`);
+  try {
+    await conn.run(`SET TimeZone = 'UTC'`);
+  } catch (e) {
+    conn.closeSync();
+    throw e;
+  }
   return conn;
 }
 
-/** Runs `fn` on a connection of its own, reused afterwards unless `fn` failed (its session state is then unknown). */
+/**
+ * Runs `fn` on a connection of its own, reused afterwards unless `fn` failed: its session state
+ * is then unknown, and failures are rare enough that a new connection costs nothing.
+ */
 export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   const conn = idleConnections.pop() ?? (await openConnection());
   let result: T;

@@ -35,7 +35,7 @@ export class ClassifierThread {
   private drainWaiters: Array<{ maxBytes: number; resolve(): void }> = [];
   private backlog = 0;
   private closing = false;
-  failure?: Error;
+  private failure?: Error;
 
   constructor(
     data: ClassifyWorkerData,

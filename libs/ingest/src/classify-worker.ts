@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ColumnBatch } from '@app/delta';
+import { isDictionaryColumn } from '@app/delta/parquet/column-batch';
 import type { ClassifyCommand, ClassifyReply, ClassifyWorkerData } from './classifier-thread';
 import { BatchClassifier } from './transforms';
 
@@ -23,7 +24,7 @@ function columnBuffers(batch: ColumnBatch): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const column of Object.values(batch.columns)) {
     if (ArrayBuffer.isView(column)) buffers.add(column.buffer as ArrayBuffer);
-    else if ('indices' in column) buffers.add(column.indices.buffer as ArrayBuffer);
+    else if (isDictionaryColumn(column)) buffers.add(column.indices.buffer as ArrayBuffer);
   }
   return [...buffers];
 }

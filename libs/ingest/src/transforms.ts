@@ -1,6 +1,7 @@
 import type { ColumnBatch, Row } from '@app/delta';
 // Deep imports: this module runs in the classify worker, which must not load the DuckDB binding
 // that the libraries' index files pull in.
+import { grown } from '@app/delta/parquet/column-batch';
 import { microsToIso } from '@app/delta/parquet/values';
 import { SalesColumnsBuilder } from '@app/schemas/sales-columns';
 import type { QuarantineReason } from '@app/schemas';
@@ -139,15 +140,11 @@ export class BatchClassifier {
   }
 
   private grow(): void {
-    const grown = <T extends Int32Array | Float64Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.partitions = grown(this.partitions);
-    this.offsets = grown(this.offsets);
-    this.ingestedAt = grown(this.ingestedAt);
-    this.days = grown(this.days);
+    const capacity = this.partitions.length * 2;
+    this.partitions = grown(this.partitions, capacity);
+    this.offsets = grown(this.offsets, capacity);
+    this.ingestedAt = grown(this.ingestedAt, capacity);
+    this.days = grown(this.days, capacity);
   }
 
   private quarantineRow(partition: number, offset: number, value: Buffer | null, ingestionMicros: number, reason: QuarantineReason, error: string): Row {

@@ -1,5 +1,6 @@
 // Deep imports: the classify worker loads this module and must not load the DuckDB binding.
 import type { ColumnData, DictionaryColumn } from '@app/delta';
+import { grown } from '@app/delta/parquet/column-batch';
 import { isoToSafeMicros } from '@app/delta/parquet/values';
 import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
 
@@ -509,13 +510,6 @@ class DictionaryColumnBuilder {
     }
     this.indices[row] = position;
   }
-}
-
-/** A typed array of the same kind, `capacity` long, starting with `array`'s values. */
-function grown<T extends Float64Array | Int32Array | BigInt64Array>(array: T, capacity: number): T {
-  const larger = new (array.constructor as new (length: number) => T)(capacity);
-  larger.set(array as never); // same element type on both sides, which TypeScript cannot see through T
-  return larger;
 }
 
 /**

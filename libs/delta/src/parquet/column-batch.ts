@@ -29,6 +29,13 @@ export interface ColumnBatch {
   columns: Readonly<Record<string, ColumnData>>;
 }
 
+/** A typed array of the same kind, `capacity` long, starting with `array`'s values: how column builders grow. */
+export function grown<T extends Float64Array | Int32Array | BigInt64Array>(array: T, capacity: number): T {
+  const larger = new (array.constructor as new (length: number) => T)(capacity);
+  larger.set(array as never); // same element type on both sides, which TypeScript cannot see through T
+  return larger;
+}
+
 export function isDictionaryColumn(c: ColumnData): c is DictionaryColumn {
   return !ArrayBuffer.isView(c) && !Array.isArray(c) && 'dictionary' in c;
 }

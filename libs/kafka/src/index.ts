@@ -1,2 +1,3 @@
 export * from './kafka-client';
 export * from './batch-kafka.server';
+export * from './fetch-decoder';

@@ -1,0 +1,169 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- kafkajs' protocol encoders have no typings or exports map */
+import { decodeFetchResponse, useFastFetchDecoding } from './fetch-decoder';
+
+// Counts the records the fast decoder hands to kafkajs' own record decoder.
+jest.mock('kafkajs/src/protocol/recordBatch/record/v0/decoder', () => {
+  const actual = jest.requireActual('kafkajs/src/protocol/recordBatch/record/v0/decoder');
+  return jest.fn((...args: unknown[]) => actual(...args));
+});
+const kafkajsRecordDecoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder') as jest.Mock;
+
+interface Encoder {
+  buffer: Buffer;
+  writeInt16(v: number): Encoder;
+  writeInt32(v: number): Encoder;
+  writeInt64(v: number | bigint | object): Encoder;
+  writeString(v: string): Encoder;
+  writeBytes(v: Buffer): Encoder;
+}
+const Encoder = require('kafkajs/src/protocol/encoder') as new () => Encoder;
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch(opts: Record<string, unknown>): Promise<Encoder> };
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: Record<string, unknown>) => Encoder;
+const MessageSet = require('kafkajs/src/protocol/messageSet') as (opts: Record<string, unknown>) => Encoder;
+const Long = require('kafkajs/src/utils/long') as { fromValue(v: number | string): object };
+const { Types: Compression } = require('kafkajs/src/protocol/message/compression') as { Types: { None: number; GZIP: number } };
+const kafkajsFetchV11 = require('kafkajs/src/protocol/requests/fetch/v11/response') as { decode(b: Buffer): Promise<unknown> };
+const kafkajsDecode = kafkajsFetchV11.decode;
+
+/** Attribute bits of a record batch that kafkajs' encoder cannot set; kafkajs does not check the CRC. */
+const LOG_APPEND_TIME = 0x8;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+/** Where a record batch's attributes are: firstOffset, length, leader epoch, magic, CRC. */
+const ATTRIBUTES_AT = 8 + 4 + 4 + 1 + 4;
+
+interface RecordSpec {
+  key?: string | null;
+  value?: string | null;
+  timestampDelta?: number;
+  headers?: Record<string, string | string[]>;
+}
+
+async function recordBatch(
+  firstOffset: number | string,
+  records: RecordSpec[],
+  opts: { compression?: number; flags?: number; firstTimestamp?: number } = {},
+): Promise<Buffer> {
+  const encoded = await RecordBatch({
+    compression: opts.compression ?? Compression.None,
+    firstOffset: Long.fromValue(firstOffset),
+    firstTimestamp: opts.firstTimestamp ?? 1_764_000_000_000,
+    maxTimestamp: 1_764_000_009_999,
+    lastOffsetDelta: records.length - 1,
+    records: records.map((r, i) =>
+      Record({
+        offsetDelta: i,
+        timestampDelta: Long.fromValue(r.timestampDelta ?? i * 7),
+        key: r.key === undefined ? Buffer.from(`k${i}`) : r.key === null ? null : Buffer.from(r.key),
+        value: r.value === undefined ? Buffer.from(`{"n":${i}}`) : r.value === null ? null : Buffer.from(r.value),
+        headers: r.headers,
+      }),
+    ),
+  });
+  const bytes = Buffer.from(encoded.buffer);
+  if (opts.flags) bytes.writeInt16BE(bytes.readInt16BE(ATTRIBUTES_AT) | opts.flags, ATTRIBUTES_AT);
+  return bytes;
+}
+
+/** A Fetch v11 response for one topic: each partition's record set as given. */
+function fetchResponse(partitions: Array<{ partition: number; records: Buffer; errorCode?: number }>): Buffer {
+  const e = new Encoder().writeInt32(0).writeInt16(0).writeInt32(7).writeInt32(1).writeString('ventes_stream').writeInt32(partitions.length);
+  for (const p of partitions) {
+    e.writeInt32(p.partition).writeInt16(p.errorCode ?? 0).writeInt64(1000).writeInt64(1000).writeInt64(0);
+    e.writeInt32(1).writeInt64(5).writeInt64(40); // one aborted transaction
+    e.writeInt32(-1).writeBytes(p.records);
+  }
+  return e.buffer;
+}
+
+/** Checks that both decoders give equal responses; returns how many records ours handed to kafkajs. */
+async function expectSameAsKafkajs(response: Buffer): Promise<number> {
+  kafkajsRecordDecoder.mockClear();
+  const ours = await decodeFetchResponse(response);
+  const handedOver = kafkajsRecordDecoder.mock.calls.length;
+  expect(ours).toStrictEqual(await kafkajsDecode(response));
+  return handedOver;
+}
+
+describe('decodeFetchResponse gives what kafkajs gives', () => {
+  it('plain records: keys, values, nulls, empty and UTF-8 payloads, negative timestamp deltas, on the fast path', async () => {
+    const records: RecordSpec[] = [
+      {},
+      { key: null },
+      { value: null },
+      { key: '', value: '' },
+      { value: '{"pays":"Côte d’Ivoire","montant":12.5}' },
+      { timestampDelta: -5 },
+      { timestampDelta: 2 ** 40 },
+    ];
+    const response = fetchResponse([{ partition: 0, records: Buffer.concat([await recordBatch(120, records), await recordBatch(127, [{}, {}])]) }]);
+    expect(await expectSameAsKafkajs(response)).toBe(0);
+  });
+
+  it('several partitions, an empty one and one in error', async () => {
+    await expectSameAsKafkajs(
+      fetchResponse([
+        { partition: 0, records: await recordBatch(0, [{}, {}, {}]) },
+        { partition: 1, records: Buffer.alloc(0) },
+        { partition: 2, records: Buffer.alloc(0), errorCode: 1 },
+        { partition: 3, records: await recordBatch(9_000_000_000, [{}]) },
+      ]),
+    );
+  });
+
+  it('a record batch cut at the end of the fetch is left out, as kafkajs leaves it', async () => {
+    const whole = await recordBatch(10, [{}, {}]);
+    const next = await recordBatch(12, [{}, {}, {}]);
+    await expectSameAsKafkajs(fetchResponse([{ partition: 0, records: Buffer.concat([whole, next.subarray(0, next.length - 9)]) }]));
+  });
+
+  it('records with headers, repeated header keys included, go through kafkajs', async () => {
+    const records: RecordSpec[] = [{ headers: { trace: 'a' } }, {}, { headers: { trace: ['a', 'b'], source: 'x' } }];
+    expect(await expectSameAsKafkajs(fetchResponse([{ partition: 0, records: await recordBatch(5, records) }]))).toBe(2);
+  });
+
+  it('gzip-compressed batches', async () => {
+    const records = Array.from({ length: 50 }, (_, i) => ({ value: `{"vente_id":"v-${i}"}` }));
+    const response = fetchResponse([{ partition: 0, records: await recordBatch(300, records, { compression: Compression.GZIP }) }]);
+    expect(await expectSameAsKafkajs(response)).toBe(0);
+  });
+
+  it('log-append time, transactional and control batches', async () => {
+    await expectSameAsKafkajs(
+      fetchResponse([
+        { partition: 0, records: await recordBatch(0, [{}, {}], { flags: LOG_APPEND_TIME }) },
+        { partition: 1, records: await recordBatch(0, [{}, {}], { flags: TRANSACTIONAL }) },
+        { partition: 2, records: await recordBatch(2, [{ key: null, value: '\u0000\u0000\u0000\u0000' }], { flags: TRANSACTIONAL | CONTROL }) },
+      ]),
+    );
+  });
+
+  it('offsets and timestamps past 2^52, and timestamp deltas past 7 varint bytes, go through kafkajs', async () => {
+    const farOffset = '9007199254740000'; // > 2^53: a double would round it
+    const response = fetchResponse([
+      { partition: 0, records: await recordBatch(farOffset, [{}, {}]) },
+      { partition: 1, records: await recordBatch(0, [{}], { firstTimestamp: 2 ** 53 + 2 }) },
+      { partition: 2, records: await recordBatch(0, [{ timestampDelta: 2 ** 50 }, {}]) },
+    ]);
+    expect(await expectSameAsKafkajs(response)).toBe(4);
+  });
+
+  it('legacy message sets (magic 1) are kafkajs\'', async () => {
+    const entries = [0, 1, 2].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1_764_000_000_000 + i, offset: i }));
+    const set = MessageSet({ messageVersion: 1, compression: Compression.None, entries });
+    await expectSameAsKafkajs(fetchResponse([{ partition: 0, records: set.buffer }]));
+  });
+});
+
+describe('useFastFetchDecoding', () => {
+  it('replaces the decode of kafkajs\' Fetch v11 response, and gives back a restore', () => {
+    const restore = useFastFetchDecoding();
+    try {
+      expect(kafkajsFetchV11.decode).toBe(decodeFetchResponse);
+      expect(useFastFetchDecoding()).toBeInstanceOf(Function);
+    } finally {
+      restore();
+    }
+    expect(kafkajsFetchV11.decode).toBe(kafkajsDecode);
+  });
+});

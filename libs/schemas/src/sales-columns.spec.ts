@@ -94,6 +94,24 @@ describe('SalesColumnsBuilder', () => {
     expect(isDictionaryColumn(clients) && clients.dictionary.length).toBeLessThanOrEqual(1000);
   });
 
+  it('reads event times of one second from their tails, as the reference parses them whole', () => {
+    const [base] = simulatorEvents(1);
+    const builder = new SalesColumnsBuilder();
+    const tails = ['.301Z', '', 'Z', '.5', '.5Z', '.000001Z', '.1234567Z', '.99999999Z', '.999999999', '.1234567891Z', '.5+01:00', '-0500', '.Z', 'z', '.5z'];
+    // Each tail after a whole parse of each of the others, so that every one is read both ways.
+    for (const first of tails) {
+      for (const tail of tails) {
+        for (const timestamp of [`2026-11-26T19:40:20${first}`, `2026-11-26T19:40:20${tail}`]) {
+          const payload = payloadOf({ ...base, timestamp });
+          const ref = parseSalesMessage(payload);
+          const micros = builder.decode(payload);
+          if (ref.ok) expect([timestamp, micros]).toEqual([timestamp, Number(ref.eventTimeMicros)]);
+          else expect([timestamp, micros]).toEqual([timestamp, undefined]);
+        }
+      }
+    }
+  });
+
   it('puts reference events the fast path leaves alone (escapes, 1.0, exponents, -0)', () => {
     const [base] = simulatorEvents(1);
     const texts = [
@@ -350,6 +368,10 @@ const TIMESTAMP_VALUES = [
   '"0000-01-01T00:00:00Z"', '"2024-12-12T10:15:23.1234567891Z"', '" 2024-12-12T10:15:23Z"', '"+024-12-12T10:15:23"', '"2024-12-12"', '""',
   '"2024-12-12T10:15:23\\u005a"', '"2024-12-12T10:15:23Z "', '"2024-12-12T10:15:23+25:00"', '1700000000', 'null', '"\u00a0024-01-01T00:00:00Z"',
   '"2024-12-12T10:15:23\u00a0"', '"２０２４-12-12T10:15:23Z"',
+  // Tails after a seconds prefix seen before (the scanner reads those without re-parsing the prefix).
+  '"2024-12-12T10:15:23.5"', '"2024-12-12T10:15:23.000001Z"', '"2024-12-12T10:15:23.99999999Z"', '"2024-12-12T10:15:23.1Z"',
+  '"2024-12-12T10:15:23Zx"', '"2024-12-12T10:15:23.5Z+01:00"', '"2024-12-12T10:15:23.-1Z"', '"2024-12-12T10:15:23.ZZ"',
+  '"2024-12-12T10:15:23.5z"', '"2024-12-12T10:15:23z"', '"2024-12-12T10:15:231"', '"2024-12-12T10:15:2"',
 ];
 // prettier-ignore
 const STRING_VALUES = [

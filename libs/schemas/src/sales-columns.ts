@@ -113,6 +113,9 @@ const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const UPPER_Z = 0x5a;
+/** 'YYYY-MM-DDTHH:MM:SS': the part of an event time that events of the same second share. */
+const SECONDS_PREFIX_LENGTH = 19;
 const LITERALS: readonly Uint8Array[] = ['true', 'false', 'null'].map((s) => new TextEncoder().encode(s));
 
 /**
@@ -187,6 +190,9 @@ class SalesPayloadScanner {
   private hash = 0;
   /** The contract field named by the last key read, or UNKNOWN_FIELD. */
   private field = 0;
+  /** The seconds prefix of the last UTC event time parsed whole, and its value in epoch microseconds (see readTimestamp). */
+  private readonly secondsPrefix = new Uint8Array(SECONDS_PREFIX_LENGTH);
+  private prefixMicros: number | undefined = undefined;
 
   /** @param recentStrings by field position, for the string fields. */
   constructor(private readonly recentStrings: ReadonlyArray<RecentStrings | undefined>) {}
@@ -270,15 +276,12 @@ class SalesPayloadScanner {
       case READ_DOUBLE:
         i = this.readUnsignedDecimal(i);
         break;
-      case READ_TIMESTAMP: {
-        i = this.readString(i);
-        // Out of the safe range (before ~1685 or after ~2255) too: the reference path then puts it as a bigint.
-        const micros = i === FAIL ? undefined : isoToSafeMicros(this.text);
-        if (micros === undefined) return FAIL;
-        slot.micros = micros;
+      case READ_TIMESTAMP:
+        i = this.readTimestamp(i);
+        if (i === FAIL) return FAIL;
+        slot.micros = this.number;
         slot.bigMicros = undefined;
         return i;
-      }
       default: // READ_STRING
         i = this.readCheckedString(field, i);
         slot.texts[field] = this.text;
@@ -388,13 +391,58 @@ class SalesPayloadScanner {
     return i;
   }
 
-  /** A string without escapes, from its opening quote, decoded into `text`. */
-  private readString(i: number): number {
+  /**
+   * An event time, from its opening quote, into `number` as epoch microseconds: isoToSafeMicros of
+   * the string (out of the safe range, before ~1685 or after ~2255, it fails: the reference path
+   * then puts it as a bigint). Events of the same second share the text up to the seconds
+   * ('2026-11-26T19:40:20'): when it matches the last one parsed, only the UTC tail (fraction,
+   * 'Z') is read here, without decoding a string; otherwise isoToSafeMicros parses it whole, and
+   * a UTC timestamp's prefix is remembered.
+   */
+  private readTimestamp(i: number): number {
     if (i >= this.end || this.bytes[i] !== QUOTE) return FAIL;
-    const close = this.skipString(i + 1);
+    const start = i + 1;
+    const close = this.skipString(start);
     if (close === FAIL) return FAIL;
-    this.text = this.utf8(i + 1, close);
+    const tailStart = start + SECONDS_PREFIX_LENGTH;
+    if (this.prefixMicros !== undefined && tailStart <= close && this.bytesEqual(start, this.secondsPrefix)) {
+      const tail = this.utcTailMicros(tailStart, close);
+      if (tail !== FAIL && Number.isSafeInteger(this.prefixMicros + tail)) {
+        this.number = this.prefixMicros + tail;
+        return close + 1;
+      }
+    }
+    const micros = isoToSafeMicros(this.utf8(start, close));
+    if (micros === undefined) return FAIL;
+    const tail = tailStart <= close ? this.utcTailMicros(tailStart, close) : FAIL;
+    if (tail !== FAIL) {
+      this.secondsPrefix.set(this.bytes.subarray(start, tailStart));
+      this.prefixMicros = micros - tail;
+    }
+    this.number = micros;
     return close + 1;
+  }
+
+  /**
+   * The microseconds of a timestamp's tail after the seconds, when it is one of isoToSafeMicros'
+   * UTC forms: nothing, 'Z', or '.' and 1 to 9 digits (the first 6 count), optionally followed by
+   * 'Z'. FAIL for anything else (offsets among them), which is left to isoToSafeMicros.
+   */
+  private utcTailMicros(i: number, end: number): number {
+    const b = this.bytes;
+    let micros = 0;
+    if (i < end && b[i] === DOT) {
+      const from = ++i;
+      for (; i < end && i - from < 9; i++) {
+        const digit = b[i] - DIGIT_ZERO;
+        if (digit < 0 || digit > 9) break;
+        if (i - from < 6) micros = micros * 10 + digit;
+      }
+      if (i === from) return FAIL;
+      if (i - from < 6) micros *= EXACT_POWERS_OF_TEN[6 - (i - from)];
+    }
+    if (i === end || (i === end - 1 && b[i] === UPPER_Z)) return micros;
+    return FAIL;
   }
 
   /**

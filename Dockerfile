@@ -79,12 +79,15 @@ EXPOSE 3001
 # messages outlive it: at 4 MiB, each fetch's messages were copied by scavenges and promoted, and the
 # main thread spent ~30% of its time in GC (--trace-gc); 8 MiB cut the ingestor's CPU per row by
 # ~15%. 16 MiB saved no more and cost ~25 MB of peak RSS under a backlog.
+# Old generation grown 2x between full GCs: V8 picked ~1.25x for this small heap (~25 MB live), a
+# mark-compact every flush; 100% cut them from 20 to 8 per 1M rows and the CPU per row by ~8%
+# (bench:ingest against consume-only, 4 interleaved pairs), peak RSS within 10 MB.
 # A 768 MiB old generation, inside the pod's 1 GiB limit with room for DuckDB (V8 would otherwise
 # size it from the host's memory, 4 GiB here, and the pod be killed before a full GC). Below 1 GiB
 # V8 also grows the heap less eagerly between collections: peak RSS draining a 1M backlog ~240 MB
 # instead of ~295, for ~10% of the throughput. Applies to both of its threads (V8 flags are per process).
 # bench/ingest runs the compiled ingestor with these same flags and ENV, read from here.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=768", "dist/apps/bronze-ingestor/src/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=100", "--max-old-space-size=768", "dist/apps/bronze-ingestor/src/main.js"]
 
 FROM runtime AS silver-scheduler
 ENV PORT=3002 LAKEHOUSE_ROOT=/data/lakehouse

@@ -1,7 +1,7 @@
 import type { ColumnBatch, Row } from '@app/delta';
 // Deep imports: this module runs in the classify worker, which must not load the DuckDB binding
 // that the libraries' index files pull in.
-import { grown } from '@app/delta/parquet/column-batch';
+import { grown, nextCapacity } from '@app/delta/parquet/column-batch';
 import { microsToIso } from '@app/delta/parquet/values';
 import { SalesColumnsBuilder } from '@app/schemas/sales-columns';
 import type { QuarantineReason } from '@app/schemas';
@@ -61,9 +61,14 @@ export class BatchClassifier {
     const bytes = Buffer.from(payloads.buffer, payloads.byteOffset, payloads.byteLength);
     let end = 0;
     for (let i = 0; i < lengths.length; i++) {
-      const value = lengths[i] < 0 ? null : bytes.subarray(end, (end += lengths[i]));
-      let micros = value === null ? undefined : this.events.decode(value);
+      const start = end;
+      const isNull = lengths[i] < 0;
+      if (!isNull) end += lengths[i];
+      // Decoded in place; a view of the payload is made only for the reference path and quarantine.
+      let micros = isNull ? undefined : this.events.decode(bytes, start, end);
+      let value: Buffer | null = null;
       if (micros === undefined) {
+        value = isNull ? null : bytes.subarray(start, end);
         const parsed = parseSalesMessage(value);
         if (!parsed.ok) {
           this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, parsed.reason, parsed.message));
@@ -73,6 +78,7 @@ export class BatchClassifier {
         micros = Number(parsed.eventTimeMicros);
       }
       if (this.watermarks.observe(partition, micros) === 'late') {
+        value ??= bytes.subarray(start, end);
         this.late++;
         const error = `event time ${microsToIso(micros)} is before the watermark ${microsToIso(this.watermarks.watermark(partition)!)}`;
         this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, 'late_event', error));
@@ -113,7 +119,7 @@ export class BatchClassifier {
         watermark: this.watermarks.watermark(partition),
       })),
     };
-    this.startBatch();
+    this.startBatch(nextCapacity(this.capacity, numRows));
     return batch;
   }
 
@@ -128,11 +134,11 @@ export class BatchClassifier {
     this.watermarks.reset(partition, maxEventTimeMicros);
   }
 
-  private startBatch(): void {
-    this.partitions = new Int32Array(this.capacity);
-    this.offsets = new Float64Array(this.capacity);
-    this.ingestedAt = new Float64Array(this.capacity);
-    this.days = new Int32Array(this.capacity);
+  private startBatch(capacity = this.capacity): void {
+    this.partitions = new Int32Array(capacity);
+    this.offsets = new Float64Array(capacity);
+    this.ingestedAt = new Float64Array(capacity);
+    this.days = new Int32Array(capacity);
     this.eventTimes = new EventTimeStats();
     this.late = 0;
     this.quarantine = [];

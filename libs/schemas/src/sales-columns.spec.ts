@@ -235,6 +235,8 @@ describe('SalesColumnsBuilder', () => {
     expect(batch.numRows).toBe(1000);
     expect((batch.columns.vente_id as Float64Array).length).toBeGreaterThanOrEqual(1000);
     expect(mismatches(batch, expected)).toEqual([]);
+    // The next batch starts with room for as many rows: it need not grow again.
+    expect((builder.finish().columns.vente_id as Float64Array).length).toBe(1024);
   });
 
   it('switches the batch to a BigInt64Array timestamp column for an event time beyond 2^53 µs, then back for the next batch', () => {
@@ -264,7 +266,7 @@ describe('SalesColumnsBuilder', () => {
     expect(builder.finish().columns.timestamp).toBeInstanceOf(Float64Array);
   });
 
-  it('decodes a plain Uint8Array (not a Buffer), including one that is a view into a larger buffer', () => {
+  it('decodes a plain Uint8Array (not a Buffer), including a view into a larger buffer, or a range of one', () => {
     const [event] = simulatorEvents(1);
     const payload = payloadOf(event);
     const backing = new Uint8Array(payload.length + 10);
@@ -272,7 +274,11 @@ describe('SalesColumnsBuilder', () => {
     const builder = new SalesColumnsBuilder();
     expect(builder.decode(backing.subarray(5, 5 + payload.length))).toBe(Number(reference(payload).micros));
     builder.keep();
-    expect(mismatches(builder.finish(), [{ ...reference(payload), payload }])).toEqual([]);
+    // Or as a range of it, read in place.
+    expect(builder.decode(Buffer.from(backing.buffer), 5, 5 + payload.length)).toBe(Number(reference(payload).micros));
+    builder.keep();
+    expect(builder.decode(Buffer.from(backing.buffer), 4, 5 + payload.length)).toBeUndefined(); // a stray byte before it
+    expect(mismatches(builder.finish(), [payload, payload].map((p) => ({ ...reference(p), payload: p })))).toEqual([]);
   });
 
   it('decodes payloads written one after another into the same reused buffer', () => {

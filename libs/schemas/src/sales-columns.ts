@@ -1,6 +1,6 @@
 // Deep imports: the classify worker loads this module and must not load the DuckDB binding.
 import type { ColumnData, DictionaryColumn } from '@app/delta';
-import { grown } from '@app/delta/parquet/column-batch';
+import { grown, nextCapacity } from '@app/delta/parquet/column-batch';
 import { isoToSafeMicros } from '@app/delta/parquet/values';
 import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
 
@@ -197,14 +197,13 @@ class SalesPayloadScanner {
   /** @param recentStrings by field position, for the string fields. */
   constructor(private readonly recentStrings: ReadonlyArray<RecentStrings | undefined>) {}
 
-  /** True when the payload is on the fast path; then `slot` holds all of its fields. */
-  scan(payload: Uint8Array, slot: EventSlot): boolean {
+  /** True when the payload bytes[start, end) are on the fast path; then `slot` holds all of its fields. */
+  scan(bytes: Uint8Array, start: number, end: number, slot: EventSlot): boolean {
     // Buffer for its UTF-8 decoding of a byte range (a view, no copy, when given a plain Uint8Array).
-    const b = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    const end = b.length;
+    const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.bytes = b;
     this.end = end;
-    let i = this.skipWhitespace(0);
+    let i = this.skipWhitespace(start);
     if (i >= end || b[i] !== OPEN_BRACE) return false;
     let seen = 0;
     let nextInContractOrder = 0;
@@ -594,12 +593,13 @@ export class SalesColumnsBuilder {
   }
 
   /**
-   * Decodes a payload into the slot after the last kept row, without keeping it. Returns the event
-   * time in epoch microseconds, or undefined when the payload is not on the fast path: then the
-   * caller runs parseSalesMessage and, if it accepts, put().
+   * Decodes a payload, bytes[start, end), into the slot after the last kept row, without keeping
+   * it. Returns the event time in epoch microseconds, or undefined when the payload is not on the
+   * fast path: then the caller runs parseSalesMessage and, if it accepts, put(). A range of a
+   * larger buffer is read in place (the ingestor's payloads arrive packed in one).
    */
-  decode(payload: Uint8Array): number | undefined {
-    this.slotFilled = this.scanner.scan(payload, this.slot);
+  decode(bytes: Uint8Array, start = 0, end = bytes.length): number | undefined {
+    this.slotFilled = this.scanner.scan(bytes, start, end, this.slot);
     return this.slotFilled ? this.slot.micros : undefined;
   }
 
@@ -656,7 +656,7 @@ export class SalesColumnsBuilder {
     });
     columns[SALES_EVENT_FIELDS[TIMESTAMP_FIELD].name] = this.timestamps;
     const numRows = this.numRows;
-    this.capacity = this.initialCapacity;
+    this.capacity = nextCapacity(this.initialCapacity, numRows);
     this.startBatch();
     return { numRows, columns };
   }

@@ -36,6 +36,17 @@ export function grown<T extends Float64Array | Int32Array | BigInt64Array>(array
   return larger;
 }
 
+/**
+ * Capacity for a builder's next batch: the power of two that held the last one (at least
+ * `initial`), so that batches of a steady size are not grown, and copied, twice or more each.
+ * Pages of a typed array that are never written are not resident, so a spare capacity costs no RSS.
+ */
+export function nextCapacity(initial: number, lastRows: number): number {
+  let capacity = initial;
+  while (capacity < lastRows) capacity *= 2;
+  return capacity;
+}
+
 export function isDictionaryColumn(c: ColumnData): c is DictionaryColumn {
   return !ArrayBuffer.isView(c) && !Array.isArray(c) && 'dictionary' in c;
 }

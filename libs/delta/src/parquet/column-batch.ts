@@ -42,7 +42,7 @@ export function grown<T extends Float64Array | Int32Array | BigInt64Array>(array
  * Pages of a typed array that are never written are not resident, so a spare capacity costs no RSS.
  */
 export function nextCapacity(initial: number, lastRows: number): number {
-  let capacity = initial;
+  let capacity = Math.max(1, initial);
   while (capacity < lastRows) capacity *= 2;
   return capacity;
 }

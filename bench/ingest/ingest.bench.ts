@@ -276,8 +276,16 @@ async function highWatermarks(brokers: string, topic: string): Promise<Record<nu
   const admin = kafka(brokers, 'bench-admin').admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)]));
+    // A broker just (re)started elects the reused topic's leaders a moment after it is ready.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)]));
+      } catch (e) {
+        if (attempt === 20 || !(e as { retriable?: boolean }).retriable) throw e;
+        await sleep(500);
+      }
+    }
   } finally {
     await admin.disconnect();
   }

@@ -340,7 +340,7 @@ async function prefill(brokers: string, topic: string, total: number): Promise<R
   };
 }
 
-/** Plain kafkajs consumer that only counts; same fetch settings as the ingestor's consumer. */
+/** A kafkajs consumer that only counts, with kafkajs' Fetch decoder or libs/kafka's; same fetch settings as the ingestor's consumer. */
 async function consumeOnly(
   brokers: string,
   topic: string,

@@ -12,7 +12,7 @@ import { BatchClassifier } from './transforms';
 const port = parentPort;
 if (!port) throw new Error('classify-worker must run in a worker thread (started by ClassifierThread)');
 const { topic, watermarkDelayMicros } = workerData as ClassifyWorkerData;
-// Sized for a default micro-batch, so that a batch rarely grows its columns.
+// The first batch's capacity; later ones start at what held the batch before (nextCapacity).
 const classifier = new BatchClassifier(topic, watermarkDelayMicros, 16_384);
 
 function reply(message: ClassifyReply, transfer: ArrayBuffer[] = []): void {

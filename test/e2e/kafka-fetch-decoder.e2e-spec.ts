@@ -1,11 +1,12 @@
 /**
  * libs/kafka's Fetch decoder on the real broker: a topic with plain, gzip-compressed and
  * header-carrying batches, null keys and values, read once with kafkajs' own decoder and once
- * with ours, gives the same messages.
+ * with ours, gives the same messages (ours as kafkajs' plain objects: a FetchedRecord's key,
+ * value, timestamp and headers are accessors).
  */
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, KafkaMessage, logLevel } from 'kafkajs';
-import { useFastFetchDecoding } from '@app/kafka';
+import { FetchedRecord, useFastFetchDecoding } from '@app/kafka';
 import { ensureBroker } from '../support/kafka-broker';
 import { createTopic } from '../support/sales';
 
@@ -16,6 +17,12 @@ let brokers: string;
 beforeAll(async () => {
   brokers = await ensureBroker();
 });
+
+function plain(m: KafkaMessage): KafkaMessage {
+  if (!(m instanceof FetchedRecord)) return m;
+  const { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } = m;
+  return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } as KafkaMessage;
+}
 
 /** Every message of the topic, by partition, read from the beginning by a new consumer group. */
 async function readAll(topic: string, expected: number): Promise<Record<number, KafkaMessage[]>> {
@@ -29,7 +36,7 @@ async function readAll(topic: string, expected: number): Promise<Record<number, 
     consumer
       .run({
         eachBatch: async ({ batch }) => {
-          (byPartition[batch.partition] ??= []).push(...batch.messages);
+          (byPartition[batch.partition] ??= []).push(...batch.messages.map(plain));
           count += batch.messages.length;
           if (count >= expected) resolve();
         },

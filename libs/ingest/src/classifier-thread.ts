@@ -51,7 +51,7 @@ export class ClassifierThread {
     });
   }
 
-  /** Bytes of payload posted and not classified yet. */
+  /** Bytes posted (payloads and what lies between them, see packMessages) and not classified yet. */
   get backlogBytes(): number {
     return this.backlog;
   }
@@ -61,7 +61,7 @@ export class ClassifierThread {
     const packed = packMessages(messages);
     const bytes = packed.payloads.byteLength; // read before posting detaches the buffer
     if (this.post({ type: 'add', partition, ingestionMicros, messages: packed }, transferablesOf(packed))) this.backlog += bytes;
-    return bytes;
+    return packed.valueBytes;
   }
 
   /** Resolves once the backlog is at most `maxBytes` (or the worker failed). */

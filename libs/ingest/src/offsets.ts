@@ -17,6 +17,14 @@ export interface SourceMessage {
   value: Buffer | null;
   /** Broker timestamp, ms since the epoch, as a string (kafkajs' shape). */
   timestamp: string;
+  /**
+   * Where `value` lies in a larger buffer, when the client decoded it in place (libs/kafka's
+   * FetchedRecord): packing then copies runs of values as one block, without making `value`.
+   */
+  readonly sourceBuffer?: Uint8Array;
+  readonly valueStart?: number;
+  /** -1 for a null value. */
+  readonly valueLength?: number;
 }
 
 /** What the ingestor asks of the Kafka consumer. */

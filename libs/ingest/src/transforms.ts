@@ -56,14 +56,13 @@ export class BatchClassifier {
   }
 
   /** Classifies one partition's messages, following those already added, received at `ingestionMicros`. */
-  add(partition: number, { payloads, lengths, offsets }: PackedMessages, ingestionMicros: number): void {
+  add(partition: number, { payloads, starts, lengths, offsets }: PackedMessages, ingestionMicros: number): void {
     this.partitionsSeen.add(partition);
     const bytes = Buffer.from(payloads.buffer, payloads.byteOffset, payloads.byteLength);
-    let end = 0;
     for (let i = 0; i < lengths.length; i++) {
-      const start = end;
+      const start = starts[i];
       const isNull = lengths[i] < 0;
-      if (!isNull) end += lengths[i];
+      const end = isNull ? start : start + lengths[i];
       // Decoded in place; a view of the payload is made only for the reference path and quarantine.
       let micros = isNull ? undefined : this.events.decode(bytes, start, end);
       let value: Buffer | null = null;

@@ -181,6 +181,66 @@ async function decodeRecordBatch(fetchDecoder: KafkaDecoder): Promise<KafkaMessa
   return decodeRecords(await codec.decompress(decoder.readAll()), 0, count, context);
 }
 
+/**
+ * A record decoded in place: kafkajs' message, with `key`, `value`, `timestamp` and `headers` made
+ * on first read (then kept), not per record. Reading them is all a consumer needs, and one that
+ * reads only part (the ingestor packs values straight from `sourceBuffer`) saves two Buffer views,
+ * a string and an object per record on the Kafka thread. They are accessors: a spread or
+ * Object.assign copy of a record does not carry them.
+ */
+export class FetchedRecord {
+  readonly magicByte: number;
+  readonly isControlRecord: boolean;
+  private keyView: Buffer | null | undefined = undefined;
+  private valueView: Buffer | null | undefined = undefined;
+  private headerObject: Record<string, never> | undefined = undefined;
+
+  constructor(
+    /** The buffer holding the record's bytes (the fetch response, or a decompressed batch). */
+    readonly sourceBuffer: Buffer,
+    readonly attributes: number,
+    readonly offset: string,
+    private readonly timestampDelta: number,
+    private readonly keyStart: number,
+    /** -1: a null key. */
+    private readonly keyLength: number,
+    /** Where the value lies in `sourceBuffer`... */
+    readonly valueStart: number,
+    /** ...and its length, -1 for a null value. */
+    readonly valueLength: number,
+    readonly batchContext: BatchContext,
+  ) {
+    this.magicByte = batchContext.magicByte;
+    this.isControlRecord = batchContext.isControlBatch;
+  }
+
+  get key(): Buffer | null {
+    if (this.keyView === undefined) this.keyView = this.view(this.keyStart, this.keyLength);
+    return this.keyView;
+  }
+
+  get value(): Buffer | null {
+    if (this.valueView === undefined) this.valueView = this.view(this.valueStart, this.valueLength);
+    return this.valueView;
+  }
+
+  /** As kafkajs: the batch's max timestamp under log-append time, else the first timestamp plus the delta. */
+  get timestamp(): string {
+    const c = this.batchContext;
+    if (c.timestampType === TimestampTypes.LOG_APPEND_TIME && c.maxTimestamp) return c.maxTimestamp;
+    return String(Number(c.firstTimestamp) + this.timestampDelta);
+  }
+
+  /** Records with headers are kafkajs' (decodeRecords): these have none. */
+  get headers(): Record<string, never> {
+    return (this.headerObject ??= {});
+  }
+
+  private view(start: number, length: number): Buffer | null {
+    return length === -1 ? null : this.sourceBuffer.subarray(start, start + length);
+  }
+}
+
 /** Read position in the buffer decodeRecords is reading (module state: no allocation per varint). */
 let at = 0;
 
@@ -190,7 +250,6 @@ function decodeRecords(buffer: Buffer, pos: number, count: number, context: Batc
   const baseOffset = Number(context.firstOffset);
   const baseTimestamp = Number(context.firstTimestamp);
   const safeBases = Math.abs(baseOffset) < SAFE_BASE && Math.abs(baseTimestamp) < SAFE_BASE;
-  const appendTime = context.timestampType === TimestampTypes.LOG_APPEND_TIME && context.maxTimestamp ? context.maxTimestamp : undefined;
   at = pos;
   for (let i = 0; i < count; i++) {
     // Record: length, attributes, timestampDelta, offsetDelta, key, value, headers.
@@ -199,23 +258,20 @@ function decodeRecords(buffer: Buffer, pos: number, count: number, context: Batc
     at++; // attributes, read below from `start` when the record is built here
     const timestampDelta = readVarLong(buffer);
     const offsetDelta = readVarInt(buffer);
-    const key = readBytes(buffer);
-    const value = readBytes(buffer);
+    const keyLength = readVarInt(buffer);
+    const keyStart = at;
+    if (keyLength > 0) at += keyLength;
+    const valueLength = readVarInt(buffer);
+    const valueStart = at;
+    if (valueLength > 0) at += valueLength;
     // Headers are left to kafkajs: an empty header array is the single varint 0.
     if (!safeBases || timestampDelta === undefined || buffer[at] !== 0) {
       records[i] = RecordDecoder(new Decoder(buffer.subarray(start, start + length)), context);
     } else {
-      records[i] = {
-        magicByte: context.magicByte,
-        attributes: (buffer[start] << 24) >> 24,
-        timestamp: appendTime ?? String(baseTimestamp + timestampDelta),
-        offset: String(baseOffset + offsetDelta),
-        key,
-        value,
-        headers: {},
-        isControlRecord: context.isControlBatch,
-        batchContext: context,
-      } as KafkaMessage;
+      const attributes = (buffer[start] << 24) >> 24;
+      const offset = String(baseOffset + offsetDelta);
+      // Typed as kafkajs' message, which it is but for its accessors.
+      records[i] = new FetchedRecord(buffer, attributes, offset, timestampDelta, keyStart, keyLength, valueStart, valueLength, context) as unknown as KafkaMessage;
     }
     at = start + length;
   }
@@ -249,12 +305,4 @@ function readVarLong(buffer: Buffer): number | undefined {
   } while (byte >= 0x80);
   if (bytes > 7) return undefined;
   return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-}
-
-/** A varint-length-prefixed byte string (-1: null), as a view of the buffer like kafkajs' slice. */
-function readBytes(buffer: Buffer): Buffer | null {
-  const length = readVarInt(buffer);
-  if (length === -1) return null;
-  at += length;
-  return buffer.subarray(at - length, at);
 }

@@ -29,6 +29,11 @@ const FIELD_COUNT = SALES_EVENT_FIELDS.length;
 const ALL_FIELDS_SEEN = (1 << FIELD_COUNT) - 1;
 /** Field names as bytes, to recognise keys without decoding them (the names are ASCII). */
 const FIELD_NAME_BYTES: readonly Uint8Array[] = SALES_EVENT_FIELDS.map((f) => new TextEncoder().encode(f.name));
+/**
+ * What precedes each field's value in the producer's own layout (JSON.stringify of the event:
+ * contract order, no whitespace): `{"vente_id":`, then `,"client_id":` and so on.
+ */
+const CANONICAL_PREFIXES: readonly Uint8Array[] = SALES_EVENT_FIELDS.map((f, i) => new TextEncoder().encode(`${i === 0 ? '{' : ','}"${f.name}":`));
 
 /** Field positions in SALES_EVENT_FIELDS by how the builder stores them, derived from the contract's types. */
 const fieldsOfType = (...types: SalesField['type'][]): number[] =>
@@ -200,9 +205,31 @@ class SalesPayloadScanner {
   /** True when the payload bytes[start, end) are on the fast path; then `slot` holds all of its fields. */
   scan(bytes: Uint8Array, start: number, end: number, slot: EventSlot): boolean {
     // Buffer for its UTF-8 decoding of a byte range (a view, no copy, when given a plain Uint8Array).
-    const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.bytes = b;
+    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = end;
+    return this.scanCanonical(start, slot) || this.scanAny(start, slot);
+  }
+
+  /**
+   * The producer's own layout only (CANONICAL_PREFIXES, then `}`): each key and its punctuation in
+   * one comparison. What it accepts, scanAny accepts with the same values (it reads the same
+   * fields the same way); anything else is left to scanAny, from the start.
+   */
+  private scanCanonical(start: number, slot: EventSlot): boolean {
+    let i = start;
+    for (let field = 0; field < FIELD_COUNT; field++) {
+      const prefix = CANONICAL_PREFIXES[field];
+      if (i + prefix.length > this.end || !this.bytesEqual(i, prefix)) return false;
+      i = this.readField(field, i + prefix.length, slot);
+      if (i === FAIL) return false;
+    }
+    return i === this.end - 1 && this.bytes[i] === CLOSE_BRACE;
+  }
+
+  /** Any layout: whitespace, key order and unknown fields with scalar values. */
+  private scanAny(start: number, slot: EventSlot): boolean {
+    const b = this.bytes;
+    const end = this.end;
     let i = this.skipWhitespace(start);
     if (i >= end || b[i] !== OPEN_BRACE) return false;
     let seen = 0;

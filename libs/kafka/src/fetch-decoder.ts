@@ -2,7 +2,8 @@
 import type { KafkaMessage } from 'kafkajs';
 
 /**
- * A faster decoder of Fetch responses for kafkajs, giving exactly the messages kafkajs' own gives.
+ * A faster decoder of Fetch responses for kafkajs, giving exactly the messages kafkajs' own gives
+ * (as FetchedRecords, whose key, value, timestamp and headers are made on first read).
  *
  * kafkajs decodes each record through a Buffer slice, a Decoder object, a `Long` parsed from the
  * batch's first offset and timestamp strings, `Long` arithmetic and `Long#toString`: about half of

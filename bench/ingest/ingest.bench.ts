@@ -33,8 +33,8 @@
  *
  *   npm run bench:ingest
  *   env: TOTAL, SLOW_PER_MIN, SLOW_SECONDS, FAST_RATE, FAST_SECONDS, PHASES=all|throughput,
- *        FLUSH_MAX_ROWS / FLUSH_MAX_BYTES / FLUSH_MAX_LATENCY / COMPACT_EVERY_COMMITS (passed to
- *        the ingestor; unset = the app's defaults), REUSE_TOPIC=<topic> (skip the prefill),
+ *        FLUSH_MAX_ROWS / FLUSH_MAX_BYTES / FLUSH_MAX_LATENCY / COMPACT_EVERY_COMMITS /
+ *        WATERMARK_DELAY / DUCKDB_THREADS (passed to the ingestor; unset = the app's defaults), REUSE_TOPIC=<topic> (skip the prefill),
  *        MEM_BREAKDOWN=1 (max V8 heap / external memory of the ingestor from its /metrics),
  *        RUNTIME=ts-node (the app under ts-node, as in development, instead of the default: the tsc
  *        build run by node with the bronze-ingestor image's CMD flags, as the Docker image runs it),
@@ -75,7 +75,8 @@ const TARGET_ROWS_PER_S = 50_000;
 const TARGET_RATIO = 0.5;
 const TARGET_RSS_MB = 300;
 const APP_ID = 'bench-ingest';
-const FLUSH_VARS = ['FLUSH_MAX_ROWS', 'FLUSH_MAX_BYTES', 'FLUSH_MAX_LATENCY', 'COMPACT_EVERY_COMMITS', 'WATERMARK_DELAY'] as const;
+/** The ingestor's settings a run may change from the environment (unset: the app's defaults); each run reports them. */
+const INGESTOR_VARS = ['FLUSH_MAX_ROWS', 'FLUSH_MAX_BYTES', 'FLUSH_MAX_LATENCY', 'COMPACT_EVERY_COMMITS', 'WATERMARK_DELAY', 'DUCKDB_THREADS'] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${msg}`);
@@ -653,15 +654,15 @@ async function main(): Promise<void> {
   const reuse = process.env.REUSE_TOPIC;
   const topic = reuse ?? `bench_ingest_${Date.now()}`;
   const root = tempDir('bench-ingest-');
-  const flush: Record<string, string> = {};
-  const flushSettings: Record<string, string> = {};
-  for (const v of FLUSH_VARS) {
-    if (process.env[v]) flush[v] = process.env[v]!;
-    flushSettings[v] = process.env[v] ?? `${BRONZE_ENV[v].default} (default)`;
+  const settingsEnv: Record<string, string> = {};
+  const ingestorSettings: Record<string, string> = {};
+  for (const v of INGESTOR_VARS) {
+    if (process.env[v]) settingsEnv[v] = process.env[v]!;
+    ingestorSettings[v] = process.env[v] ?? `${BRONZE_ENV[v].default} (default)`;
   }
-  const tuned = Object.keys(flush).length > 0;
+  const tuned = Object.keys(settingsEnv).length > 0;
   log(
-    `broker ${brokers}, topic ${topic}, lakehouse ${root}, flush settings ${tuned ? 'tuned' : 'default'}: ${JSON.stringify(flushSettings)}`,
+    `broker ${brokers}, topic ${topic}, lakehouse ${root}, ingestor settings ${tuned ? 'tuned' : 'default'}: ${JSON.stringify(ingestorSettings)}`,
   );
 
   let prefillResult: Record<string, unknown> = { reusedTopic: topic };
@@ -690,7 +691,7 @@ async function main(): Promise<void> {
     INGEST_APP_ID: APP_ID,
     LAKEHOUSE_ROOT: lakehouse,
     LOG_LEVEL: 'log',
-    ...flush,
+    ...settingsEnv,
   };
   if (process.env.INGEST_CPU_PROF) {
     // --cpu-prof is refused in NODE_OPTIONS: a preloaded hook runs the profiler and writes it at SIGTERM.
@@ -804,7 +805,7 @@ async function main(): Promise<void> {
     }${process.env.INGEST_NODE_OPTIONS ? ` with ${process.env.INGEST_NODE_OPTIONS}` : ''}`,
   );
   console.log(
-    `flush settings ${tuned ? 'tuned' : 'default'}: ${Object.entries(flushSettings)
+    `ingestor settings ${tuned ? 'tuned' : 'default'}: ${Object.entries(ingestorSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
   );
@@ -878,8 +879,8 @@ async function main(): Promise<void> {
     runtime,
     image,
     ingestNodeOptions: process.env.INGEST_NODE_OPTIONS ?? null,
-    flushSettings,
-    flushTuned: tuned,
+    ingestorSettings,
+    settingsTuned: tuned,
     loadAverageEnd: round(os.loadavg()[0], 2),
     prefill: prefillResult,
     consumeOnly: consume,

@@ -12,6 +12,12 @@ export const BRONZE_ENV = {
   FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },
   FLUSH_MAX_LATENCY: { kind: 'duration', min: 10, default: '1s', description: 'Commit when the oldest buffered message is this old' },
   COMPACT_EVERY_COMMITS: { kind: 'int', min: 0, default: '100', description: 'Compact small files of past days every N commits (0 disables)' },
+  DUCKDB_THREADS: {
+    kind: 'int',
+    min: 1,
+    default: '1',
+    description: "DuckDB threads writing the Parquet files; more only add CPU while the ingestor's own two threads keep the cores busy",
+  },
 } as const satisfies EnvSpec;
 
 export type BronzeConfig = EnvConfig<typeof BRONZE_ENV>;

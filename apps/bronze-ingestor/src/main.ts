@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { jsonLogger, loadEnv, runApp } from '@app/common';
+import { configureDuckDB } from '@app/delta';
 import { BatchKafkaServer } from '@app/kafka';
 import { BronzeModule } from './bronze.module';
 import { BRONZE_ENV } from './config';
 
 runApp('bronze-ingestor', async () => {
   const config = loadEnv(BRONZE_ENV);
+  configureDuckDB({ threads: config.DUCKDB_THREADS });
   const app = await NestFactory.create(BronzeModule.forRoot(config), { logger: jsonLogger('bronze-ingestor', config.LOG_LEVEL) });
   app.connectMicroservice({ strategy: app.get(BatchKafkaServer) }, { inheritAppConfig: true });
   app.enableShutdownHooks();

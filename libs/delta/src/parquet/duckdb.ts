@@ -6,12 +6,25 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
  * so TIMESTAMPTZ values and their statistics print in UTC whatever the host's zone is.
  */
 let instance: Promise<DuckDBInstance> | undefined;
+/** Every core up to 4 unless configured: beyond that a pod's Parquet files are too small to gain, and memory grows per thread. */
+let threads = Math.min(4, availableParallelism());
+
+/**
+ * Sets DuckDB's worker threads, before its first use (the instance is made once per process). A
+ * process whose own threads already keep the cores busy, and whose writes are small, spends less
+ * CPU with fewer: the bronze ingestor uses 1.
+ */
+export function configureDuckDB(options: { threads: number }): void {
+  if (instance) throw new Error('configureDuckDB: DuckDB is already started in this process; configure it before its first use');
+  if (!Number.isInteger(options.threads) || options.threads < 1)
+    throw new Error(`configureDuckDB: threads must be a positive integer, got ${options.threads}`);
+  threads = options.threads;
+}
 
 function sharedInstance(): Promise<DuckDBInstance> {
   if (!instance) {
     instance = DuckDBInstance.create(':memory:', {
-      // Every core up to 4: beyond that a pod's Parquet files are too small to gain, and memory grows per thread.
-      threads: String(Math.min(4, availableParallelism())),
+      threads: String(threads),
       // Parquet written by us or read back must never depend on DuckDB extensions fetched at run time.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',

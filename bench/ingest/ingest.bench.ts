@@ -8,9 +8,10 @@
  *                   FETCH_MAX_BYTES_PER_PARTITION of apps/bronze-ingestor, 256 KiB;
  *                   partitionsConsumedConcurrently 3). Rate = TOTAL / (last message - first batch).
  *                   Run before the ingest phase and again after it; the issue's target is against
- *                   the mean of the two (this machine's speed drifts by ±15% within minutes). A second run decodes the fetches with
- *                   libs/kafka's Fetch decoder, as the ingestor does (kafkajs' decoder costs about
- *                   twice its CPU): the stricter ceiling, also reported.
+ *                   the mean of the two (this machine's speed drifts by ±15% within minutes). A
+ *                   second run decodes the fetches with libs/kafka's Fetch decoder, as the ingestor
+ *                   does (kafkajs' decoder costs about twice its CPU): the stricter ceiling, also
+ *                   reported. bench:ingest-series repeats these phases and gives the median ratio.
  *  3. ingest:       apps/bronze-ingestor as a child process (see RUNTIME below), fresh
  *                   LAKEHOUSE_ROOT and group. /progress is polled; the clock starts when the
  *                   ingestor reports a first high watermark (its first batch reached accept()) and
@@ -34,7 +35,8 @@
  *   npm run bench:ingest
  *   env: TOTAL, SLOW_PER_MIN, SLOW_SECONDS, FAST_RATE, FAST_SECONDS, PHASES=all|throughput,
  *        FLUSH_MAX_ROWS / FLUSH_MAX_BYTES / FLUSH_MAX_LATENCY / COMPACT_EVERY_COMMITS /
- *        WATERMARK_DELAY / DUCKDB_THREADS (passed to the ingestor; unset = the app's defaults), REUSE_TOPIC=<topic> (skip the prefill),
+ *        WATERMARK_DELAY / DUCKDB_THREADS (passed to the ingestor; unset = the app's defaults),
+ *        REUSE_TOPIC=<topic> (skip the prefill),
  *        MEM_BREAKDOWN=1 (max V8 heap / external memory of the ingestor from its /metrics),
  *        RUNTIME=ts-node (the app under ts-node, as in development, instead of the default: the tsc
  *        build run by node with the bronze-ingestor image's CMD flags, as the Docker image runs it),

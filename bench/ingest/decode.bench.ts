@@ -5,7 +5,10 @@
  *  (a) reference:     parseSalesMessage per payload (JSON.parse + validateSalesEvent), as today;
  *  (b) reference+put: the same, then SalesColumnsBuilder.put + keep, finish every BATCH rows:
  *                     the fallback path, and what a columnar ingestor would pay without the fast path;
- *  (c) fast path:     SalesColumnsBuilder.decode + keep, finish every BATCH rows.
+ *  (c) fast path:     SalesColumnsBuilder.decode + keep, finish every BATCH rows;
+ *  (d) packed:        the ingestor's path: payloads packed FETCH at a time as the classify worker
+ *                     gets them, SalesColumnsBuilder.beginPacked + decodePacked (the WebAssembly
+ *                     scan, then the JavaScript for what it refuses) + keep, finish every BATCH rows.
  *
  * Payloads are producer-like (SalesGenerator's JSON, ~250 bytes) as Buffers, as kafkajs hands them
  * over. After a warm-up round, ROUNDS rounds each run every variant once over all payloads, in turn,
@@ -14,7 +17,7 @@
  * on a shared machine whose speed drifts during the run.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/ingest/decode.bench.ts
- *   env: ROWS (default 200000), ROUNDS (5), BATCH (50000)
+ *   env: ROWS (default 200000), ROUNDS (5), BATCH (50000), FETCH (10000)
  */
 import { parseSalesMessage, SalesColumnsBuilder } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
@@ -24,6 +27,7 @@ const env = (name: string, fallback: number): number => Number(process.env[name]
 const ROWS = env('ROWS', 200_000);
 const ROUNDS = env('ROUNDS', 5);
 const BATCH = env('BATCH', 50_000);
+const FETCH = env('FETCH', 10_000);
 const TARGET_NS_PER_ROW = 1000;
 
 function producerPayloads(count: number): Buffer[] {
@@ -64,6 +68,40 @@ function columnar(useFastPath: boolean): Pass {
   };
 }
 
+/** The payloads packed FETCH at a time, as packMessages hands them to the classify worker. */
+function packedFetches(payloads: readonly Buffer[]): Array<{ bytes: Buffer; starts: Int32Array; lengths: Int32Array }> {
+  const fetches = [];
+  for (let from = 0; from < payloads.length; from += FETCH) {
+    const part = payloads.slice(from, from + FETCH);
+    const starts = new Int32Array(part.length);
+    const lengths = Int32Array.from(part, (p) => p.length);
+    for (let i = 1; i < part.length; i++) starts[i] = starts[i - 1] + lengths[i - 1];
+    fetches.push({ bytes: Buffer.concat(part), starts, lengths });
+  }
+  return fetches;
+}
+
+function packed(payloads: readonly Buffer[]): Pass {
+  const builder = new SalesColumnsBuilder(BATCH);
+  const fetches = packedFetches(payloads);
+  return () => {
+    let rows = 0;
+    for (const { bytes, starts, lengths } of fetches) {
+      builder.beginPacked(bytes, starts, lengths);
+      for (let i = 0; i < lengths.length; i++) {
+        if (builder.decodePacked(i) === undefined) {
+          const parsed = parseSalesMessage(bytes.subarray(starts[i], starts[i] + lengths[i]));
+          if (!parsed.ok) continue;
+          builder.put(parsed.event, parsed.eventTimeMicros);
+        }
+        builder.keep();
+        if (builder.length === BATCH) rows += builder.finish().numRows;
+      }
+    }
+    return rows + builder.finish().numRows;
+  };
+}
+
 /** ns/row of each pass in each round; the passes take turns within a round. */
 function measure(passes: readonly Pass[], payloads: readonly Buffer[]): { nsPerRow: number[][]; rows: number[] } {
   const rows = passes.map((pass) => pass(payloads)); // warm-up: JIT, dictionary-sized Maps
@@ -94,6 +132,7 @@ function main(): void {
     ['(a) parseSalesMessage (reference)', reference],
     ['(b) parseSalesMessage + put + keep', columnar(false)],
     ['(c) decode + keep (fast path)', columnar(true)],
+    ['(d) decodePacked + keep (packed, WebAssembly)', packed(payloads)],
   ];
   const { nsPerRow, rows } = measure(
     variants.map(([, pass]) => pass),
@@ -115,6 +154,7 @@ function main(): void {
   console.log(
     `fast path took ${fmtInt(onFastPath)} of ${fmtInt(ROWS)} payloads; target <= ${fmtInt(TARGET_NS_PER_ROW)} ns/row: ${fastNs <= TARGET_NS_PER_ROW ? 'met' : 'NOT met'} (median ${fmtInt(fastNs)})`,
   );
+  console.log(`packed (d) against decode (c): ${round(median(nsPerRow[2].map((ns, r) => ns / nsPerRow[3][r])), 2)}x as fast (median of the per-round ratios)`);
 }
 
 main();

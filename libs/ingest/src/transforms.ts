@@ -59,12 +59,13 @@ export class BatchClassifier {
   add(partition: number, { payloads, starts, lengths, offsets }: PackedMessages, ingestionMicros: number): void {
     this.partitionsSeen.add(partition);
     const bytes = Buffer.from(payloads.buffer, payloads.byteOffset, payloads.byteLength);
+    this.events.beginPacked(bytes, starts, lengths);
     for (let i = 0; i < lengths.length; i++) {
       const start = starts[i];
       const isNull = lengths[i] < 0;
       const end = isNull ? start : start + lengths[i];
       // Decoded in place; a view of the payload is made only for the reference path and quarantine.
-      let micros = isNull ? undefined : this.events.decode(bytes, start, end);
+      let micros = isNull ? undefined : this.events.decodePacked(i);
       let value: Buffer | null = null;
       if (micros === undefined) {
         value = isNull ? null : bytes.subarray(start, end);

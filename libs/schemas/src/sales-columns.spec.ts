@@ -1,6 +1,7 @@
 import { ColumnData, isDictionaryColumn } from '@app/delta';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { parseSalesMessage, SALES_EVENT_FIELDS, SalesColumnsBuilder, SalesEvent } from '@app/schemas';
+import { CanonicalScan } from './canonical-scan/canonical-scan';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -620,5 +621,126 @@ describe('SalesColumnsBuilder differential fuzz against parseSalesMessage', () =
       const payload = serialize(members, random, 0.5);
       expect(builder.decode(payload)).toBe(Number(reference(payload).micros));
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// decodePacked(): the WebAssembly scan of packed payloads, held to decode()
+// ---------------------------------------------------------------------------------------------
+
+/** Payloads packed as the ingestor packs a fetch: one buffer, bytes of neither between some of them, -1 for a null value. */
+function pack(payloads: ReadonlyArray<Buffer | null>, random: Random): { bytes: Buffer; starts: Int32Array; lengths: Int32Array } {
+  const parts: Buffer[] = [];
+  const starts = new Int32Array(payloads.length);
+  const lengths = new Int32Array(payloads.length);
+  let at = 0;
+  payloads.forEach((payload, i) => {
+    if (random.chance(0.3)) {
+      // Record framing or garbage between values: the scan must not read past a payload's end.
+      const gap = bytes(random.pick(['}', '"', ',"x":1}', '\u0000', '{"vente_id":1', 'zz']));
+      parts.push(gap);
+      at += gap.length;
+    }
+    starts[i] = at;
+    lengths[i] = payload === null ? -1 : payload.length;
+    if (payload !== null) {
+      parts.push(payload);
+      at += payload.length;
+    }
+  });
+  return { bytes: Buffer.concat(parts), starts, lengths };
+}
+
+/** Differences between two finished batches, cell by cell (empty when equal). */
+function batchDifferences(
+  actual: { numRows: number; columns: Record<string, ColumnData> },
+  expected: { numRows: number; columns: Record<string, ColumnData> },
+): string[] {
+  const out: string[] = [];
+  if (actual.numRows !== expected.numRows) return [`numRows ${actual.numRows}, expected ${expected.numRows}`];
+  for (const f of SALES_EVENT_FIELDS)
+    for (let row = 0; row < expected.numRows; row++) {
+      const a = cell(actual.columns[f.name], row);
+      const e = cell(expected.columns[f.name], row);
+      if (!Object.is(a, e)) out.push(`row ${row} ${f.name}: ${String(a)}, decode() gave ${String(e)}`);
+    }
+  return out;
+}
+
+describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode()', () => {
+  /** Producer-layout payloads whose event times jump between seconds and back, and whose names vary past RecentStrings' size. */
+  function producerLayoutPayload(base: SalesEvent, random: Random): Buffer {
+    const seconds = random.chance(0.9) ? 0 : random.pick([1, 2, 60, 3600, -1]);
+    const timestamp = new Date(START_MS + seconds * 1000 + random.int(1000)).toISOString().replace(random.chance(0.1) ? 'Z' : '\u0000', '');
+    const name = random.chance(0.3)
+      ? `Client ${random.int(20_000)}${random.chance(0.1) ? ' Müller-Lüdenscheidt von und zu Oberhausen an der Ruhr, Sénégal 😀' : ''}`
+      : base.client_nom;
+    return payloadOf({ ...base, timestamp, client_nom: name, montant: random.chance(0.2) ? Number(randomAmount(random)) : base.montant });
+  }
+
+  it('gives decode()’s result and values for every payload, through chunks, nulls, gaps and new seconds', () => {
+    const random = prng(20261127);
+    const bases = baseEvents();
+    const byDecode = new SalesColumnsBuilder(16);
+    const byPacked = new SalesColumnsBuilder(16);
+    const problems: string[] = [];
+    let payloadCount = 0;
+    let rowsTaken = 0;
+    // Counts the rows the scan takes (a jest spy would keep every call's arguments).
+    const originalScan = CanonicalScan.prototype.scan;
+    CanonicalScan.prototype.scan = function (this: CanonicalScan, row: number): number {
+      const end = originalScan.call(this, row);
+      rowsTaken += end - row;
+      return end;
+    };
+    try {
+      for (let fetch = 0; fetch < 12; fetch++) {
+        // Some fetches larger than a scan chunk (4096 rows).
+        const count = fetch % 4 === 0 ? 4096 + random.int(3000) : 1 + random.int(2000);
+        const payloads = Array.from({ length: count }, () => {
+          if (random.chance(0.02)) return null;
+          const base = random.pick(bases);
+          return random.chance(0.6) ? producerLayoutPayload(base, random) : mutatedPayload(base, random);
+        });
+        payloadCount += count;
+        const { bytes: packed, starts, lengths } = pack(payloads, random);
+        byPacked.beginPacked(packed, starts, lengths);
+        for (let i = 0; i < count; i++) {
+          if (lengths[i] < 0) continue;
+          const expected = byDecode.decode(packed, starts[i], starts[i] + lengths[i]);
+          const actual = byPacked.decodePacked(i);
+          if (!Object.is(actual, expected)) {
+            problems.push(`fetch ${fetch} row ${i}: ${String(actual)}, decode() gave ${String(expected)}: ${JSON.stringify(payloads[i]!.toString('latin1'))}`);
+            continue;
+          }
+          // As the ingestor does for a late event, leave some unkept.
+          if (expected === undefined || random.chance(0.05)) continue;
+          byDecode.keep();
+          byPacked.keep();
+        }
+        problems.push(...batchDifferences(byPacked.finish(), byDecode.finish()));
+      }
+    } finally {
+      CanonicalScan.prototype.scan = originalScan;
+    }
+    expect(problems.slice(0, 20)).toEqual([]);
+    // Not vacuous: the scan took most producer-layout payloads.
+    expect(rowsTaken).toBeGreaterThan(payloadCount * 0.3);
+  });
+
+  it('reads payloads larger than the scan’s memory, and strings longer than the copies it keeps', () => {
+    const [event] = simulatorEvents(1);
+    const payloads = Array.from({ length: 40 }, (_, i) => payloadOf({ ...event, client_nom: `${'Ü'.repeat(50_000 + i)}` }));
+    payloads.push(...payloads.slice(0, 5)); // the same long names again: found among the recent strings by the JavaScript
+    const { bytes: packed, starts, lengths } = pack(payloads, prng(3));
+    const byPacked = new SalesColumnsBuilder();
+    const byDecode = new SalesColumnsBuilder();
+    byPacked.beginPacked(packed, starts, lengths);
+    payloads.forEach((payload, i) => {
+      expect(byPacked.decodePacked(i)).toBe(byDecode.decode(payload));
+      byPacked.keep();
+      byDecode.keep();
+    });
+    expect(batchDifferences(byPacked.finish(), byDecode.finish())).toEqual([]);
   });
 });

@@ -1,0 +1,194 @@
+import { CANONICAL_SCAN_WASM_BASE64 } from './canonical-scan.wasm';
+
+// The part of the WebAssembly global used here: the libs this project compiles against (ES2022,
+// @types/node 20) do not declare it.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+const { Module, Instance } = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { readonly exports: object };
+    };
+  }
+).WebAssembly;
+
+/** What canonical-scan.c exports (see its comments). */
+interface CanonicalScanExports {
+  memory: WasmMemory;
+  __heap_base: { readonly value: number };
+  init(count: number, prefixBytes: number, lengths: number, readers: number, maxima: number, recentEntries: number): number;
+  setSecondsPrefix(prefix: number, length: number, micros: number): void;
+  remember(field: number, entry: number, bytes: number, length: number): void;
+  scan(bytes: number, bias: number, starts: number, lengths: number, from: number, count: number, numbers: number, spans: number): number;
+}
+
+/** The producer's layout, field by field in contract order, as the scan is told it. */
+export interface CanonicalLayout {
+  /** What precedes each field's value: `{"vente_id":`, `,"client_id":`... */
+  prefixes: readonly Uint8Array[];
+  /** How each field is read: the READ_* codes of sales-columns.ts, which canonical-scan.c shares. */
+  readers: Uint8Array;
+  /** Each integer field's largest value (a safe integer); 0 for the others. */
+  maxima: readonly number[];
+  /** The number of entries of RecentStrings, whose entries the scan finds strings in (see remember). */
+  recentEntries: number;
+}
+
+/** Rows copied into the module's memory and scanned at a time: bounds that memory to a few MiB. */
+const CHUNK_ROWS = 4096;
+const PAGE_BYTES = 65_536;
+const MAX_SECONDS_PREFIX = 32;
+/** canonical-scan.c's MAX_RECENT_BYTES: longer strings are not passed. */
+const MAX_RECENT_BYTES = 60;
+/** Per number slot in `spans`: a string's start, end, hash and RecentStrings entry. */
+export const SPAN_INTS = 4;
+
+let compiled: object | undefined;
+
+/**
+ * The WebAssembly half of SalesColumnsBuilder's packed decoding: scans a run of packed payloads
+ * in the producer's layout (canonical-scan.c) and leaves, per row it takes, the numbers and the
+ * strings' spans, hashes and RecentStrings entries for the builder to read. One instance per
+ * builder: its seconds prefix and its copy of the recent strings are the builder's.
+ */
+export class CanonicalScan {
+  private readonly exports: CanonicalScanExports;
+  private readonly fieldCount: number;
+  /** Where a seconds prefix or a remembered string is passed, after the layout (which must stay in place). */
+  private readonly passedAt: number;
+  private readonly numbersAt: number;
+  private readonly spansAt: number;
+  private readonly startsAt: number;
+  private readonly lengthsAt: number;
+  private readonly bytesAt: number;
+  private bytes: Uint8Array = new Uint8Array(0);
+  private starts: Int32Array = new Int32Array(0);
+  private lengths: Int32Array = new Int32Array(0);
+  /** The rows [chunkFrom, chunkTo) in the module's memory, their payloads from byte `bias` on. */
+  private chunkFrom = 0;
+  private chunkTo = 0;
+  private bias = 0;
+  /** By row of the chunk times the field count, plus the field: the numbers of the rows scanned. */
+  numbers = new Float64Array(0);
+  /**
+   * SPAN_INTS per number slot: a string's start and end in the payload bytes, its FNV-1a hash,
+   * and the entry of the field's RecentStrings that holds the same bytes, or -1.
+   */
+  spans = new Int32Array(0);
+
+  constructor(layout: CanonicalLayout) {
+    compiled ??= new Module(Buffer.from(CANONICAL_SCAN_WASM_BASE64, 'base64'));
+    this.exports = new Instance(compiled, {}).exports as CanonicalScanExports;
+    const count = layout.prefixes.length;
+    this.fieldCount = count;
+    const prefixBytes = layout.prefixes.reduce((sum, prefix) => sum + prefix.length, 0);
+    let at = align8(this.exports.__heap_base.value);
+    const prefixesAt = at;
+    const prefixLengthsAt = (at = align8(at + prefixBytes));
+    const readersAt = (at = align8(at + 4 * count));
+    const maximaAt = (at = align8(at + count));
+    this.passedAt = at = align8(at + 8 * count);
+    this.numbersAt = at = align8(at + Math.max(MAX_SECONDS_PREFIX, MAX_RECENT_BYTES));
+    this.spansAt = at += 8 * CHUNK_ROWS * count;
+    this.startsAt = at += 4 * SPAN_INTS * CHUNK_ROWS * count;
+    this.lengthsAt = at += 4 * CHUNK_ROWS;
+    this.bytesAt = at + 4 * CHUNK_ROWS;
+    this.reserve(this.bytesAt);
+    const memory = this.exports.memory.buffer;
+    let prefixAt = prefixesAt;
+    for (const prefix of layout.prefixes) {
+      new Uint8Array(memory, prefixAt, prefix.length).set(prefix);
+      prefixAt += prefix.length;
+    }
+    new Int32Array(memory, prefixLengthsAt, count).set(layout.prefixes.map((prefix) => prefix.length));
+    new Uint8Array(memory, readersAt, count).set(layout.readers);
+    new Float64Array(memory, maximaAt, count).set(layout.maxima);
+    if (!this.exports.init(count, prefixesAt, prefixLengthsAt, readersAt, maximaAt, layout.recentEntries))
+      throw new Error(`CanonicalScan: canonical-scan.c cannot hold ${count} fields, or RecentStrings of ${layout.recentEntries} entries`);
+    this.views();
+  }
+
+  /** The event time's seconds prefix ('2026-11-26T19:40:20') the JavaScript scanner last parsed, and its epoch microseconds. */
+  setSecondsPrefix(prefix: Uint8Array, micros: number): void {
+    if (prefix.length > MAX_SECONDS_PREFIX) throw new Error(`CanonicalScan: a seconds prefix of ${prefix.length} bytes`);
+    new Uint8Array(this.exports.memory.buffer, this.passedAt, prefix.length).set(prefix);
+    this.exports.setSecondsPrefix(this.passedAt, prefix.length, micros);
+  }
+
+  /** The RecentStrings of string field `field` now holds `key` in `entry`. */
+  remember(field: number, entry: number, key: Uint8Array): void {
+    // A longer key is not passed: the scan forgets the entry, and the JavaScript compares that string.
+    if (key.length <= MAX_RECENT_BYTES) new Uint8Array(this.exports.memory.buffer, this.passedAt, key.length).set(key);
+    this.exports.remember(field, entry, this.passedAt, key.length);
+  }
+
+  /** Packed payloads to scan: row r is bytes[starts[r], starts[r] + lengths[r]), or null when lengths[r] < 0. */
+  begin(bytes: Uint8Array, starts: Int32Array, lengths: Int32Array): void {
+    this.bytes = bytes;
+    this.starts = starts;
+    this.lengths = lengths;
+    this.chunkFrom = this.chunkTo = 0;
+  }
+
+  /**
+   * Scans from `row` on, within its chunk, until a row it refuses. Returns the end of the rows
+   * taken: a refused row, the chunk's end or the last row. A taken row's values are in `numbers`
+   * at slot (row - chunkStart) * field count + field, and in `spans` at SPAN_INTS times that,
+   * until the next call.
+   */
+  scan(row: number): number {
+    if (row < this.chunkFrom || row >= this.chunkTo) this.load(row);
+    const count = this.chunkTo - this.chunkFrom;
+    return (
+      this.chunkFrom +
+      this.exports.scan(this.bytesAt, this.bias, this.startsAt, this.lengthsAt, row - this.chunkFrom, count, this.numbersAt, this.spansAt)
+    );
+  }
+
+  /** The first row of the chunk `numbers` and `spans` are about. */
+  get chunkStart(): number {
+    return this.chunkFrom;
+  }
+
+  /** Copies the chunk that starts at `row` into the module's memory. */
+  private load(row: number): void {
+    const to = Math.min(row + CHUNK_ROWS, this.lengths.length);
+    let low = Infinity;
+    let high = 0;
+    for (let r = row; r < to; r++) {
+      if (this.lengths[r] < 0) continue;
+      low = Math.min(low, this.starts[r]);
+      high = Math.max(high, this.starts[r] + this.lengths[r]);
+    }
+    this.bias = low === Infinity ? 0 : low;
+    const size = Math.max(0, high - this.bias);
+    if (this.reserve(this.bytesAt + size)) this.views();
+    const memory = this.exports.memory.buffer;
+    new Uint8Array(memory, this.bytesAt, size).set(this.bytes.subarray(this.bias, this.bias + size));
+    new Int32Array(memory, this.startsAt, to - row).set(this.starts.subarray(row, to));
+    new Int32Array(memory, this.lengthsAt, to - row).set(this.lengths.subarray(row, to));
+    this.chunkFrom = row;
+    this.chunkTo = to;
+  }
+
+  /** Grows the memory to hold `bytes`; true when it grew (which detaches the views). */
+  private reserve(bytes: number): boolean {
+    const memory = this.exports.memory;
+    if (bytes <= memory.buffer.byteLength) return false;
+    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+    return true;
+  }
+
+  private views(): void {
+    const memory = this.exports.memory.buffer;
+    this.numbers = new Float64Array(memory, this.numbersAt, CHUNK_ROWS * this.fieldCount);
+    this.spans = new Int32Array(memory, this.spansAt, SPAN_INTS * CHUNK_ROWS * this.fieldCount);
+  }
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}

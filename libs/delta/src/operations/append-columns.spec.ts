@@ -163,6 +163,57 @@ describe('append of a column batch', () => {
     expect((await table.readRows()).map((r) => r.s)).toEqual(['a', 'b', 'a']);
   });
 
+  describe('strings staged as an ENUM (repetitive ones) are written from its dictionary', () => {
+    const schema = struct([field('s', 'string'), field('p', 'integer', false)]);
+    // UTF-8 byte order, Parquet's, differs from JS's UTF-16 order for the emoji and U+FFFF.
+    const values = ['b', 'a', 'é', 'z', '', `long ${'x'.repeat(300)}`, '\uffff', '😀', 'Zürich'];
+    const n = 400;
+    const stringAt = (i: number) => values[(i * 7) % values.length];
+    const partitionOf = (i: number) => (i % 3 === 0 ? 1 : 2);
+    const statsBy = async (dir: string) =>
+      actionsOf(await readLog(dir, 1), 'add')
+        .map((add) => ({ partitionValues: add.partitionValues, stats: statsOf(add) }))
+        .sort((x, y) => x.partitionValues.p!.localeCompare(y.partitionValues.p!));
+
+    it('with each file’s min and max in byte order, and its null count (RETURN_STATS gives no bounds for an ENUM)', async () => {
+      const dir = tempDir();
+      const table = await DeltaTable.create(dir, { schema, partitionColumns: ['p'] });
+      const s = Array.from({ length: n }, (_, i) => (i % 10 === 9 ? null : stringAt(i)));
+      await table.append({ columns: { numRows: n, columns: { s, p: Int32Array.from({ length: n }, (_, i) => partitionOf(i)) } } });
+      const expected = [1, 2].map((p) => {
+        const inPartition = s.filter((_, i) => partitionOf(i) === p);
+        const present = inPartition.filter((v): v is string => v !== null).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        return {
+          partitionValues: { p: String(p) },
+          stats: expect.objectContaining({
+            numRecords: inPartition.length,
+            minValues: { s: present[0] },
+            maxValues: { s: present[present.length - 1] },
+            nullCount: { s: inPartition.length - present.length },
+          }),
+        };
+      });
+      expect(await statsBy(dir)).toEqual(expected);
+      expect((await table.readRows()).map((r) => r.s).sort()).toEqual([...s].sort());
+    });
+
+    it('with the same stats and rows as the same strings written as plain strings', async () => {
+      const indices = Int32Array.from({ length: n }, (_, i) => (i * 7) % values.length);
+      const p = Int32Array.from({ length: n }, (_, i) => partitionOf(i));
+      const fromEnumDir = tempDir();
+      const fromEnum = await DeltaTable.create(fromEnumDir, { schema, partitionColumns: ['p'] });
+      await fromEnum.append({ columns: { numRows: n, columns: { s: { dictionary: values, indices }, p } } });
+      // A dictionary with a repeated value cannot be an ENUM: staged as plain strings.
+      const plainDir = tempDir();
+      const plain = await DeltaTable.create(plainDir, { schema, partitionColumns: ['p'] });
+      await plain.append({ columns: { numRows: n, columns: { s: { dictionary: [...values, 'a'], indices }, p } } });
+      expect(await statsBy(fromEnumDir)).toEqual(await statsBy(plainDir));
+      const [file] = await dataFiles(fromEnumDir);
+      expect((await parquetColumns(path.join(fromEnumDir, file))).find((c) => c.name === 's')?.type).toBe('BYTE_ARRAY');
+      expect((await fromEnum.readRows()).map((r) => r.s).sort()).toEqual((await plain.readRows()).map((r) => r.s).sort());
+    });
+  });
+
   describe('refuses, naming column (and row), and changes nothing', () => {
     const cases: Array<[string, (b: { numRows: number; columns: Record<string, unknown> }) => void, string, number | undefined, RegExp]> = [
       [

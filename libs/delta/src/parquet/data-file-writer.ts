@@ -55,7 +55,8 @@ export async function writeDataFiles(
         : await insertQuery(conn, stage, schema, (source as { sql: string }).sql);
       const partitions =
         encoded && partitionColumns.length ? distinctPartitions(encoded.columns, partitionColumns, encoded.numRows) : undefined;
-      return await copyPartitions(conn, store, relation, schema, partitionColumns, partitions);
+      const enumColumns = new Set(encoded?.columns.filter((c) => c.stageType === 'ENUM').map((c) => c.field.name));
+      return await copyPartitions(conn, store, relation, schema, partitionColumns, enumColumns, partitions);
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${stage}`);
     }
@@ -210,6 +211,7 @@ async function copyPartitions(
   relation: string,
   schema: StructType,
   partitionColumns: readonly string[],
+  enumColumns: ReadonlySet<string>,
   known?: PartitionValues[],
 ): Promise<AddAction[]> {
   const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
@@ -228,11 +230,15 @@ async function copyPartitions(
     const relative = `${folder ? folder + '/' : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
     const target = await store.stagingPath(relative);
     const cols = dataFields.map((f) => sqlIdent(f.name)).join(', ');
+    const rows = `(${relation}) ${where}`;
     const res = await conn.runAndReadAll(
-      `COPY (SELECT ${cols} FROM (${relation}) ${where}) TO ${sqlString(target)} ` +
+      `COPY (SELECT ${cols} FROM ${rows}) TO ${sqlString(target)} ` +
         `(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880, RETURN_STATS)`,
     );
     const [out] = res.getRowObjectsJson() as unknown as CopyStats[];
+    const stats = fileStats(dataFields, out);
+    const enums = dataFields.filter((f) => enumColumns.has(f.name));
+    if (enums.length) await enumBounds(conn, rows, enums, stats);
     await store.publish(relative, target);
     adds.push({
       path: encodeLogPath(relative),
@@ -240,10 +246,28 @@ async function copyPartitions(
       size: Number(out.file_size_bytes),
       modificationTime: Date.now(),
       dataChange: true,
-      stats: JSON.stringify(fileStats(dataFields, out)),
+      stats: JSON.stringify(stats),
     });
   }
   return adds;
+}
+
+/**
+ * Min and max of the file's string columns written from ENUMs, which COPY's RETURN_STATS leaves
+ * out (the file's footer has bounds, but over the whole ENUM, not the values written): the values
+ * of the rows copied, cast to strings, so compared as bytes like Parquet's order and RETURN_STATS'
+ * for a VARCHAR. A column of nulls only gets none, as RETURN_STATS gives none.
+ */
+async function enumBounds(conn: DuckDBConnection, rows: string, fields: readonly StructField[], stats: FileStats): Promise<void> {
+  const strings = fields.map((f) => `CAST(${sqlIdent(f.name)} AS VARCHAR)`);
+  const res = await conn.runAndReadAll(`SELECT ${strings.map((c) => `min(${c}), max(${c})`).join(', ')} FROM ${rows}`);
+  const [bounds] = res.getRows() as Array<Array<string | null>>;
+  fields.forEach((f, k) => {
+    const [min, max] = [bounds[2 * k], bounds[2 * k + 1]];
+    if (min === null || max === null) return;
+    stats.minValues[f.name] = min;
+    stats.maxValues[f.name] = max;
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  *                   client_id like apps/producer, acks=-1, no compression, several sends in flight.
  *  2. consume-only: the ceiling. Plain kafkajs, fresh group, fromBeginning, eachBatch that only
  *                   counts messages, with the ingestor's consumer settings (maxBytesPerPartition
- *                   FETCH_MAX_BYTES_PER_PARTITION of apps/bronze-ingestor, 256 KiB;
+ *                   FETCH_MAX_BYTES_PER_PARTITION of apps/bronze-ingestor, 1 MiB;
  *                   partitionsConsumedConcurrently 3). Rate = TOTAL / (last message - first batch).
  *                   Run before the ingest phase and again after it; the issue's target is against
  *                   the mean of the two (this machine's speed drifts by ±15% within minutes). A
@@ -819,7 +819,7 @@ async function main(): Promise<void> {
         reuse ? `reused topic ${topic}` : `${fmtInt(prefillResult.rowsPerSecond as number)} rows/s (${prefillResult.seconds} s)`,
       ],
       [
-        'consume-only (plain kafkajs eachBatch), 256 KiB fetches as the ingestor: mean of before / after',
+        `consume-only (plain kafkajs eachBatch), ${FETCH_MAX_BYTES_PER_PARTITION / 1024} KiB fetches as the ingestor: mean of before / after`,
         `${fmtInt(consumeRate)} rows/s (${fmtInt(consume.rowsPerSecond as number)} / ${fmtInt(consumeAfter.rowsPerSecond as number)})`,
       ],
       ["consume-only, libs/kafka's Fetch decoder as the ingestor", `${fmtInt(fastDecodingRate)} rows/s (${consumeFastDecoding.seconds} s)`],

@@ -7,12 +7,16 @@ import { IngestorService } from './ingestor.service';
 import { ProgressController } from './progress.controller';
 
 /**
- * 256 KiB per partition per fetch: kafkajs reassembles each response by concatenating socket
- * chunks, so bigger fetches mostly grow transient external memory. At 1 MiB the 1M-row backlog
- * bench peaked ~40 MB higher (over the 300 MB target) for no throughput gained. bench/ingest's
- * consume-only ceiling fetches the same way.
+ * 1 MiB per partition per fetch. The broker returns a record batch larger than this limit only
+ * for the first partition of a response (so that the consumer progresses); other partitions whose
+ * next batch is larger return nothing in that fetch. At 256 KiB, a producer batching ~1 MB per
+ * partition (bench/ingest's prefill) got one partition per fetch, and the ingestor's cost per
+ * fetch capped a 1M-row backlog at ~250-270k rows/s; at 1 MiB, 400-440k, with peak RSS
+ * 240-263 MB. 2 MiB was no faster and peaked ~25 MB higher: kafkajs reassembles each response
+ * by concatenating socket chunks, so bigger fetches mostly grow transient external memory.
+ * bench/ingest's consume-only ceiling fetches the same way.
  */
-export const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
+export const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 export function createKafkaServer(config: BronzeConfig): BatchKafkaServer {
   return new BatchKafkaServer({

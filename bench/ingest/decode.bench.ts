@@ -150,9 +150,10 @@ function main(): void {
       fmtInt(rows[k]),
     ]),
   );
-  const fastNs = median(nsPerRow[2]);
+  // The ingestor's path is (d).
+  const ingestorNs = median(nsPerRow[3]);
   console.log(
-    `fast path took ${fmtInt(onFastPath)} of ${fmtInt(ROWS)} payloads; target <= ${fmtInt(TARGET_NS_PER_ROW)} ns/row: ${fastNs <= TARGET_NS_PER_ROW ? 'met' : 'NOT met'} (median ${fmtInt(fastNs)})`,
+    `fast path took ${fmtInt(onFastPath)} of ${fmtInt(ROWS)} payloads; target <= ${fmtInt(TARGET_NS_PER_ROW)} ns/row on the ingestor's path (d): ${ingestorNs <= TARGET_NS_PER_ROW ? 'met' : 'NOT met'} (median ${fmtInt(ingestorNs)})`,
   );
   console.log(`packed (d) against decode (c): ${round(median(nsPerRow[2].map((ns, r) => ns / nsPerRow[3][r])), 2)}x as fast (median of the per-round ratios)`);
 }

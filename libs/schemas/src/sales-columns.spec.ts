@@ -669,11 +669,11 @@ function batchDifferences(
 
 describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode()', () => {
   /** Producer-layout payloads whose event times jump between seconds and back, and whose names vary past RecentStrings' size. */
-  function producerLayoutPayload(base: SalesEvent, random: Random): Buffer {
-    const seconds = random.chance(0.9) ? 0 : random.pick([1, 2, 60, 3600, -1]);
-    const timestamp = new Date(START_MS + seconds * 1000 + random.int(1000)).toISOString().replace(random.chance(0.1) ? 'Z' : '\u0000', '');
+  function producerLayoutPayload(base: SalesEvent, random: Random, newSecondRate: number): Buffer {
+    const seconds = random.chance(newSecondRate) ? random.pick([1, 2, 60, 3600, -1]) : 0;
+    const timestamp = new Date(Math.floor(START_MS / 1000) * 1000 + seconds * 1000 + random.int(1000)).toISOString().replace(random.chance(0.1) ? 'Z' : '\u0000', '');
     const name = random.chance(0.3)
-      ? `Client ${random.int(20_000)}${random.chance(0.1) ? ' Müller-Lüdenscheidt von und zu Oberhausen an der Ruhr, Sénégal 😀' : ''}`
+      ? `Client ${random.int(6_000)}${random.chance(0.1) ? ' Müller-Lüdenscheidt von und zu Oberhausen an der Ruhr, Sénégal 😀' : ''}`
       : base.client_nom;
     return payloadOf({ ...base, timestamp, client_nom: name, montant: random.chance(0.2) ? Number(randomAmount(random)) : base.montant });
   }
@@ -695,12 +695,15 @@ describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode
     };
     try {
       for (let fetch = 0; fetch < 12; fetch++) {
-        // Some fetches larger than a scan chunk (4096 rows).
+        // Some fetches larger than a scan chunk (4096 rows); some of producer payloads only, which
+        // the scan takes in long runs (so that a row can set a recent string another row of the run was found in).
         const count = fetch % 4 === 0 ? 4096 + random.int(3000) : 1 + random.int(2000);
+        const producerOnly = fetch % 3 === 1;
         const payloads = Array.from({ length: count }, () => {
           if (random.chance(0.02)) return null;
           const base = random.pick(bases);
-          return random.chance(0.6) ? producerLayoutPayload(base, random) : mutatedPayload(base, random);
+          if (producerOnly) return producerLayoutPayload(base, random, 0.001);
+          return random.chance(0.6) ? producerLayoutPayload(base, random, 0.1) : mutatedPayload(base, random);
         });
         payloadCount += count;
         const { bytes: packed, starts, lengths } = pack(payloads, random);
@@ -726,6 +729,33 @@ describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode
     expect(problems.slice(0, 20)).toEqual([]);
     // Not vacuous: the scan took most producer-layout payloads.
     expect(rowsTaken).toBeGreaterThan(payloadCount * 0.3);
+  });
+
+  it('does not take a string from a recent-strings entry replaced after the scan found it there', () => {
+    // Two names in the same RecentStrings entry (FNV-1a of their bytes, folded to 12 bits as entryOf does).
+    const entryOf = (text: string) => {
+      let hash = 0x811c9dc5;
+      for (const byte of Buffer.from(text)) hash = Math.imul(hash ^ byte, 0x01000193);
+      return (hash ^ (hash >>> 15)) & 4095;
+    };
+    const first = 'Client 0';
+    let second = '';
+    for (let k = 1; second === ''; k++) if (entryOf(`Client ${k}`) === entryOf(first)) second = `Client ${k}`;
+    const [event] = simulatorEvents(1);
+    const builder = new SalesColumnsBuilder();
+    const run = (...names: string[]) => {
+      const { bytes: packed, starts, lengths } = pack(names.map((client_nom) => payloadOf({ ...event, client_nom })), prng(1));
+      builder.beginPacked(packed, starts, lengths);
+      names.forEach((_, i) => {
+        expect(builder.decodePacked(i)).toBeDefined();
+        builder.keep();
+      });
+    };
+    run(first, first); // the second one found among the recent strings
+    // One scan takes both rows: `first` is found in its entry, which decoding `second` then takes over.
+    run(second, first);
+    const { columns } = builder.finish();
+    expect([0, 1, 2, 3].map((row) => cell(columns.client_nom, row))).toEqual([first, first, second, first]);
   });
 
   it('reads payloads larger than the scan’s memory, and strings longer than the copies it keeps', () => {

@@ -641,8 +641,21 @@ class DictionaryColumnBuilder {
 export class SalesColumnsBuilder {
   /** Per string field, across batches; shared by the scanner (which fills it) and the dictionaries (which note their indexes in it). */
   private readonly recentStrings = SALES_EVENT_FIELDS.map((f, field) =>
-    f.type === 'string' ? new RecentStrings((entry, key) => this.canonicalScan.remember(field, entry, key)) : undefined,
+    f.type === 'string'
+      ? new RecentStrings((entry, key) => {
+          this.entrySetAt[field]![entry] = ++this.entriesSet;
+          this.canonicalScan.remember(field, entry, key);
+        })
+      : undefined,
   );
+  /**
+   * Per string field, when each RecentStrings entry was last set, counted in entries set: an
+   * entry canonicalScan found a string in is stale once set again after that scan (by a row
+   * decoded before the one it found it for).
+   */
+  private readonly entrySetAt = SALES_EVENT_FIELDS.map((f) => (f.type === 'string' ? new Float64Array(RecentStrings.SIZE) : undefined));
+  private entriesSet = 0;
+  private entriesSetBeforeScan = 0;
   /**
    * The producer's layout scanned in WebAssembly, for decodePacked(): it reads event times of the
    * JavaScript scanner's last second, and finds strings in copies of the recent strings' entries.
@@ -717,6 +730,7 @@ export class SalesColumnsBuilder {
     if (row < this.scannedFrom || row >= this.scannedTo) {
       this.scannedFrom = row;
       this.scannedTo = this.canonicalScan.scan(row);
+      this.entriesSetBeforeScan = this.entriesSet;
     }
     if (row < this.scannedTo && this.fillScanned(row)) {
       this.slotFilled = true;
@@ -760,8 +774,8 @@ export class SalesColumnsBuilder {
       const field = STRING_FIELDS[k];
       const span = SPAN_INTS * (at + field);
       const entry = spans[span + 3];
-      if (entry !== NO_ENTRY) {
-        // The entry holds these bytes (the scan compared them with its copy): RecentStrings.find's hit.
+      if (entry !== NO_ENTRY && this.entrySetAt[field]![entry] <= this.entriesSetBeforeScan) {
+        // The entry holds these bytes (the scan compared them with its copy, and it was not set since): RecentStrings.find's hit.
         slot.texts[field] = this.recentStrings[field]!.values[entry];
         slot.entries[field] = entry;
       } else if (!this.scanner.readFoundString(this.packedBytes, field, spans[span], spans[span + 1], spans[span + 2], slot)) {

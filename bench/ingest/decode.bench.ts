@@ -155,7 +155,9 @@ function main(): void {
   console.log(
     `fast path took ${fmtInt(onFastPath)} of ${fmtInt(ROWS)} payloads; target <= ${fmtInt(TARGET_NS_PER_ROW)} ns/row on the ingestor's path (d): ${ingestorNs <= TARGET_NS_PER_ROW ? 'met' : 'NOT met'} (median ${fmtInt(ingestorNs)})`,
   );
-  console.log(`packed (d) against decode (c): ${round(median(nsPerRow[2].map((ns, r) => ns / nsPerRow[3][r])), 2)}x as fast (median of the per-round ratios)`);
+  console.log(
+    `packed (d) against decode (c): ${round(median(nsPerRow[2].map((ns, r) => ns / nsPerRow[3][r])), 2)}x as fast (median of the per-round ratios)`,
+  );
 }
 
 main();

@@ -82,6 +82,10 @@ __attribute__((export_name("init"))) int init(int count, const u8 *prefixBytes, 
   return 1;
 }
 
+/* The longest string remember() copies, and the longest seconds prefix setSecondsPrefix() takes. */
+__attribute__((export_name("maxRecentBytes"))) int maxRecentBytes(void) { return MAX_RECENT_BYTES; }
+__attribute__((export_name("maxSecondsPrefix"))) int maxSecondsPrefix(void) { return MAX_SECONDS_PREFIX; }
+
 /* The seconds prefix the JavaScript scanner last parsed ('2026-11-26T19:40:20') and its epoch microseconds. */
 __attribute__((export_name("setSecondsPrefix"))) void setSecondsPrefix(const u8 *prefix, int length, double micros) {
   if (length > MAX_SECONDS_PREFIX) {

@@ -20,6 +20,8 @@ interface CanonicalScanExports {
   memory: WasmMemory;
   __heap_base: { readonly value: number };
   init(count: number, prefixBytes: number, lengths: number, readers: number, maxima: number, recentEntries: number): number;
+  maxRecentBytes(): number;
+  maxSecondsPrefix(): number;
   setSecondsPrefix(prefix: number, length: number, micros: number): void;
   remember(field: number, entry: number, bytes: number, length: number): void;
   scan(bytes: number, bias: number, starts: number, lengths: number, from: number, count: number, numbers: number, spans: number): number;
@@ -40,9 +42,6 @@ export interface CanonicalLayout {
 /** Rows copied into the module's memory and scanned at a time: bounds that memory to a few MiB. */
 const CHUNK_ROWS = 4096;
 const PAGE_BYTES = 65_536;
-const MAX_SECONDS_PREFIX = 32;
-/** canonical-scan.c's MAX_RECENT_BYTES: longer strings are not passed. */
-const MAX_RECENT_BYTES = 60;
 /** Per number slot in `spans`: a string's start, end, hash and RecentStrings entry. */
 export const SPAN_INTS = 4;
 
@@ -59,6 +58,9 @@ export class CanonicalScan {
   private readonly fieldCount: number;
   /** Where a seconds prefix or a remembered string is passed, after the layout (which must stay in place). */
   private readonly passedAt: number;
+  /** The longest string the module keeps a copy of (see remember), and the longest seconds prefix it takes. */
+  private readonly maxRecentBytes: number;
+  private readonly maxSecondsPrefix: number;
   private readonly numbersAt: number;
   private readonly spansAt: number;
   private readonly startsAt: number;
@@ -71,17 +73,14 @@ export class CanonicalScan {
   private chunkFrom = 0;
   private chunkTo = 0;
   private bias = 0;
-  /** By row of the chunk times the field count, plus the field: the numbers of the rows scanned. */
-  numbers = new Float64Array(0);
-  /**
-   * SPAN_INTS per number slot: a string's start and end in the payload bytes, its FNV-1a hash,
-   * and the entry of the field's RecentStrings that holds the same bytes, or -1.
-   */
-  spans = new Int32Array(0);
+  private numbersView = new Float64Array(0);
+  private spansView = new Int32Array(0);
 
   constructor(layout: CanonicalLayout) {
     compiled ??= new Module(Buffer.from(CANONICAL_SCAN_WASM_BASE64, 'base64'));
     this.exports = new Instance(compiled, {}).exports as CanonicalScanExports;
+    this.maxRecentBytes = this.exports.maxRecentBytes();
+    this.maxSecondsPrefix = this.exports.maxSecondsPrefix();
     const count = layout.prefixes.length;
     this.fieldCount = count;
     const prefixBytes = layout.prefixes.reduce((sum, prefix) => sum + prefix.length, 0);
@@ -91,7 +90,7 @@ export class CanonicalScan {
     const readersAt = (at = align8(at + 4 * count));
     const maximaAt = (at = align8(at + count));
     this.passedAt = at = align8(at + 8 * count);
-    this.numbersAt = at = align8(at + Math.max(MAX_SECONDS_PREFIX, MAX_RECENT_BYTES));
+    this.numbersAt = at = align8(at + Math.max(this.maxSecondsPrefix, this.maxRecentBytes));
     this.spansAt = at += 8 * CHUNK_ROWS * count;
     this.startsAt = at += 4 * SPAN_INTS * CHUNK_ROWS * count;
     this.lengthsAt = at += 4 * CHUNK_ROWS;
@@ -113,7 +112,7 @@ export class CanonicalScan {
 
   /** The event time's seconds prefix ('2026-11-26T19:40:20') the JavaScript scanner last parsed, and its epoch microseconds. */
   setSecondsPrefix(prefix: Uint8Array, micros: number): void {
-    if (prefix.length > MAX_SECONDS_PREFIX) throw new Error(`CanonicalScan: a seconds prefix of ${prefix.length} bytes`);
+    if (prefix.length > this.maxSecondsPrefix) throw new Error(`CanonicalScan: a seconds prefix of ${prefix.length} bytes`);
     new Uint8Array(this.exports.memory.buffer, this.passedAt, prefix.length).set(prefix);
     this.exports.setSecondsPrefix(this.passedAt, prefix.length, micros);
   }
@@ -121,7 +120,7 @@ export class CanonicalScan {
   /** The RecentStrings of string field `field` now holds `key` in `entry`. */
   remember(field: number, entry: number, key: Uint8Array): void {
     // A longer key is not passed: the scan forgets the entry, and the JavaScript compares that string.
-    if (key.length <= MAX_RECENT_BYTES) new Uint8Array(this.exports.memory.buffer, this.passedAt, key.length).set(key);
+    if (key.length <= this.maxRecentBytes) new Uint8Array(this.exports.memory.buffer, this.passedAt, key.length).set(key);
     this.exports.remember(field, entry, this.passedAt, key.length);
   }
 
@@ -151,6 +150,19 @@ export class CanonicalScan {
   /** The first row of the chunk `numbers` and `spans` are about. */
   get chunkStart(): number {
     return this.chunkFrom;
+  }
+
+  /** By row of the chunk times the field count, plus the field: the numbers of the rows scanned. */
+  get numbers(): Float64Array {
+    return this.numbersView;
+  }
+
+  /**
+   * SPAN_INTS per number slot: a string's start and end in the payload bytes, its FNV-1a hash,
+   * and the entry of the field's RecentStrings that holds the same bytes, or -1.
+   */
+  get spans(): Int32Array {
+    return this.spansView;
   }
 
   /** Copies the chunk that starts at `row` into the module's memory. */
@@ -184,8 +196,8 @@ export class CanonicalScan {
 
   private views(): void {
     const memory = this.exports.memory.buffer;
-    this.numbers = new Float64Array(memory, this.numbersAt, CHUNK_ROWS * this.fieldCount);
-    this.spans = new Int32Array(memory, this.spansAt, SPAN_INTS * CHUNK_ROWS * this.fieldCount);
+    this.numbersView = new Float64Array(memory, this.numbersAt, CHUNK_ROWS * this.fieldCount);
+    this.spansView = new Int32Array(memory, this.spansAt, SPAN_INTS * CHUNK_ROWS * this.fieldCount);
   }
 }
 

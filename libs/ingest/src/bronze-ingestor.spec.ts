@@ -88,4 +88,21 @@ describe('BronzeIngestor (real Delta tables, real classify worker, scripted cons
     expect(rows.map((r) => Number(r.kafka_offset)).sort((a, b) => a - b)).toEqual(messages.map((_, i) => i));
     expect(ingestor.lag()).toEqual({ 0: 0 });
   });
+
+  it('lands valid events whose strings hold escaped NUL or lone surrogates, which a DuckDB ENUM cannot hold', async () => {
+    const messages = sales(40).map((m, i) => {
+      const event = JSON.parse(m.value!.toString());
+      // JSON.stringify writes a NUL as \u0000 and a lone surrogate as \ud800: both are valid JSON strings.
+      if (i % 2) event.client_nom = `${event.client_nom}\u0000${i % 4}`;
+      else event.pays = i % 4 ? '\ud800' : '\udc00';
+      return { ...m, value: Buffer.from(JSON.stringify(event)) };
+    });
+    await ingestor.accept(0, messages, '40');
+    await ingestor.flush();
+    expect(ingestor.fatalError).toBeUndefined();
+    const rows = await ingestor.tables.bronze.readRows();
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.filter((r) => Number(r.kafka_offset) % 2 === 0).map((r) => r.pays))).toEqual(new Set(['\ufffd']));
+    expect(rows.filter((r) => Number(r.kafka_offset) % 2 === 1).every((r) => (r.client_nom as string).includes('\u0000'))).toBe(true);
+  });
 });

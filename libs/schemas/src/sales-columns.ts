@@ -666,7 +666,12 @@ export class SalesColumnsBuilder {
     maxima: INTEGER_MAXIMA,
     recentEntries: RecentStrings.SIZE,
   });
-  private readonly scanner = new SalesPayloadScanner(this.recentStrings, (prefix, micros) => this.canonicalScan.setSecondsPrefix(prefix, micros));
+  private readonly scanner = new SalesPayloadScanner(this.recentStrings, (prefix, micros) => {
+    this.canonicalScan.setSecondsPrefix(prefix, micros);
+    // The rows scanned with the previous second keep their values, but decode() would now read
+    // them with the new one: scanning them again keeps the scanner's state decode()'s.
+    this.scannedTo = this.scannedFrom;
+  });
   private readonly slot = new EventSlot();
   /** The payloads decodePacked() reads (see beginPacked). */
   private packedBytes: Buffer = Buffer.alloc(0);

@@ -163,10 +163,26 @@ describe('append of a column batch', () => {
     expect((await table.readRows()).map((r) => r.s)).toEqual(['a', 'b', 'a']);
   });
 
+  it('writes strings an ENUM cannot hold (NUL, lone surrogates that encode alike) as plain strings', async () => {
+    const dir = tempDir();
+    const table = await DeltaTable.create(dir, { schema: struct([field('s', 'string', false)]) });
+    const dictionary = ['a\u0000b', '\ud800', '\udc00', '\ufffd', 'x'];
+    const indices = Int32Array.from({ length: 50 }, (_, i) => i % dictionary.length);
+    await table.append({ columns: { numRows: 50, columns: { s: { dictionary, indices } } } });
+    // As rows too (repetitive: the rows path stages those as an ENUM).
+    await table.append({ rows: Array.from(indices, (k) => ({ s: dictionary[k] })) });
+    // Lone surrogates become U+FFFD in UTF-8, as Buffer.from does.
+    const utf8 = (v: string) => Buffer.from(v).toString();
+    const expected = Array.from(indices, (k) => utf8(dictionary[k]));
+    expect((await table.readRows()).map((r) => r.s).sort()).toEqual([...expected, ...expected].sort());
+  });
+
   describe('strings staged as an ENUM (repetitive ones) are written from its dictionary', () => {
     const schema = struct([field('s', 'string'), field('p', 'integer', false)]);
     // UTF-8 byte order, Parquet's, differs from JS's UTF-16 order for the emoji and U+FFFF.
-    const values = ['b', 'a', 'é', 'z', '', `long ${'x'.repeat(300)}`, '\uffff', '😀', 'Zürich'];
+    const values = ['b', 'a', 'é', 'z', '', 'x'.repeat(256), '\uffff', '😀', 'Zürich'];
+    // Past 256 bytes DuckDB cuts a string's stats or leaves them out: the ENUM is then written as VARCHAR.
+    const withLongValues = [...values, `long ${'x'.repeat(300)}`, '😀'.repeat(80)];
     const n = 400;
     const stringAt = (i: number) => values[(i * 7) % values.length];
     const partitionOf = (i: number) => (i % 3 === 0 ? 1 : 2);
@@ -197,16 +213,19 @@ describe('append of a column batch', () => {
       expect((await table.readRows()).map((r) => r.s).sort()).toEqual([...s].sort());
     });
 
-    it('with the same stats and rows as the same strings written as plain strings', async () => {
-      const indices = Int32Array.from({ length: n }, (_, i) => (i * 7) % values.length);
+    it.each([
+      ['strings of up to 256 bytes', values],
+      ['longer strings, the longest its max', withLongValues],
+    ])('with the same stats and rows as the same strings written as plain strings: %s', async (_, dictionary) => {
+      const indices = Int32Array.from({ length: n }, (_, i) => (i * 7) % dictionary.length);
       const p = Int32Array.from({ length: n }, (_, i) => partitionOf(i));
       const fromEnumDir = tempDir();
       const fromEnum = await DeltaTable.create(fromEnumDir, { schema, partitionColumns: ['p'] });
-      await fromEnum.append({ columns: { numRows: n, columns: { s: { dictionary: values, indices }, p } } });
+      await fromEnum.append({ columns: { numRows: n, columns: { s: { dictionary, indices }, p } } });
       // A dictionary with a repeated value cannot be an ENUM: staged as plain strings.
       const plainDir = tempDir();
       const plain = await DeltaTable.create(plainDir, { schema, partitionColumns: ['p'] });
-      await plain.append({ columns: { numRows: n, columns: { s: { dictionary: [...values, 'a'], indices }, p } } });
+      await plain.append({ columns: { numRows: n, columns: { s: { dictionary: [...dictionary, 'a'], indices }, p } } });
       expect(await statsBy(fromEnumDir)).toEqual(await statsBy(plainDir));
       const [file] = await dataFiles(fromEnumDir);
       expect((await parquetColumns(path.join(fromEnumDir, file))).find((c) => c.name === 's')?.type).toBe('BYTE_ARRAY');

@@ -26,6 +26,11 @@ export interface EncodedColumn {
   /** For stageType ENUM: its values, in index order. */
   dictionary?: readonly string[];
   select: string;
+  /**
+   * For an ENUM written as it is: COPY's RETURN_STATS gives no min/max for it, and the file's
+   * footer has those of the whole ENUM, so they are computed from the rows (enumBounds).
+   */
+  boundsFromRows?: boolean;
   values: Float64Array | Int32Array | BigInt64Array | ReadonlyArray<string | boolean | Uint8Array | null>;
   /** Rows that are null, for typed values (1 = null); absent when there are none. */
   nulls?: Uint8Array;
@@ -40,6 +45,10 @@ export type StageType = 'DOUBLE' | 'INTEGER' | 'BIGINT' | 'DATE' | 'TIMESTAMPTZ'
 
 /** A string column with at most this many distinct values is staged as an ENUM. */
 const MAX_DICTIONARY = 4096;
+/** DuckDB's Parquet stats (and COPY's RETURN_STATS) keep strings up to this many bytes whole; longer ones are cut or left out. */
+const MAX_EXACT_STATS_BYTES = 256;
+/** A UTF-16 surrogate not part of a pair. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 function describe(v: unknown): string {
   const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
@@ -69,11 +78,11 @@ function selectFor(type: PrimitiveType, stageType: StageType, c: string): string
     case 'timestamp':
       return stageType === 'DOUBLE' ? `make_timestamptz(CAST(${c} AS BIGINT))` : c;
     default:
-      // A string staged as ENUM is written as it is: DuckDB's Parquet writer stores an ENUM as a
-      // dictionary-encoded string column straight from its dictionary, where a VARCHAR is hashed
-      // value by value into a new one (a bronze batch wrote in a third less time). The files hold
-      // the same strings for every reader; only COPY's RETURN_STATS lacks their min/max (see
-      // enumBounds in data-file-writer.ts).
+      // A string staged as ENUM is written as it is (unless encodeDictionary says otherwise):
+      // DuckDB's Parquet writer stores an ENUM as a dictionary-encoded string column straight from
+      // its dictionary, where a VARCHAR is hashed value by value into a new one (a bronze batch
+      // wrote in a third less time). Readers get the same strings; the file's dictionary page holds
+      // the whole ENUM, values of other partitions' rows too, and so do its footer's min/max.
       return c;
   }
 }
@@ -82,7 +91,22 @@ function encoded(field: StructField, stageType: StageType, values: EncodedColumn
   return { field, stageType, select: selectFor(field.type, stageType, sqlIdent(field.name)), values, nulls };
 }
 
-/** Strings as ENUM indexes; a dictionary empty, too large or with repeated values (an ENUM refuses those) is staged as plain strings. */
+/**
+ * Whether DuckDB can hold the strings as an ENUM: some, not too many, distinct (an ENUM refuses
+ * repeats), without NUL (its DDL is SQL text, where NUL ends the statement) and without lone
+ * surrogates (they become U+FFFD in UTF-8, so two distinct ones are a repeat there).
+ */
+function enumCanHold(dictionary: readonly string[]): boolean {
+  if (dictionary.length === 0 || dictionary.length > MAX_DICTIONARY) return false;
+  if (dictionary.some((v) => v.includes('\u0000') || LONE_SURROGATE.test(v))) return false;
+  return new Set(dictionary).size === dictionary.length;
+}
+
+/**
+ * Strings as ENUM indexes; any other dictionary (see enumCanHold) is staged as plain strings. The
+ * ENUM is written to Parquet as it is when its values are short enough for DuckDB's stats to be
+ * exact (see selectFor); otherwise as VARCHAR, whose stats DuckDB cuts its own way.
+ */
 function encodeDictionary(
   field: StructField,
   dictionary: readonly string[],
@@ -90,8 +114,10 @@ function encodeDictionary(
   numRows: number,
   nulls?: Uint8Array,
 ): EncodedColumn {
-  if (dictionary.length > 0 && dictionary.length <= MAX_DICTIONARY && new Set(dictionary).size === dictionary.length) {
-    return { ...encoded(field, 'ENUM', indices, nulls), dictionary };
+  if (enumCanHold(dictionary)) {
+    const exactBounds = dictionary.every((v) => v.length * 3 <= MAX_EXACT_STATS_BYTES || Buffer.byteLength(v) <= MAX_EXACT_STATS_BYTES);
+    if (!exactBounds) return { ...encoded(field, 'ENUM', indices, nulls), select: `CAST(${sqlIdent(field.name)} AS VARCHAR)`, dictionary };
+    return { ...encoded(field, 'ENUM', indices, nulls), dictionary, boundsFromRows: true };
   }
   const strings = new Array<string | null>(numRows);
   for (let i = 0; i < numRows; i++) strings[i] = nulls?.[i] ? null : dictionary[indices[i]];

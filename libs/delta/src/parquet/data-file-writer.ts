@@ -55,8 +55,8 @@ export async function writeDataFiles(
         : await insertQuery(conn, stage, schema, (source as { sql: string }).sql);
       const partitions =
         encoded && partitionColumns.length ? distinctPartitions(encoded.columns, partitionColumns, encoded.numRows) : undefined;
-      const enumColumns = new Set(encoded?.columns.filter((c) => c.stageType === 'ENUM').map((c) => c.field.name));
-      return await copyPartitions(conn, store, relation, schema, partitionColumns, enumColumns, partitions);
+      const boundsFromRows = new Set(encoded?.columns.filter((c) => c.boundsFromRows).map((c) => c.field.name));
+      return await copyPartitions(conn, store, relation, schema, partitionColumns, boundsFromRows, partitions);
     } finally {
       await conn.run(`DROP TABLE IF EXISTS ${stage}`);
     }
@@ -211,7 +211,7 @@ async function copyPartitions(
   relation: string,
   schema: StructType,
   partitionColumns: readonly string[],
-  enumColumns: ReadonlySet<string>,
+  boundsFromRows: ReadonlySet<string>,
   known?: PartitionValues[],
 ): Promise<AddAction[]> {
   const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
@@ -237,7 +237,7 @@ async function copyPartitions(
     );
     const [out] = res.getRowObjectsJson() as unknown as CopyStats[];
     const stats = fileStats(dataFields, out);
-    const enums = dataFields.filter((f) => enumColumns.has(f.name));
+    const enums = dataFields.filter((f) => boundsFromRows.has(f.name));
     if (enums.length) await enumBounds(conn, rows, enums, stats);
     await store.publish(relative, target);
     adds.push({
@@ -253,10 +253,10 @@ async function copyPartitions(
 }
 
 /**
- * Min and max of the file's string columns written from ENUMs, which COPY's RETURN_STATS leaves
- * out (the file's footer has bounds, but over the whole ENUM, not the values written): the values
- * of the rows copied, cast to strings, so compared as bytes like Parquet's order and RETURN_STATS'
- * for a VARCHAR. A column of nulls only gets none, as RETURN_STATS gives none.
+ * Min and max of the file's string columns written from ENUMs (EncodedColumn.boundsFromRows):
+ * those of the rows copied, cast to strings, so compared as bytes like Parquet's order. Their
+ * values are short enough for RETURN_STATS to give a VARCHAR's whole, so these are the stats the
+ * same strings written as VARCHAR get. A column of nulls only gets none, as RETURN_STATS gives none.
  */
 async function enumBounds(conn: DuckDBConnection, rows: string, fields: readonly StructField[], stats: FileStats): Promise<void> {
   const strings = fields.map((f) => `CAST(${sqlIdent(f.name)} AS VARCHAR)`);

@@ -39,7 +39,11 @@ export interface CanonicalLayout {
   recentEntries: number;
 }
 
-/** Rows copied into the module's memory and scanned at a time: bounds that memory to a few MiB. */
+/**
+ * Rows copied into the module's memory and scanned at a time, with the bytes their payloads span
+ * (at most a fetch's: 1 MiB per partition in the ingestor). The memory grows to the largest chunk
+ * and stays so: WebAssembly memory never shrinks.
+ */
 const CHUNK_ROWS = 4096;
 const PAGE_BYTES = 65_536;
 /** Per number slot in `spans`: a string's start, end, hash and RecentStrings entry. */

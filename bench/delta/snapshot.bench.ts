@@ -8,7 +8,7 @@
  * To build fast, data files are not written 5,000 times: 15 real Parquet files (1..5 rows for
  * each of 3 days) are written once by the library's own writer, and every commit adds a hard
  * link to one of them under a unique partition path, with that file's real size and stats. The
- * commits themselves go through the library (commitAdds -> table.commit), so the log is exactly
+ * commits themselves go through the library (commitAdds -> commitTransaction), so the log is exactly
  * what it writes: version 0 protocol + metaData, then commitInfo + txn + add (with stats).
  *
  * Each open is measured in a fresh Node process: the first open there is the "cold" one (module
@@ -145,7 +145,7 @@ async function build(mode: 'checkpoint' | 'none', commits: number): Promise<Buil
       modificationTime: Date.now(),
     };
     // Exactly-once ingestion commits its Kafka progress with the data: one txn per partition.
-    await commitAdds(table, [add], {
+    await commitAdds(table.log, table.snapshot, [add], {
       txns: [{ appId: `bench-bronze-${v % 3}`, version: v }],
     });
   }

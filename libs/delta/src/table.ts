@@ -1,10 +1,8 @@
-import { assertCanWrite } from './protocol/protocol-support';
 import { LocalObjectStore } from './storage/local-store';
 import { ObjectStore } from './storage/object-store';
 import { checkpointActions, writeCheckpoint } from './log/checkpoint';
-import { commitWithRetries, CommitRequest } from './log/commit';
-import { cleanupExpiredLogs } from './log/log-cleanup';
 import { loadSnapshot, Snapshot, TableNotFoundError, updateSnapshot } from './log/snapshot';
+import { commitTransaction, CommitRequest, TableLog, TableLogOptions } from './log/transaction';
 import { TableConfig, tableConfig } from './log/table-config';
 import { TableState } from './log/table-state';
 import { WriteSource } from './parquet/data-file-writer';
@@ -15,7 +13,8 @@ import { createTableLog, CreateTableOptions } from './operations/create';
 import { append, AppendOptions, CommitSummary, overwrite, OverwriteOptions } from './operations/write';
 import { optimize, OptimizeOptions, OptimizeResult } from './operations/optimize';
 import { vacuum, VacuumOptions, VacuumResult } from './operations/vacuum';
-import { history, HistoryEntry, versionAtTimestamp } from './operations/history';
+import { history, HistoryEntry, historyEntries, versionAtTimestamp } from './operations/history';
+import { autoCompactionHook } from './operations/auto-compaction';
 import { sameSchema } from './schema/types';
 
 /**
@@ -29,11 +28,20 @@ function instantMs(t: Date | string | number): number {
   return ms;
 }
 
-export interface OpenOptions {
+/** How a handle writes: its clock and where failed post-commit hooks are reported. */
+export type WriterOptions = Pick<TableLogOptions, 'clock' | 'onPostCommitError'>;
+
+export interface OpenOptions extends WriterOptions {
   version?: number;
   /** Time travel to the newest version committed at or before this instant. */
   timestamp?: Date | string | number;
   store?: ObjectStore;
+}
+
+export type CreateOptions = CreateTableOptions & WriterOptions & { store?: ObjectStore };
+
+function tableLog(store: ObjectStore, opts: WriterOptions): TableLog {
+  return new TableLog(store, { ...opts, postCommitHooks: [autoCompactionHook] });
 }
 
 /**
@@ -43,30 +51,34 @@ export interface OpenOptions {
 export class DeltaTable {
   private constructor(
     readonly uri: string,
-    readonly store: ObjectStore,
+    readonly log: TableLog,
     public snapshot: Snapshot,
   ) {}
+
+  get store(): ObjectStore {
+    return this.log.store;
+  }
 
   static async open(uri: string, opts: OpenOptions = {}): Promise<DeltaTable> {
     const store = opts.store ?? new LocalObjectStore(uri);
     let version = opts.version;
     if (opts.timestamp !== undefined) version = await versionAtTimestamp(store, instantMs(opts.timestamp));
-    return new DeltaTable(uri, store, await loadSnapshot(store, uri, version));
+    return new DeltaTable(uri, tableLog(store, opts), await loadSnapshot(store, uri, version));
   }
 
-  static async create(uri: string, opts: CreateTableOptions & { store?: ObjectStore }): Promise<DeltaTable> {
-    const store = opts.store ?? new LocalObjectStore(uri);
-    const actions = await createTableLog(store, opts);
+  static async create(uri: string, opts: CreateOptions): Promise<DeltaTable> {
+    const log = tableLog(opts.store ?? new LocalObjectStore(uri), opts);
+    const actions = await createTableLog(log, opts);
     const state = new TableState();
     state.apply(actions);
-    return new DeltaTable(uri, store, new Snapshot(0, state));
+    return new DeltaTable(uri, log, new Snapshot(0, state));
   }
 
   /** Opens the table, creating it first if there is none; an existing table must have the same schema and partitioning. */
-  static async openOrCreate(uri: string, opts: CreateTableOptions & { store?: ObjectStore }): Promise<DeltaTable> {
+  static async openOrCreate(uri: string, opts: CreateOptions): Promise<DeltaTable> {
     let table: DeltaTable;
     try {
-      table = await DeltaTable.open(uri, { store: opts.store });
+      table = await DeltaTable.open(uri, { store: opts.store, clock: opts.clock, onPostCommitError: opts.onPostCommitError });
     } catch (e) {
       if (!(e instanceof TableNotFoundError)) throw e;
       try {
@@ -74,7 +86,9 @@ export class DeltaTable {
       } catch (raced) {
         // Another process created it between our look and our commit; if there is still no table,
         // the create error (bad partition column, configuration...) is the real one.
-        table = await DeltaTable.open(uri, { store: opts.store }).catch(() => Promise.reject(raced));
+        table = await DeltaTable.open(uri, { store: opts.store, clock: opts.clock, onPostCommitError: opts.onPostCommitError }).catch(() =>
+          Promise.reject(raced),
+        );
       }
     }
     const parts = opts.partitionColumns ?? [];
@@ -92,59 +106,54 @@ export class DeltaTable {
     return tableConfig(this.snapshot.configuration);
   }
 
-  /** Applies commits made since this snapshot; returns how many there were. */
+  /** Applies commits made since this snapshot; returns how many versions it moved on. */
   async update(): Promise<number> {
-    return (await updateSnapshot(this.store, this.snapshot)).length;
+    const before = this.snapshot.version;
+    await updateSnapshot(this.store, this.snapshot);
+    return this.snapshot.version - before;
   }
 
   /**
-   * Commits with optimistic concurrency, brings the snapshot to the new version, then writes a
-   * checkpoint every `delta.checkpointInterval` commits and cleans up expired log files.
+   * Commits with optimistic concurrency and brings the snapshot to the new version; then the
+   * post-commit hooks run: a checkpoint every `delta.checkpointInterval` commits, expired log
+   * cleanup, auto-compaction (see log/transaction).
    */
   async commit(req: CommitRequest): Promise<number> {
-    assertCanWrite(this.snapshot.protocol);
-    if (this.config.appendOnly && req.actions.some((a) => 'remove' in a && a.remove.dataChange)) {
-      throw new Error('the table is append-only (delta.appendOnly=true): removing data is not allowed');
-    }
-    if (req.readVersion !== this.snapshot.version) throw new Error('commit must be built on the current snapshot');
-    const result = await commitWithRetries(this.store, req);
-    for (const w of result.winners) this.snapshot.state.apply(w);
-    this.snapshot.state.apply(result.actions);
-    this.snapshot.version = result.version;
-    const cfg = this.config;
-    if (result.version > 0 && result.version % cfg.checkpointInterval === 0) {
-      await this.checkpoint();
-      if (cfg.enableExpiredLogCleanup) await cleanupExpiredLogs(this.store, cfg.logRetentionMs);
-    }
-    return result.version;
+    return (await commitTransaction(this.log, this.snapshot, req)).version;
   }
 
   async checkpoint(): Promise<void> {
-    await writeCheckpoint(this.store, this.snapshot.version, checkpointActions(this.snapshot.state, this.config.deletedFileRetentionMs));
+    await writeCheckpoint(this.store, this.snapshot.version, checkpointActions(this.snapshot.state, this.config.deletedFileRetentionMs, this.log.clock()));
   }
 
-  async cleanupExpiredLogs(now = Date.now()): Promise<number> {
-    return cleanupExpiredLogs(this.store, this.config.logRetentionMs, now);
+  async cleanupExpiredLogs(now = this.log.clock()): Promise<number> {
+    return this.log.cleaner.cleanup(this.config.logRetentionMs, this.snapshot.version, now);
   }
 
   append(source: WriteSource, opts?: AppendOptions): Promise<CommitSummary> {
-    return append(this, source, opts);
+    return append(this.log, this.snapshot, source, opts);
   }
 
   overwrite(source: WriteSource, opts?: OverwriteOptions): Promise<CommitSummary> {
-    return overwrite(this, source, opts);
+    return overwrite(this.log, this.snapshot, source, opts);
   }
 
   optimize(opts?: OptimizeOptions): Promise<OptimizeResult> {
-    return optimize(this, opts);
+    return optimize(this.log, this.snapshot, opts);
   }
 
   vacuum(opts?: VacuumOptions): Promise<VacuumResult> {
-    return vacuum(this, opts);
+    return vacuum(this.log, this.snapshot, opts);
   }
 
+  /** commitInfo of the last `limit` versions (every one still in the log when omitted), newest first. */
   history(limit?: number): Promise<HistoryEntry[]> {
-    return history(this.store, limit);
+    return history(this.store, limit, this.snapshot.version);
+  }
+
+  /** The whole history, newest first, read a few commits at a time. */
+  historyEntries(): AsyncGenerator<HistoryEntry> {
+    return historyEntries(this.store, this.snapshot.version);
   }
 
   txnVersion(appId: string): number | undefined {

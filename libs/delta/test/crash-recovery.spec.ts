@@ -51,7 +51,7 @@ describe('crash between writing data files and committing', () => {
     const adds = await writeDataFiles(table.store, salesSchema, ['jour'], { rows: salesRows(4) });
     await table.append({ rows: salesRows(2, 50) }); // someone else commits in between
     const stale = await DeltaTable.open(dir, { version: 0 });
-    const res = await commitAdds(stale, adds, { txns: [{ appId: 'w', version: 1 }] });
+    const res = await commitAdds(stale.log, stale.snapshot, adds, { txns: [{ appId: 'w', version: 1 }] });
     expect(res).toEqual({ version: 2, addedFiles: 1, removedFiles: 0 });
     expect(sortById(await (await DeltaTable.open(dir)).readRows())).toEqual(asRead([...salesRows(4), ...salesRows(2, 50)]));
   });

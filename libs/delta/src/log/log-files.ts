@@ -32,3 +32,7 @@ export function parseLogFileName(name: string): LogFile | undefined {
   if (m) return { kind: 'v2-checkpoint', version: Number(m[1]) };
   return undefined;
 }
+
+export function crcPath(version: number): string {
+  return `${LOG_DIR}/${pad20(version)}.crc`;
+}

@@ -2,6 +2,7 @@ import { Action, AddAction, countRecords, MetadataAction, parseActions, Protocol
 import { assertCanRead } from '../protocol/protocol-support';
 import { parseSchema, StructType } from '../schema/types';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
+import { commitExists } from './version-probe';
 import { readCheckpoint, readLastCheckpoint } from './checkpoint';
 import { commitPath, LOG_DIR, LogFile, pad20, parseLogFileName } from './log-files';
 import { TableState } from './table-state';
@@ -151,38 +152,43 @@ export async function loadSnapshot(store: ObjectStore, where: string, version?: 
   return new Snapshot(segment.version, state);
 }
 
-/** Applies the commits after `snapshot.version`, in place. Returns the new commits' actions. */
+/**
+ * Applies the commits after `snapshot.version`, in place, and returns their actions. The next
+ * versions are probed by name (`get` until NotFound), never by listing the log, so the cost is
+ * that of the new commits alone. When the next commit is missing and so is the snapshot's own,
+ * log cleanup has gone past this snapshot: it is rebuilt from the newest checkpoint instead
+ * (then the returned actions are the whole new state, as one entry).
+ */
 export async function updateSnapshot(store: ObjectStore, snapshot: Snapshot): Promise<Action[][]> {
-  const listing = await store.list(LOG_DIR, pad20(snapshot.version + 1));
-  const versions = listing
-    .map((f) => parseLogFileName(f.path.slice(LOG_DIR.length + 1)))
-    .filter((p): p is LogFile => p?.kind === 'commit' && p.version > snapshot.version)
-    .map((p) => p.version)
-    .sort((a, b) => a - b);
-  if (versions.length > 0 && versions[0] !== snapshot.version + 1) {
-    // Commits are created in order, so a hole right after this snapshot means log cleanup removed it.
-    throw new Error(`the log no longer holds version ${snapshot.version + 1} (expired): the snapshot at version ${snapshot.version} is too old to update; reopen the table`);
+  const commits: Action[][] = [];
+  for (;;) {
+    const next = snapshot.version + 1 + commits.length;
+    let actions: Action[];
+    try {
+      actions = await readCommit(store, next);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      if (commits.length === 0 && snapshot.version >= 0 && !(await commitExists(store, snapshot.version))) {
+        return [await reloadPastCleanup(store, snapshot)];
+      }
+      break;
+    }
+    commits.push(actions);
   }
-  const contiguous: number[] = [];
-  for (const v of versions) {
-    if (v !== snapshot.version + 1 + contiguous.length) break;
-    contiguous.push(v);
-  }
-  const commits = await readCommits(store, contiguous);
   for (const actions of commits) snapshot.state.apply(actions);
-  if (contiguous.length) {
-    snapshot.version = contiguous[contiguous.length - 1];
+  if (commits.length) {
+    snapshot.version += commits.length;
     assertCanRead(snapshot.state.protocol!);
   }
   return commits;
 }
 
-export async function commitExists(store: ObjectStore, version: number): Promise<boolean> {
-  try {
-    await store.head(commitPath(version));
-    return true;
-  } catch (e) {
-    if (e instanceof NotFoundError) return false;
-    throw e;
+async function reloadPastCleanup(store: ObjectStore, snapshot: Snapshot): Promise<Action[]> {
+  const fresh = await loadSnapshot(store, LOG_DIR);
+  if (fresh.version < snapshot.version) {
+    throw new Error(`the Delta log ends at version ${fresh.version}, before this snapshot's ${snapshot.version}: was the table replaced?`);
   }
+  snapshot.state.replaceWith(fresh.state);
+  snapshot.version = fresh.version;
+  return fresh.state.actions();
 }

@@ -5,6 +5,39 @@ export interface TableConfig {
   deletedFileRetentionMs: number;
   enableExpiredLogCleanup: boolean;
   appendOnly: boolean;
+  autoCompact: AutoCompactConfig;
+}
+
+/**
+ * Auto-compaction after each commit that adds data (Databricks' `delta.autoOptimize.autoCompact`):
+ * a partition the commit wrote to is compacted once it holds `minNumFiles` files smaller than
+ * `maxFileSize` bytes.
+ */
+export interface AutoCompactConfig {
+  enabled: boolean;
+  minNumFiles: number;
+  maxFileSize: number;
+}
+
+function positiveInteger(configuration: Record<string, string>, key: string, fallback: number): number {
+  const text = configuration[key];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`invalid ${key} "${text}", expected a positive integer`);
+  return n;
+}
+
+function autoCompactConfig(configuration: Record<string, string>): AutoCompactConfig {
+  const mode = (configuration['delta.autoOptimize.autoCompact'] ?? 'false').toLowerCase();
+  // Databricks also accepts "auto" and "legacy" for the enabled modes.
+  if (!['true', 'false', 'auto', 'legacy'].includes(mode)) {
+    throw new Error(`invalid delta.autoOptimize.autoCompact "${mode}", expected true or false`);
+  }
+  return {
+    enabled: mode !== 'false',
+    minNumFiles: Math.max(2, positiveInteger(configuration, 'lakehouse.autoCompact.minNumFiles', 50)),
+    maxFileSize: positiveInteger(configuration, 'lakehouse.autoCompact.maxFileSize', 128 * 1024 * 1024),
+  };
 }
 
 const UNIT_MS: Record<string, number> = {
@@ -32,5 +65,6 @@ export function tableConfig(configuration: Record<string, string>): TableConfig 
     deletedFileRetentionMs: parseInterval(configuration['delta.deletedFileRetentionDuration'] ?? 'interval 1 week'),
     enableExpiredLogCleanup: (configuration['delta.enableExpiredLogCleanup'] ?? 'true') === 'true',
     appendOnly: configuration['delta.appendOnly'] === 'true',
+    autoCompact: autoCompactConfig(configuration),
   };
 }

@@ -37,6 +37,27 @@ export class TableState {
     }
   }
 
+  /** Takes over another state's content (a snapshot rebuilt from a newer checkpoint, updated in place). */
+  replaceWith(other: TableState): void {
+    this.protocol = other.protocol;
+    this.metadata = other.metadata;
+    for (const m of ['files', 'tombstones', 'txns'] as const) {
+      (this[m] as Map<string, unknown>).clear();
+      for (const [k, v] of other[m] as Map<string, unknown>) (this[m] as Map<string, unknown>).set(k, v);
+    }
+  }
+
+  /** The state as actions: protocol, metaData, txns, live files and tombstones. */
+  actions(): Action[] {
+    return [
+      ...(this.protocol ? [{ protocol: this.protocol }] : []),
+      ...(this.metadata ? [{ metaData: this.metadata }] : []),
+      ...[...this.txns.values()].map((txn) => ({ txn })),
+      ...[...this.files.values()].map((add) => ({ add })),
+      ...[...this.tombstones.values()].map((remove) => ({ remove })),
+    ];
+  }
+
   clone(): TableState {
     const s = new TableState();
     s.protocol = this.protocol;

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Action, MetadataAction, ProtocolAction } from '../protocol/actions';
 import { DEFAULT_PROTOCOL } from '../protocol/protocol-support';
 import { serializeSchema, StructType } from '../schema/types';
-import { commitWithRetries } from '../log/commit';
 import { tableConfig } from '../log/table-config';
-import { ObjectStore } from '../storage/object-store';
+import { commitWithRetries, TableLog } from '../log/transaction';
 
 export interface CreateTableOptions {
   schema: StructType;
@@ -16,7 +15,7 @@ export interface CreateTableOptions {
 }
 
 /** Commits version 0: protocol (1, 2), metaData and a CREATE TABLE commitInfo. */
-export async function createTableLog(store: ObjectStore, opts: CreateTableOptions): Promise<Action[]> {
+export async function createTableLog(log: TableLog, opts: CreateTableOptions): Promise<Action[]> {
   const partitionColumns = opts.partitionColumns ?? [];
   for (const c of partitionColumns) {
     if (!opts.schema.fields.some((f) => f.name === c)) throw new Error(`partition column "${c}" is not in the schema`);
@@ -32,10 +31,10 @@ export async function createTableLog(store: ObjectStore, opts: CreateTableOption
     schemaString: serializeSchema(opts.schema),
     partitionColumns,
     configuration,
-    createdTime: Date.now(),
+    createdTime: log.clock(),
   };
   const result = await commitWithRetries(
-    store,
+    log.store,
     {
       actions: [{ protocol }, { metaData }],
       operation: 'CREATE TABLE',
@@ -48,7 +47,7 @@ export async function createTableLog(store: ObjectStore, opts: CreateTableOption
       isBlindAppend: true,
       footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
     },
-    { maxRetries: 0 },
+    { maxRetries: 0, clock: log.clock },
   );
   return result.actions;
 }

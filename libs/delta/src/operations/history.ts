@@ -1,11 +1,58 @@
 import { CommitInfoAction } from '../protocol/actions';
-import { LOG_DIR, parseLogFileName } from '../log/log-files';
+import { commitPath } from '../log/log-files';
 import { readCommit } from '../log/snapshot';
-import { ObjectStore } from '../storage/object-store';
+import { earliestCommit, earliestReconstructable, lastWhere, latestVersion, modificationTime } from '../log/version-probe';
+import { NotFoundError, ObjectStore } from '../storage/object-store';
 
 export interface HistoryEntry extends Partial<CommitInfoAction> {
   version: number;
   timestamp: number;
+}
+
+/** Commit files read at once while walking the history: open files stay bounded whatever its length. */
+const HISTORY_BATCH = 16;
+
+/**
+ * commitInfo of each version still in the log, newest first, streamed: commit files are read
+ * `HISTORY_BATCH` at a time from `latest` down, until the first one cleanup removed.
+ * A commit without commitInfo (or its timestamp) gets its file's modification time.
+ */
+export async function* historyEntries(store: ObjectStore, latest?: number): AsyncGenerator<HistoryEntry> {
+  let version = latest ?? (await latestVersion(store));
+  while (version >= 0) {
+    const batch: number[] = [];
+    for (let v = version; v >= 0 && batch.length < HISTORY_BATCH; v--) batch.push(v);
+    const entries = await Promise.all(batch.map((v) => historyEntry(store, v)));
+    for (const entry of entries) {
+      if (!entry) return;
+      yield entry;
+    }
+    version -= batch.length;
+  }
+}
+
+async function historyEntry(store: ObjectStore, version: number): Promise<HistoryEntry | undefined> {
+  let info: CommitInfoAction | undefined;
+  try {
+    info = ((await readCommit(store, version)).find((a) => 'commitInfo' in a) as { commitInfo: CommitInfoAction } | undefined)?.commitInfo;
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+  const timestamp = info?.timestamp ?? (await modificationTime(store, commitPath(version)));
+  if (timestamp === undefined) return undefined;
+  return { ...(info ?? {}), version, timestamp };
+}
+
+/** The last `limit` entries (all when omitted), newest first: reads only those commits. */
+export async function history(store: ObjectStore, limit?: number, latest?: number): Promise<HistoryEntry[]> {
+  const out: HistoryEntry[] = [];
+  if (limit !== undefined && limit <= 0) return out;
+  for await (const entry of historyEntries(store, latest)) {
+    out.push(entry);
+    if (out.length === limit) break;
+  }
+  return out;
 }
 
 interface CommitTime {
@@ -14,41 +61,52 @@ interface CommitTime {
 }
 
 /**
- * Commit timestamps from the commit files' modification times, made strictly increasing as
- * Spark's DeltaHistoryManager.monotonizeCommitTimestamps does (In-Commit Timestamps are not enabled).
+ * Commit times of versions `from`..`to` (default: every version still in the log), from the
+ * commit files' modification times, made strictly increasing as Spark's
+ * DeltaHistoryManager.monotonizeCommitTimestamps does (In-Commit Timestamps are not enabled).
  */
-export async function commitTimestamps(store: ObjectStore): Promise<CommitTime[]> {
+export async function commitTimestamps(store: ObjectStore, from?: number, to?: number): Promise<CommitTime[]> {
+  const last = to ?? (await latestVersion(store));
+  const first = from ?? (last < 0 ? 0 : await earliestCommit(store, last));
   const out: CommitTime[] = [];
-  for (const f of await store.list(LOG_DIR)) {
-    const p = parseLogFileName(f.path.slice(LOG_DIR.length + 1));
-    if (p?.kind === 'commit') out.push({ version: p.version, timestamp: f.modificationTime });
+  for (let v = first; v <= last; v += HISTORY_BATCH) {
+    const versions = Array.from({ length: Math.min(HISTORY_BATCH, last - v + 1) }, (_, i) => v + i);
+    const times = await Promise.all(versions.map((u) => modificationTime(store, commitPath(u))));
+    times.forEach((t, i) => t !== undefined && out.push({ version: versions[i], timestamp: t }));
   }
-  out.sort((a, b) => a.version - b.version);
   for (let i = 1; i < out.length; i++) {
     if (out[i].timestamp <= out[i - 1].timestamp) out[i].timestamp = out[i - 1].timestamp + 1;
   }
   return out;
 }
 
-/** The newest version committed at or before `timestamp` (ms); the latest version when the timestamp is after it, as delta-rs does. */
-export async function versionAtTimestamp(store: ObjectStore, timestamp: number): Promise<number> {
-  const times = await commitTimestamps(store);
-  if (times.length === 0) throw new Error('the table has no commits');
-  if (timestamp < times[0].timestamp) {
-    throw new Error(`timestamp ${new Date(timestamp).toISOString()} is before the earliest available version (${times[0].version} at ${new Date(times[0].timestamp).toISOString()})`);
-  }
-  let version = times[0].version;
-  for (const t of times) if (t.timestamp <= timestamp) version = t.version;
-  return version;
-}
+/**
+ * How many earlier commits a commit's time is made increasing against during a timestamp search:
+ * Spark monotonizes over the whole log, which cannot be read in O(log n); file times going
+ * backwards by more commits than this (a clock jump) are taken as they are.
+ */
+const MONOTONIC_WINDOW = 8;
 
-/** commitInfo of each version still in the log, newest first. */
-export async function history(store: ObjectStore, limit?: number): Promise<HistoryEntry[]> {
-  const times = (await commitTimestamps(store)).reverse().slice(0, limit);
-  return Promise.all(
-    times.map(async ({ version, timestamp }) => {
-      const info = (await readCommit(store, version)).find((a) => 'commitInfo' in a) as { commitInfo: CommitInfoAction } | undefined;
-      return { ...(info?.commitInfo ?? {}), version, timestamp: info?.commitInfo.timestamp ?? timestamp };
-    }),
-  );
+/**
+ * The newest version committed at or before `timestamp` (ms); the latest version when the
+ * timestamp is after it, as delta-rs does. Commit times are the commit files' modification times
+ * (PROTOCOL.md without In-Commit Timestamps), made increasing with the version as Spark and
+ * delta-rs do, which allows a binary search: O(log n) probes between the oldest version that
+ * can still be rebuilt and `latest`.
+ */
+export async function versionAtTimestamp(store: ObjectStore, timestamp: number, latest?: number): Promise<number> {
+  const last = latest ?? (await latestVersion(store));
+  if (last < 0) throw new Error('the table has no commits');
+  const earliest = await earliestReconstructable(store, last);
+  const monotonicTime = async (v: number): Promise<number> => {
+    const from = Math.max(earliest, v - MONOTONIC_WINDOW);
+    const times = await commitTimestamps(store, from, v);
+    if (times[times.length - 1]?.version !== v) throw new Error(`commit ${v} was removed while searching the log by timestamp`);
+    return times[times.length - 1].timestamp;
+  };
+  const first = await monotonicTime(earliest);
+  if (timestamp < first) {
+    throw new Error(`timestamp ${new Date(timestamp).toISOString()} is before the earliest available version (${earliest} at ${new Date(first).toISOString()})`);
+  }
+  return lastWhere(earliest, last, async (v) => (await monotonicTime(v)) <= timestamp);
 }

@@ -1,5 +1,7 @@
 import { decodeLogPath } from '../parquet/partition-path';
-import type { DeltaTable } from '../table';
+import { Snapshot, updateSnapshot } from '../log/snapshot';
+import { tableConfig } from '../log/table-config';
+import { commitTransaction, TableLog } from '../log/transaction';
 
 export interface VacuumOptions {
   /** Defaults to the table's delta.deletedFileRetentionDuration (7 days). */
@@ -19,8 +21,8 @@ export interface VacuumResult {
  * unexpired tombstone, and older than the retention (so in-flight writes are safe). Logged as
  * VACUUM START / VACUUM END commits, as Spark and delta-rs do.
  */
-export async function vacuum(table: DeltaTable, opts: VacuumOptions = {}): Promise<VacuumResult> {
-  const tableRetentionMs = table.config.deletedFileRetentionMs;
+export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions = {}): Promise<VacuumResult> {
+  const tableRetentionMs = tableConfig(snap.configuration).deletedFileRetentionMs;
   const retentionMs = opts.retentionHours === undefined ? tableRetentionMs : opts.retentionHours * 3_600_000;
   if ((opts.enforceRetentionDuration ?? true) && retentionMs < tableRetentionMs) {
     throw new Error(
@@ -28,37 +30,36 @@ export async function vacuum(table: DeltaTable, opts: VacuumOptions = {}): Promi
         'pass enforceRetentionDuration=false to force it (readers of older versions may fail)',
     );
   }
-  await table.update();
-  const snap = table.snapshot;
-  const cutoff = Date.now() - retentionMs;
+  await updateSnapshot(log.store, snap);
+  const cutoff = log.clock() - retentionMs;
   const keep = new Set<string>();
   for (const f of snap.state.files.keys()) keep.add(decodeLogPath(f));
   for (const t of snap.state.tombstones.values()) {
     if ((t.deletionTimestamp ?? 0) > cutoff) keep.add(decodeLogPath(t.path));
   }
-  const candidates = (await table.store.listRecursive(''))
+  const candidates = (await log.store.listRecursive(''))
     .filter((f) => !f.path.split('/').some((seg, i, all) => i < all.length - 1 && (seg.startsWith('_') || seg.startsWith('.'))))
     .filter((f) => !f.path.split('/').pop()!.startsWith('.') && !f.path.split('/').pop()!.startsWith('_'))
     .filter((f) => !keep.has(f.path) && f.modificationTime < cutoff)
     .map((f) => f.path);
   if (opts.dryRun) return { filesDeleted: candidates, dryRun: true };
   const footprint = { readPartitions: [], readFiles: new Set<string>(), removedFiles: new Set<string>(), appIds: new Set<string>(), changesMetadata: false, rearrangeOnly: true };
-  await table.commit({
+  await commitTransaction(log, snap, {
     actions: [],
     operation: 'VACUUM START',
     operationParameters: { retentionCheckEnabled: String(opts.enforceRetentionDuration ?? true), defaultRetentionMillis: String(tableRetentionMs), specifiedRetentionMillis: String(retentionMs) },
     operationMetrics: { numFilesToDelete: String(candidates.length) },
-    readVersion: table.snapshot.version,
+    readVersion: snap.version,
     isBlindAppend: false,
     footprint,
   });
-  for (const p of candidates) await table.store.delete(p);
-  await table.commit({
+  for (const p of candidates) await log.store.delete(p);
+  await commitTransaction(log, snap, {
     actions: [],
     operation: 'VACUUM END',
     operationParameters: { status: 'COMPLETED' },
     operationMetrics: { numDeletedFiles: String(candidates.length) },
-    readVersion: table.snapshot.version,
+    readVersion: snap.version,
     isBlindAppend: false,
     footprint,
   });

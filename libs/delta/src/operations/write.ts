@@ -1,6 +1,8 @@
 import { AddAction, Action, countRecords, RemoveAction, TxnAction } from '../protocol/actions';
 import { writeDataFiles, WriteSource } from '../parquet/data-file-writer';
-import type { DeltaTable } from '../table';
+import { Snapshot } from '../log/snapshot';
+import { tableConfig } from '../log/table-config';
+import { commitTransaction, PostCommitReport, TableLog } from '../log/transaction';
 
 export interface AppendOptions {
   /** Application transaction versions committed atomically with the data (idempotent writers). */
@@ -13,25 +15,27 @@ export interface CommitSummary {
   version: number;
   addedFiles: number;
   removedFiles: number;
+  /** What the post-commit hooks did (checkpoint, log cleanup, auto-compaction), and their errors. */
+  postCommit?: PostCommitReport[];
 }
+
+const reported = (reports: PostCommitReport[]): PostCommitReport[] | undefined => (reports.length ? reports : undefined);
 
 function txnActions(txns: AppendOptions['txns'], now: number): Action[] {
   return (txns ?? []).map((t): { txn: TxnAction } => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now } }));
 }
 
 /** Blind append: conflicts only with protocol or metadata changes, or another writer using one of our appIds. */
-export async function append(table: DeltaTable, source: WriteSource, opts: AppendOptions = {}): Promise<CommitSummary> {
-  const snap = table.snapshot;
-  const adds = await writeDataFiles(table.store, snap.schema, snap.partitionColumns, source);
-  return commitAdds(table, adds, opts);
+export async function append(log: TableLog, snap: Snapshot, source: WriteSource, opts: AppendOptions = {}): Promise<CommitSummary> {
+  const adds = await writeDataFiles(log.store, snap.schema, snap.partitionColumns, source);
+  return commitAdds(log, snap, adds, opts);
 }
 
 /** Commits data files written earlier (split out so a crash between the two steps can be tested). */
-export async function commitAdds(table: DeltaTable, adds: AddAction[], opts: AppendOptions = {}): Promise<CommitSummary> {
-  const snap = table.snapshot;
-  const now = Date.now();
+export async function commitAdds(log: TableLog, snap: Snapshot, adds: AddAction[], opts: AppendOptions = {}): Promise<CommitSummary> {
+  const now = log.clock();
   const numRows = countRecords(adds);
-  const version = await table.commit({
+  const { version, postCommit } = await commitTransaction(log, snap, {
     actions: [...txnActions(opts.txns, now), ...adds.map((add) => ({ add }))],
     operation: opts.operation ?? 'WRITE',
     operationParameters: { mode: 'Append', partitionBy: JSON.stringify(snap.partitionColumns), ...opts.operationParameters },
@@ -47,7 +51,7 @@ export async function commitAdds(table: DeltaTable, adds: AddAction[], opts: App
       rearrangeOnly: false,
     },
   });
-  return { version, addedFiles: adds.length, removedFiles: 0 };
+  return { version, addedFiles: adds.length, removedFiles: 0, postCommit: reported(postCommit) };
 }
 
 export interface OverwriteOptions extends AppendOptions {
@@ -63,10 +67,9 @@ function inPartitions(pv: Record<string, string | null>, partitions: Record<stri
 }
 
 /** Overwrite or replace partitions: removes and adds in one commit, so readers see the old or the new data, never a mix. */
-export async function overwrite(table: DeltaTable, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
-  const snap = table.snapshot;
-  if (table.config.appendOnly) throw new Error('the table is append-only (delta.appendOnly=true): overwrite is not allowed');
-  const adds = await writeDataFiles(table.store, snap.schema, snap.partitionColumns, source);
+export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
+  if (tableConfig(snap.configuration).appendOnly) throw new Error('the table is append-only (delta.appendOnly=true): overwrite is not allowed');
+  const adds = await writeDataFiles(log.store, snap.schema, snap.partitionColumns, source);
   let partitions: 'all' | Record<string, string | null>[] = 'all';
   if (opts.partitions === 'dynamic') {
     const seen = new Map<string, Record<string, string | null>>();
@@ -77,7 +80,7 @@ export async function overwrite(table: DeltaTable, source: WriteSource, opts: Ov
     const outside = adds.find((a) => !inPartitions(a.partitionValues, opts.partitions as Record<string, string | null>[]));
     if (outside) throw new Error(`new data falls outside the partitions being replaced: ${JSON.stringify(outside.partitionValues)}`);
   }
-  const now = Date.now();
+  const now = log.clock();
   const removed: RemoveAction[] = snap
     .files()
     .filter((f) => partitions === 'all' || inPartitions(f.partitionValues, partitions))
@@ -90,7 +93,7 @@ export async function overwrite(table: DeltaTable, source: WriteSource, opts: Ov
       size: f.size,
     }));
   const removedPaths = new Set(removed.map((r) => r.path));
-  const version = await table.commit({
+  const { version, postCommit } = await commitTransaction(log, snap, {
     actions: [...txnActions(opts.txns, now), ...removed.map((remove) => ({ remove })), ...adds.map((add) => ({ add }))],
     operation: opts.operation ?? 'WRITE',
     operationParameters: {
@@ -111,5 +114,5 @@ export async function overwrite(table: DeltaTable, source: WriteSource, opts: Ov
       rearrangeOnly: false,
     },
   });
-  return { version, addedFiles: adds.length, removedFiles: removed.length };
+  return { version, addedFiles: adds.length, removedFiles: removed.length, postCommit: reported(postCommit) };
 }

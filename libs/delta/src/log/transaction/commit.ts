@@ -1,15 +1,9 @@
-import { Action, CommitInfoAction, ENGINE_INFO, serializeActions } from '../protocol/actions';
-import { AlreadyExistsError, NotFoundError, ObjectStore } from '../storage/object-store';
-import { checkConflicts, TransactionFootprint } from './conflict-checker';
-import { checkpointPath, commitPath } from './log-files';
-import { commitExists, readCommit } from './snapshot';
-
-async function fileExists(store: ObjectStore, path: string): Promise<boolean> {
-  return store.head(path).then(
-    () => true,
-    (e) => (e instanceof NotFoundError ? false : Promise.reject(e)),
-  );
-}
+import { Action, CommitInfoAction, ENGINE_INFO, serializeActions } from '../../protocol/actions';
+import { AlreadyExistsError, ObjectStore } from '../../storage/object-store';
+import { checkConflicts, TransactionFootprint } from '../conflict-checker';
+import { commitPath } from '../log-files';
+import { readCommit } from '../snapshot';
+import { checkpointExists, commitExists } from '../version-probe';
 
 export interface CommitRequest {
   actions: Action[];
@@ -30,6 +24,8 @@ export interface CommitResult {
 
 export interface CommitOptions {
   maxRetries?: number;
+  /** The commitInfo timestamp's clock (ms). */
+  clock?: () => number;
 }
 
 const stringify = (m: Record<string, string> | undefined): Record<string, string> =>
@@ -45,13 +41,13 @@ export async function commitWithRetries(store: ObjectStore, req: CommitRequest, 
   const winners: Action[][] = [];
   // Log cleanup deletes versions below a newer checkpoint: put-if-absent would then "succeed" in a
   // freed slot behind the checkpoint, a commit no reader ever sees. The read version must still be there.
-  if (req.readVersion >= 0 && !(await commitExists(store, req.readVersion)) && !(await fileExists(store, checkpointPath(req.readVersion)))) {
+  if (req.readVersion >= 0 && !(await commitExists(store, req.readVersion)) && !(await checkpointExists(store, req.readVersion))) {
     throw new Error(`version ${req.readVersion}, which this transaction read, is no longer in the log (expired by log cleanup); reopen the table`);
   }
   let version = req.readVersion + 1;
   for (let attempt = 0; ; attempt++) {
     const commitInfo: CommitInfoAction = {
-      timestamp: Date.now(),
+      timestamp: (opts.clock ?? Date.now)(),
       operation: req.operation,
       operationParameters: stringify(req.operationParameters),
       ...(req.operationMetrics ? { operationMetrics: stringify(req.operationMetrics) } : {}),

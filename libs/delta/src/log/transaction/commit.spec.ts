@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AlreadyExistsError, CommitConflictError, DeltaTable, LocalObjectStore } from '@app/delta';
 import { commitWithRetries } from './commit';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
-import { actionsOf, asRead, commitInfoOf, commitVersions, ids, range, readLog, sortById } from '../../test/helpers';
+import { salesRows, salesSchema, tempDir } from '../../../test/fixtures';
+import { actionsOf, asRead, commitInfoOf, commitVersions, ids, range, readLog, sortById } from '../../../test/helpers';
 
 async function salesTable(): Promise<{ dir: string; table: DeltaTable }> {
   const dir = tempDir();

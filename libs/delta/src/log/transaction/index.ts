@@ -1,0 +1,3 @@
+export * from './commit';
+export * from './table-log';
+export * from './transaction';

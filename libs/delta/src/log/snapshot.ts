@@ -2,9 +2,9 @@ import { Action, AddAction, countRecords, MetadataAction, parseActions, Protocol
 import { assertCanRead } from '../protocol/protocol-support';
 import { parseSchema, StructType } from '../schema/types';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
-import { commitExists } from './version-probe';
+import { checkpointExists, commitExists, lastCommitFrom } from './version-probe';
 import { readCheckpoint, readLastCheckpoint } from './checkpoint';
-import { commitPath, LOG_DIR, LogFile, pad20, parseLogFileName } from './log-files';
+import { checkpointPath, commitPath, LOG_DIR, LogFile, pad20, parseLogFileName } from './log-files';
 import { TableState } from './table-state';
 
 export class TableNotFoundError extends Error {
@@ -67,11 +67,17 @@ interface LogSegment {
 }
 
 /**
- * Finds the newest complete checkpoint at or below the target and the commits after it.
- * `_last_checkpoint` only tells where to start listing; a stale or missing one costs a longer listing.
+ * Finds the newest complete checkpoint at or below the target and the commits after it: by name
+ * from `_last_checkpoint` when it can (O(log n) probes, whatever the length of the log), by
+ * listing the log otherwise (no or a multi-part hint, a target far below it, a gap): the listing
+ * also gives the precise error when the target cannot be rebuilt.
  */
 async function logSegment(store: ObjectStore, target?: number): Promise<LogSegment> {
   const hint = await readLastCheckpoint(store);
+  if (hint && !hint.parts) {
+    const segment = await segmentByProbing(store, hint.version, target);
+    if (segment) return segment;
+  }
   if (hint && (target === undefined || hint.version <= target)) {
     // Without a checkpoint there (deleted, or a hint past the newest one) this partial listing
     // misses the early commits and would report a gap: only a found checkpoint makes it usable.
@@ -79,6 +85,25 @@ async function logSegment(store: ObjectStore, target?: number): Promise<LogSegme
     if (segment?.checkpoint) return segment;
   }
   return segmentFromListing(store, target, undefined);
+}
+
+/** Checkpoints looked for below a time-travel target before falling back to a listing. */
+const CHECKPOINT_PROBES = 100;
+
+async function segmentByProbing(store: ObjectStore, hinted: number, target?: number): Promise<LogSegment | undefined> {
+  let base = -1;
+  if (target === undefined || target >= hinted) {
+    if (await checkpointExists(store, hinted)) base = hinted;
+  } else {
+    for (let v = target; v >= Math.max(0, target - CHECKPOINT_PROBES) && base < 0; v--) if (await checkpointExists(store, v)) base = v;
+  }
+  if (base < 0 && !(target !== undefined && target < CHECKPOINT_PROBES && (await commitExists(store, 0)))) return undefined;
+  const last = target ?? (await lastCommitFrom(store, base));
+  const commits = Array.from({ length: last - base }, (_, i) => base + 1 + i);
+  // The commits between must all be there (a target past the end, or a hole, is left to the listing's errors).
+  if (commits.length && !(await commitExists(store, last))) return undefined;
+  if (base < 0 && !(await commitExists(store, 0))) return undefined;
+  return { checkpoint: base >= 0 ? { version: base, files: [checkpointPath(base)] } : undefined, commits, version: last };
 }
 
 async function segmentFromListing(store: ObjectStore, target: number | undefined, startAfter?: string): Promise<LogSegment> {

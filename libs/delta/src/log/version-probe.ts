@@ -48,12 +48,18 @@ export async function latestVersion(store: ObjectStore): Promise<number> {
   const hint = await readLastCheckpoint(store);
   let base = hint?.version ?? 0;
   if (!(await commitExists(store, base)) && !(hint && (await checkpointExists(store, base)))) return latestFromListing(store);
+  return lastCommitFrom(store, base);
+}
+
+/** The newest commit at or after `from` (a version with a commit or a checkpoint): doubling steps, then a binary search. */
+export async function lastCommitFrom(store: ObjectStore, from: number): Promise<number> {
+  let base = from;
   let step = 1;
   while (await commitExists(store, base + step)) {
     base += step;
     step *= 2;
   }
-  return lastWhere(base, base + step - 1, (v) => commitExists(store, v));
+  return Math.max(from, await lastWhere(base, base + step - 1, (v) => commitExists(store, v)));
 }
 
 /** No usable hint and no version 0 (a torn `_last_checkpoint` after cleanup, or no table): the rare case that lists. */

@@ -68,10 +68,11 @@ export class LocalObjectStore implements ObjectStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+    // Only the names from `startAfter` on are sorted and stat-ed.
+    if (startAfter !== undefined) names = names.filter((name) => name >= startAfter);
     names.sort();
     const out: FileMeta[] = [];
     for (const name of names) {
-      if (startAfter !== undefined && name < startAfter) continue;
       const st = await fs.stat(path.join(dir, name)).catch(() => undefined);
       if (!st || !st.isFile()) continue;
       out.push({ path: prefix ? `${prefix}/${name}` : name, size: st.size, modificationTime: Math.floor(st.mtimeMs) });

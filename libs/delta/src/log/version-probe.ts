@@ -46,7 +46,7 @@ export async function lastWhere(lo: number, hi: number, pred: (v: number) => Pro
  */
 export async function latestVersion(store: ObjectStore): Promise<number> {
   const hint = await readLastCheckpoint(store);
-  let base = hint?.version ?? 0;
+  const base = hint?.version ?? 0;
   if (!(await commitExists(store, base)) && !(hint && (await checkpointExists(store, base)))) return latestFromListing(store);
   return lastCommitFrom(store, base);
 }

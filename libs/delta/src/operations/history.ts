@@ -14,14 +14,15 @@ const HISTORY_BATCH = 16;
 
 /**
  * commitInfo of each version still in the log, newest first, streamed: commit files are read
- * `HISTORY_BATCH` at a time from `latest` down, until the first one cleanup removed.
+ * `HISTORY_BATCH` at a time from `latest` down, until the first one cleanup removed or `limit` entries.
  * A commit without commitInfo (or its timestamp) gets its file's modification time.
  */
-export async function* historyEntries(store: ObjectStore, latest?: number): AsyncGenerator<HistoryEntry> {
+export async function* historyEntries(store: ObjectStore, latest?: number, limit = Infinity): AsyncGenerator<HistoryEntry> {
   let version = latest ?? (await latestVersion(store));
-  while (version >= 0) {
+  const end = Math.max(-1, version - limit);
+  while (version > end) {
     const batch: number[] = [];
-    for (let v = version; v >= 0 && batch.length < HISTORY_BATCH; v--) batch.push(v);
+    for (let v = version; v > end && batch.length < HISTORY_BATCH; v--) batch.push(v);
     const entries = await Promise.all(batch.map((v) => historyEntry(store, v)));
     for (const entry of entries) {
       if (!entry) return;
@@ -48,10 +49,7 @@ async function historyEntry(store: ObjectStore, version: number): Promise<Histor
 export async function history(store: ObjectStore, limit?: number, latest?: number): Promise<HistoryEntry[]> {
   const out: HistoryEntry[] = [];
   if (limit !== undefined && limit <= 0) return out;
-  for await (const entry of historyEntries(store, latest)) {
-    out.push(entry);
-    if (out.length === limit) break;
-  }
+  for await (const entry of historyEntries(store, latest, limit)) out.push(entry);
   return out;
 }
 

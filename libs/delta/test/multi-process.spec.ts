@@ -1,82 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ts from 'typescript';
 import { DeltaTable } from '@app/delta';
 import { salesSchema, tempDir } from './fixtures';
 import { actionsOf, commitInfoOf, commitVersions, ids, range, readLog } from './helpers';
+import { startWriter, transpileWriter } from './writer-processes';
 
-const REPO = path.resolve(__dirname, '../../..');
-const LIB = path.resolve(__dirname, '..');
-
-/**
- * The writer script and libs/delta/src transpiled once to plain JS: four `ts-node` processes
- * starting at once spend ~10 s compiling on a 2-core machine, plain node starts in < 1 s.
- */
-function transpileWriter(): string {
-  const out = tempDir('delta-writer-js-');
-  const sources: string[] = [path.join(__dirname, 'concurrent-writer.ts'), path.join(__dirname, 'fixtures.ts')];
-  const walk = (dir: string): void => {
-    for (const ent of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, ent.name);
-      if (ent.isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.spec.ts')) sources.push(p);
-    }
-  };
-  walk(path.join(LIB, 'src'));
-  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
-  for (const file of sources) {
-    const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText;
-    const dest = path.join(out, path.relative(LIB, file)).replace(/\.ts$/, '.js');
-    mkdirSync(path.dirname(dest), { recursive: true });
-    writeFileSync(dest, js);
-  }
-  return path.join(out, 'test', 'concurrent-writer.js');
-}
 const WRITERS = 4;
 const BATCHES = 15;
 const ROWS = 10;
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Writer {
-  /** Resolves once the process has loaded, opened the table and warmed DuckDB up. */
-  ready: Promise<void>;
-  go(): void;
-  done: Promise<Outcome>;
-}
-
-function startWriter(script: string, dir: string, writer: number, barrier: boolean): Writer {
-  const args = [script, dir, String(writer), String(BATCHES), String(ROWS)];
-  const child = spawn(process.execPath, barrier ? [...args, '--barrier'] : args, {
-    cwd: REPO,
-    // The transpiled copy lives in a temp dir: resolve @duckdb/node-api from the repo.
-    env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules'), DUCKDB_THREADS: '1' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      markReady(); // never leave the barrier waiting on a writer that died
-      resolve({ code, stdout: stdout.replace(/^ready\n/, ''), stderr });
-    });
-  });
-  if (!barrier) child.stdin.end();
-  return { ready, go: () => child.stdin.end('go\n'), done };
-}
 
 describe('concurrent writers in separate processes', () => {
   it(`${WRITERS} processes x ${BATCHES} commits of ${ROWS} rows: contiguous versions, every commit exactly once, every row once`, async () => {
@@ -84,7 +15,7 @@ describe('concurrent writers in separate processes', () => {
     await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
 
     const script = transpileWriter();
-    const writers = range(0, WRITERS - 1).map((w) => startWriter(script, dir, w, true));
+    const writers = range(0, WRITERS - 1).map((w) => startWriter(script, dir, w, true, BATCHES, ROWS));
     await Promise.all(writers.map((w) => w.ready));
     for (const w of writers) w.go();
     const outcomes = await Promise.all(writers.map((w) => w.done));
@@ -126,7 +57,7 @@ describe('concurrent writers in separate processes', () => {
     for (let w = 0; w < WRITERS; w++) expect(table.txnVersion(`writer-${w}`)).toBe(BATCHES);
 
     // A writer restarted after finishing commits nothing: its batches are already in the table.
-    const rerun = await startWriter(script, dir, 0, false).done;
+    const rerun = await startWriter(script, dir, 0, false, BATCHES, ROWS).done;
     expect(rerun.code).toBe(0);
     expect(JSON.parse(rerun.stdout.trim())).toEqual({ writer: 0, versions: [] });
     expect(await commitVersions(dir)).toEqual(range(0, total));

@@ -14,5 +14,6 @@ export function openOrCreateTable(lakehouseRoot: string, def: TableDefinition): 
     partitionColumns: def.partitionColumns,
     name: def.name,
     description: def.description,
+    configuration: def.configuration,
   });
 }

@@ -8,6 +8,7 @@ import {
   salesEventSchema,
   SEGMENT_AGGREGATES_TABLE,
   SILVER_TABLES,
+  openOrCreateTable,
 } from '@app/schemas';
 import { tempDir } from '../../delta/test/fixtures';
 
@@ -102,5 +103,16 @@ describe('Delta schemas of the platform tables', () => {
     for (const p of def.partitionColumns) expect(def.schema.fields.map((f) => f.name)).toContain(p);
     const table = await DeltaTable.create(tempDir(), { schema: def.schema, partitionColumns: def.partitionColumns });
     expect(table.snapshot.schema).toEqual(def.schema);
+  });
+
+  it.each([BRONZE_TABLE, QUARANTINE_TABLE])('$name is created with auto-compaction and a log sized for a commit a second', async (def) => {
+    const table = await openOrCreateTable(tempDir(), def);
+    expect(table.snapshot.configuration).toEqual(def.configuration);
+    expect(table.config).toMatchObject({
+      checkpointInterval: 100,
+      logRetentionMs: 2 * 86_400_000,
+      deletedFileRetentionMs: 86_400_000,
+      autoCompact: { enabled: true, minNumFiles: 50, maxFileSize: 128 * 1024 * 1024 },
+    });
   });
 });

@@ -9,7 +9,24 @@ export interface TableDefinition {
   schema: StructType;
   partitionColumns: string[];
   description: string;
+  /** Delta table properties set when the table is created (docs/delta-log.md). */
+  configuration?: Record<string, string>;
 }
+
+/**
+ * Bronze and quarantine take one small commit per flush (about one a second): their log is
+ * checkpointed every 100 commits and kept 2 days (time travel that far back), each partition,
+ * today's included, is compacted once it holds 50 small files, and files compacted away stay
+ * for readers of older versions for a day (every tombstone is carried by each checkpoint).
+ */
+const STREAMING_TABLE_PROPERTIES: Record<string, string> = {
+  'delta.checkpointInterval': '100',
+  'delta.logRetentionDuration': 'interval 2 days',
+  'delta.deletedFileRetentionDuration': 'interval 1 days',
+  'delta.autoOptimize.autoCompact': 'true',
+  'lakehouse.autoCompact.minNumFiles': '50',
+  'lakehouse.autoCompact.maxFileSize': String(128 * 1024 * 1024),
+};
 
 /** Where each event came from in Kafka; with the ingestion time, the lineage of every bronze and quarantine row. */
 const kafkaLineage: StructField[] = [
@@ -25,6 +42,7 @@ export const BRONZE_TABLE: TableDefinition = {
   schema: struct([...salesEventSchema.fields, ...kafkaLineage, field('jour', 'date', false)]),
   partitionColumns: ['jour'],
   description: 'Bronze: every valid sales event from Kafka, exactly once, partitioned by event day',
+  configuration: STREAMING_TABLE_PROPERTIES,
 };
 
 /** Reasons an event is quarantined instead of landing in bronze. */
@@ -43,6 +61,7 @@ export const QUARANTINE_TABLE: TableDefinition = {
   ]),
   partitionColumns: ['jour'],
   description: 'Messages that could not land in bronze, with the reason; jour is the ingestion day',
+  configuration: STREAMING_TABLE_PROPERTIES,
 };
 
 export const CLIENT_AGGREGATES_TABLE: TableDefinition = {

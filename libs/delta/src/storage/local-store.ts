@@ -115,7 +115,7 @@ export class LocalObjectStore implements ObjectStore {
     return target;
   }
 
-  async publish(): Promise<void> {
+  async publish(_path: string, _stagingPath: string): Promise<void> {
     // Written in place: data files are invisible until a commit references them.
   }
 

@@ -1,13 +1,14 @@
 /**
  * bench:growth: do the Delta log's costs stay flat as the log grows (issue 13)?
  *
- * 1. Growth, one process: one table's log is grown from 1k to GROWTH_MAX_COMMITS commits
- *    (default 100k); at each size, the median cost of an append+commit, update() after one new
- *    commit, a checkpoint commit (every 10th, with its log cleanup), history(10) and opening by
- *    timestamp. Targets: each at the largest size <= 1.3x its cost at 1k (checkpoint commit <= 2x).
- *    The log is grown fast by writing the ingestor's kind of commit (commitInfo + txn, no files)
- *    straight to `_delta_log`, one a second of commit time, with a checkpoint every 10 versions
- *    (copies of a real one); every measured operation goes through the library.
+ * 1. Growth, one process: tables whose logs hold 1k, 10k... GROWTH_MAX_COMMITS commits (default
+ *    100k); on each, the median cost of an append+commit, update() after one new commit, a
+ *    checkpoint commit (every 10th, with its log cleanup), history(10) and opening by timestamp,
+ *    sampled in interleaved rounds. Targets: each at the largest size <= 1.3x its cost at 1k
+ *    (checkpoint commit <= 2x). The logs are grown fast by writing the ingestor's kind of commit
+ *    (commitInfo + txn, no files) straight to `_delta_log`, one a second of commit time, with a
+ *    checkpoint every 10 versions (copies of a real one); every measured operation goes through
+ *    the library.
  * 2. A simulated month: GROWTH_MONTH_COMMITS (default 30k) bronze flushes as fast as the machine
  *    allows on a table with bronze's properties, the clock (commit times, file times, event
  *    times) spread over 30 days; a vacuum each simulated day. Per day: flush cost, `_delta_log`
@@ -56,10 +57,9 @@ interface GrowthPoint {
   checkpointCommitMs: number;
   history10Ms: number;
   openByTimestampMs: number;
-  logFiles: number;
 }
 
-type Metric = Exclude<keyof GrowthPoint, 'commits' | 'logFiles'>;
+type Metric = Exclude<keyof GrowthPoint, 'commits'>;
 const METRICS: Array<{ key: Metric; target: number }> = [
   { key: 'appendCommitMs', target: 1.3 },
   { key: 'updateAfterOneCommitMs', target: 1.3 },
@@ -109,85 +109,99 @@ async function commitTxn(table: DeltaTable): Promise<number> {
   });
 }
 
-async function measureAt(dir: string, writer: DeltaTable, commits: number, t0: number, rowBase: { next: number }): Promise<GrowthPoint> {
-  const reader = await DeltaTable.open(dir);
-  const updates: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    await commitTxn(writer);
-    const [t, n] = await timed(() => reader.update());
-    if (n !== 1) throw new Error(`update() saw ${n} commits, expected 1`);
-    updates.push(t);
-  }
-  const appends: number[] = [];
-  const checkpoints: number[] = [];
-  while (appends.length < SAMPLES || checkpoints.length < Math.max(5, SAMPLES / 3)) {
-    const rows = salesBatch(rowBase.next, 10, 1_000_000);
-    rowBase.next += 10;
-    const [t, res] = await timed(() => writer.append({ rows }));
-    (res.version % CHECKPOINT_INTERVAL === 0 ? checkpoints : appends).push(t);
-  }
-  const histories: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const [t, h] = await timed(() => reader.history(10));
-    if (h.length !== 10) throw new Error('history(10) returned fewer entries');
-    histories.push(t);
-  }
-  const opens: number[] = [];
-  for (let i = 0; i < Math.max(5, SAMPLES / 2); i++) {
-    const v = 1 + Math.floor(((i + 0.5) / Math.max(5, SAMPLES / 2)) * (commits - 2));
-    const [t, table] = await timed(() => DeltaTable.open(dir, { timestamp: t0 + v * 1000 + 500 }));
-    if (table.version !== v) throw new Error(`open by timestamp found version ${table.version}, expected ${v}`);
-    opens.push(t);
-  }
-  return {
-    commits,
-    appendCommitMs: ms(median(appends)),
-    updateAfterOneCommitMs: ms(median(updates)),
-    checkpointCommitMs: ms(median(checkpoints)),
-    history10Ms: ms(median(histories)),
-    openByTimestampMs: ms(median(opens)),
-    logFiles: (await fs.readdir(path.join(dir, '_delta_log'))).length,
-  };
+/** One table of the growth part, grown to `commits`, with a writer and a reader handle. */
+interface GrownTable {
+  commits: number;
+  dir: string;
+  writer: DeltaTable;
+  reader: DeltaTable;
+  samples: Record<Metric, number[]>;
 }
 
-async function growth(): Promise<Record<string, unknown>> {
+async function grownTable(commits: number, t0: number): Promise<GrownTable> {
   const dir = tempDir('bench-growth-');
-  const points: GrowthPoint[] = [];
+  const writer = await DeltaTable.create(dir, {
+    schema: BRONZE_TABLE.schema,
+    partitionColumns: BRONZE_TABLE.partitionColumns,
+    configuration: { 'delta.checkpointInterval': String(CHECKPOINT_INTERVAL) },
+  });
+  await fs.utimes(path.join(dir, '_delta_log', `${pad20(0)}.json`), t0 / 1000, t0 / 1000);
+  const start = now();
+  await growLog(dir, writer, commits, t0);
+  console.log(`grew a log to ${commits} commits in ${round((now() - start) / 1000)} s`);
+  const samples = Object.fromEntries(METRICS.map(({ key }) => [key, [] as number[]])) as Record<Metric, number[]>;
+  return { commits, dir, writer, reader: await DeltaTable.open(dir), samples };
+}
+
+/**
+ * One sample of each cost on one table. Every table gets the same measured commits, so their
+ * states (live files, txns) stay alike: only the length of their logs differs.
+ */
+async function sampleOnce(t: GrownTable, t0: number, round: number, rowBase: { next: number }): Promise<void> {
+  await t.reader.update(); // the last round's appends, not measured
+  await commitTxn(t.writer);
+  const [update, n] = await timed(() => t.reader.update());
+  if (n !== 1) throw new Error(`update() saw ${n} commits, expected 1`);
+  t.samples.updateAfterOneCommitMs.push(update);
+  // Appends up to and including the next checkpoint commit.
+  for (;;) {
+    const rows = salesBatch(rowBase.next, 10, 1_000_000);
+    rowBase.next += 10;
+    const [ms, res] = await timed(() => t.writer.append({ rows }));
+    if (res.version % CHECKPOINT_INTERVAL === 0) {
+      t.samples.checkpointCommitMs.push(ms);
+      break;
+    }
+    t.samples.appendCommitMs.push(ms);
+  }
+  const [history, h] = await timed(() => t.reader.history(10));
+  if (h.length !== 10) throw new Error('history(10) returned fewer entries');
+  t.samples.history10Ms.push(history);
+  // A version of the grown log, a different one each round.
+  const v = 1 + Math.floor((((round * 7919) % SAMPLES) + 0.5) / SAMPLES * (t.commits - 2));
+  const [open, table] = await timed(() => DeltaTable.open(t.dir, { timestamp: t0 + v * 1000 + 500 }));
+  if (table.version !== v) throw new Error(`open by timestamp found version ${table.version}, expected ${v}`);
+  t.samples.openByTimestampMs.push(open);
+}
+
+/**
+ * The tables of every size are built first, then measured in interleaved rounds (one sample
+ * of each cost on each table per round), so that a busy machine weighs on all sizes alike.
+ */
+async function growth(): Promise<Record<string, unknown>> {
+  // Commit times of the grown logs: one a second, ending before now, inside the 30-day log retention.
+  const t0 = Date.now() - (MAX_COMMITS + 10_000) * 1000;
+  const tables: GrownTable[] = [];
   try {
-    const writer = await DeltaTable.create(dir, {
-      schema: BRONZE_TABLE.schema,
-      partitionColumns: BRONZE_TABLE.partitionColumns,
-      configuration: { 'delta.checkpointInterval': String(CHECKPOINT_INTERVAL) },
-    });
-    // Commit times of the log: one a second, ending before now, inside the 30-day log retention.
-    const t0 = Date.now() - (MAX_COMMITS + 10_000) * 1000;
-    await fs.utimes(path.join(dir, '_delta_log', `${pad20(0)}.json`), t0 / 1000, t0 / 1000);
+    for (const size of sizes(MAX_COMMITS)) tables.push(await grownTable(size, t0));
     const rowBase = { next: 0 };
-    for (const size of sizes(MAX_COMMITS)) {
-      const start = now();
-      // The measured operations of the previous size added versions: only the grown ones keep times t0 + v s.
-      const target = Math.max(size, writer.version + 1);
-      await growLog(dir, writer, target, t0);
-      console.log(`grew the log to ${target} commits in ${round((now() - start) / 1000)} s; measuring...`);
-      // At the first size, a first pass warms DuckDB and the file cache up and is discarded.
-      if (points.length === 0) await measureAt(dir, writer, target, t0, rowBase);
-      const point = await measureAt(dir, writer, target, t0, rowBase);
-      // Commit file times stay increasing with the version, as in a real log: the measured commits get theirs.
-      for (let v = target + 1; v <= writer.version; v++) {
-        await fs.utimes(path.join(dir, '_delta_log', `${pad20(v)}.json`), (t0 + v * 1000) / 1000, (t0 + v * 1000) / 1000);
-      }
-      points.push(point);
-      console.log(JSON.stringify(point));
+    // A first round warms DuckDB and the file cache up and is discarded.
+    for (const t of tables) await sampleOnce(t, t0, 0, rowBase);
+    for (const t of tables) for (const { key } of METRICS) t.samples[key] = [];
+    for (let r = 0; r < SAMPLES; r++) {
+      // The order rotates so that no size always runs first (or right after the heaviest).
+      for (let k = 0; k < tables.length; k++) await sampleOnce(tables[(r + k) % tables.length], t0, r, rowBase);
     }
   } finally {
-    removeDir(dir);
+    for (const t of tables) removeDir(t.dir);
+  }
+  const points: GrowthPoint[] = [];
+  for (const t of tables) {
+    points.push({
+      commits: t.commits,
+      appendCommitMs: ms(median(t.samples.appendCommitMs)),
+      updateAfterOneCommitMs: ms(median(t.samples.updateAfterOneCommitMs)),
+      checkpointCommitMs: ms(median(t.samples.checkpointCommitMs)),
+      history10Ms: ms(median(t.samples.history10Ms)),
+      openByTimestampMs: ms(median(t.samples.openByTimestampMs)),
+    });
   }
   const first = points[0];
   const last = points[points.length - 1];
   const ratios = Object.fromEntries(METRICS.map(({ key, target }) => [key, { ratio: round(last[key] / first[key], 2), target, met: last[key] / first[key] <= target }]));
   printTable(
-    ['commits', 'append+commit ms', 'update() ms', 'checkpoint commit ms', 'history(10) ms', 'open by timestamp ms', '_delta_log files'],
-    points.map((p) => [p.commits, p.appendCommitMs, p.updateAfterOneCommitMs, p.checkpointCommitMs, p.history10Ms, p.openByTimestampMs, p.logFiles]),
+    ['commits', 'append+commit ms', 'update() ms', 'checkpoint commit ms', 'history(10) ms', 'open by timestamp ms'],
+    points.map((p) => [p.commits, p.appendCommitMs, p.updateAfterOneCommitMs, p.checkpointCommitMs, p.history10Ms, p.openByTimestampMs]),
   );
   printTable(
     ['metric', `ratio ${last.commits}/${first.commits}`, 'target', 'met'],

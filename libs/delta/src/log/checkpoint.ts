@@ -166,11 +166,12 @@ async function readAdds(conn: DuckDBConnection, source: string, fields: Readonly
   const opt = (name: string, expr: string) => (fields.has(name) ? expr : 'NULL');
   const reader = await conn.runAndReadAll(
     `SELECT "add".path, to_json("add".partitionValues), "add".size, "add".modificationTime, "add".dataChange, ` +
-      `${opt('stats', '"add".stats')}, ${opt('tags', 'to_json("add".tags)')}, ${opt('deletionVector', '"add".deletionVector IS NOT NULL')} ` +
+      `${opt('stats', '"add".stats')}, ${opt('tags', 'to_json("add".tags)')}, ${opt('deletionVector', '"add".deletionVector IS NOT NULL')}, ` +
+      `${opt('stats_parsed', 'to_json("add".stats_parsed)')} ` +
       `FROM ${source} WHERE "add" IS NOT NULL`,
   );
   const actions: Action[] = [];
-  for (const [path, partitionValues, size, modificationTime, dataChange, stats, tags, hasDv] of reader.getRowsJS()) {
+  for (const [path, partitionValues, size, modificationTime, dataChange, stats, tags, hasDv, statsParsed] of reader.getRowsJS()) {
     if (hasDv) throw new Error('checkpoint holds deletion vectors, which this library does not support');
     const add: AddAction = {
       path: path as string,
@@ -180,10 +181,22 @@ async function readAdds(conn: DuckDBConnection, source: string, fields: Readonly
       dataChange: dataChange === true,
     };
     if (stats !== null) add.stats = stats as string;
+    else if (statsParsed !== null) add.stats = statsFromStruct(statsParsed as string);
     if (tags !== null) add.tags = JSON.parse(tags as string) as Record<string, string>;
     actions.push({ add });
   }
   return actions;
+}
+
+/**
+ * A checkpoint written with `delta.checkpoint.writeStatsAsJson=false` has only `stats_parsed`:
+ * its row count and null counts become JSON stats. Its min/max values are left out (no skipping
+ * on them rather than comparing values in another textual format).
+ */
+function statsFromStruct(json: string): string | undefined {
+  const parsed = JSON.parse(json) as { numRecords?: number | null; nullCount?: Record<string, unknown> | null };
+  if (parsed.numRecords === null || parsed.numRecords === undefined) return undefined;
+  return JSON.stringify({ numRecords: Number(parsed.numRecords), ...(parsed.nullCount ? { nullCount: parsed.nullCount } : {}) });
 }
 
 function normaliseMetadata(v: Record<string, unknown>): never {

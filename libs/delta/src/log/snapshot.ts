@@ -174,6 +174,7 @@ export async function loadSnapshot(store: ObjectStore, where: string, version?: 
   for (const actions of await readCommits(store, segment.commits)) state.apply(actions);
   if (!state.protocol || !state.metadata) throw new Error(`the Delta log at ${where} has no protocol or metaData`);
   assertCanRead(state.protocol);
+  if (typeof state.metadata.schemaString !== 'string') throw new Error(`the Delta log at ${where} has a metaData without schemaString`);
   return new Snapshot(segment.version, state);
 }
 

@@ -74,6 +74,7 @@ async function latestFromListing(store: ObjectStore): Promise<number> {
 
 /** The oldest commit file still in the log (log cleanup removed the ones before it), given the latest version. */
 export async function earliestCommit(store: ObjectStore, latest: number): Promise<number> {
+  if (await commitExists(store, 0)) return 0;
   // Commits present form the suffix [earliest, latest]: search for the last absent one.
   return (await lastWhere(0, latest, async (v) => !(await commitExists(store, v)))) + 1;
 }

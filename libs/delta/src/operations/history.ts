@@ -79,32 +79,39 @@ export async function commitTimestamps(store: ObjectStore, from?: number, to?: n
 }
 
 /**
- * How many earlier commits a commit's time is made increasing against during a timestamp search:
- * Spark monotonizes over the whole log, which cannot be read in O(log n); file times going
- * backwards by more commits than this (a clock jump) are taken as they are.
+ * How many earlier commits a commit's time is made increasing against when checking the answer
+ * of a timestamp search: Spark monotonizes over the whole log, which cannot be read in O(log n);
+ * file times going backwards by more commits than this (a clock jump) are taken as they are.
  */
 const MONOTONIC_WINDOW = 8;
 
 /**
  * The newest version committed at or before `timestamp` (ms); the latest version when the
  * timestamp is after it, as delta-rs does. Commit times are the commit files' modification times
- * (PROTOCOL.md without In-Commit Timestamps), made increasing with the version as Spark and
- * delta-rs do, which allows a binary search: O(log n) probes between the oldest version that
- * can still be rebuilt and `latest`.
+ * (PROTOCOL.md without In-Commit Timestamps), taken as increasing with the version as Spark and
+ * delta-rs make them: a binary search over them between the oldest version that can still be
+ * rebuilt and `latest` (O(log n) probes), then the answer is moved back while its monotonized
+ * time (over the MONOTONIC_WINDOW commits before it) is after the timestamp.
  */
 export async function versionAtTimestamp(store: ObjectStore, timestamp: number, latest?: number): Promise<number> {
   const last = latest ?? (await latestVersion(store));
   if (last < 0) throw new Error('the table has no commits');
   const earliest = await earliestReconstructable(store, last);
+  const rawTime = async (v: number): Promise<number> => {
+    const t = await modificationTime(store, commitPath(v));
+    if (t === undefined) throw new Error(`commit ${v} was removed while searching the log by timestamp`);
+    return t;
+  };
   const monotonicTime = async (v: number): Promise<number> => {
-    const from = Math.max(earliest, v - MONOTONIC_WINDOW);
-    const times = await commitTimestamps(store, from, v);
-    if (times[times.length - 1]?.version !== v) throw new Error(`commit ${v} was removed while searching the log by timestamp`);
+    const times = await commitTimestamps(store, Math.max(earliest, v - MONOTONIC_WINDOW), v);
     return times[times.length - 1].timestamp;
   };
-  const first = await monotonicTime(earliest);
+  const first = await rawTime(earliest);
   if (timestamp < first) {
     throw new Error(`timestamp ${new Date(timestamp).toISOString()} is before the earliest available version (${earliest} at ${new Date(first).toISOString()})`);
   }
-  return lastWhere(earliest, last, async (v) => (await monotonicTime(v)) <= timestamp);
+  let found = await lastWhere(earliest + 1, last, async (v) => (await rawTime(v)) <= timestamp);
+  if (found < earliest + 1) return earliest;
+  while (found > earliest && (await monotonicTime(found)) > timestamp) found--;
+  return found;
 }

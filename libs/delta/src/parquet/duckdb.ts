@@ -74,8 +74,11 @@ export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<
   return result;
 }
 
+/** A string literal; a NUL (which ends a literal in DuckDB's parser) is spliced in as chr(0). */
 export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = (part: string) => `'${part.replace(/'/g, "''")}'`;
+  if (!value.includes('\0')) return quoted(value);
+  return `(${value.split('\0').map(quoted).join(' || chr(0) || ')})`;
 }
 
 export function sqlIdent(name: string): string {

@@ -6,8 +6,10 @@ import { ProtocolAction } from './actions';
  * Anything else is refused rather than half-handled: silently ignoring deletion vectors or
  * column mapping would return wrong rows.
  */
-export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set([]);
-export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants']);
+// vacuumProtocolCheck asks nothing of readers, and of writers only that VACUUM checks the protocol
+// before deleting files, which ours does (its VACUUM START commit goes through assertCanWrite first).
+export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
+export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants', 'vacuumProtocolCheck']);
 
 export const DEFAULT_PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion: 2 };
 

@@ -45,7 +45,14 @@ export async function planScan(
         : sqlIdent(f.name);
       return `CAST(${source} AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`;
     });
-    return `SELECT ${cols.join(', ')} FROM read_parquet([${paths.map(sqlString).join(', ')}], union_by_name=true)`;
+    // Files written before a column was added lack it: UNION BY NAME with an empty relation of
+    // every data column makes it read as NULL (a plain reference would not bind).
+    const dataColumns = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+    const allColumns = dataColumns.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`).join(', ');
+    const source =
+      `(SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}], union_by_name=true)` +
+      (dataColumns.length ? ` UNION ALL BY NAME SELECT ${allColumns} WHERE false)` : ')');
+    return `SELECT ${cols.join(', ')} FROM ${source}`;
   });
   return { files, sql: `SELECT * FROM (${parts.join(' UNION ALL ')})${where}` };
 }
@@ -66,7 +73,20 @@ export async function readScan(schema: StructType, plan: ScanPlan): Promise<Row[
     return c;
   });
   return withConnection(async (conn) => {
-    const reader = await conn.runAndReadAll(`SELECT ${cols.join(', ')} FROM (${plan.sql})`);
-    return reader.getRowObjectsJS() as Row[];
+    try {
+      const reader = await conn.runAndReadAll(`SELECT ${cols.join(', ')} FROM (${plan.sql})`);
+      return reader.getRowObjectsJS() as Row[];
+    } catch (e) {
+      if (/No files found|No such file or directory/i.test((e as Error).message)) throw new DataFileMissingError(e as Error);
+      throw e;
+    }
   });
+}
+
+/** A data file the snapshot references is gone: usually a version older than the last VACUUM's retention. */
+export class DataFileMissingError extends Error {
+  constructor(override readonly cause: Error) {
+    super(`a data file of this version no longer exists (removed by VACUUM? time travel reaches only as far back as its retention): ${cause.message}`);
+    this.name = 'DataFileMissingError';
+  }
 }

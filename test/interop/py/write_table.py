@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a Delta table with delta-rs (python `deltalake`) for interop tests; print one JSON document.
 
-usage: write_table.py <table_uri> --scenario dictionary_checkpoint [--force] [--no-rows]
+usage: write_table.py <table_uri> --scenario <name> [--force] [--no-rows]  (names: see SCENARIOS)
 
 Scenario `dictionary_checkpoint` (deterministic, no randomness), sales table partitioned by `jour`:
   v0  create  200 rows (jour 2024-12-10..12)
@@ -149,7 +149,57 @@ def scenario_dictionary_checkpoint(uri: str):
     return checkpoint_version
 
 
-SCENARIOS = {"dictionary_checkpoint": scenario_dictionary_checkpoint}
+def scenario_stats_struct_checkpoint(uri: str):
+    """Three appends of 3 rows, then a checkpoint with stats_parsed only (writeStatsAsJson=false)."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    config = {"delta.checkpoint.writeStatsAsJson": "false", "delta.checkpoint.writeStatsAsStruct": "true"}
+    for i in range(3):
+        write_deltalake(uri, pa.table({"id": pa.array([3 * i, 3 * i + 1, 3 * i + 2], pa.int64())}), mode="append", configuration=config)
+    dt = DeltaTable(uri)
+    dt.create_checkpoint()
+    return dt.version()
+
+
+def scenario_added_column(uri: str):
+    """Partition p=1 written before column b was added (schema merge); p=2 has it."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    write_deltalake(uri, pa.table({"id": pa.array([1, 2], pa.int64()), "p": pa.array([1, 1], pa.int32())}), partition_by=["p"])
+    b = pa.table({"id": pa.array([3], pa.int64()), "p": pa.array([2], pa.int32()), "b": pa.array(["x"], pa.string())})
+    write_deltalake(uri, b, mode="append", schema_mode="merge")
+    return None
+
+
+def scenario_vacuumed(uri: str):
+    """v0 written, v1 overwrites it, then VACUUM with no retention deletes v0's files."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    write_deltalake(uri, pa.table({"id": pa.array([1, 2], pa.int64())}))
+    write_deltalake(uri, pa.table({"id": pa.array([3], pa.int64())}), mode="overwrite")
+    DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
+    return None
+
+
+def scenario_nul_string(uri: str):
+    """A string column holding a NUL character."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    write_deltalake(uri, pa.table({"id": pa.array([1, 2], pa.int64()), "s": pa.array(["a\x00b", "ab"], pa.string())}))
+    return None
+
+
+SCENARIOS = {
+    "dictionary_checkpoint": scenario_dictionary_checkpoint,
+    "stats_struct_checkpoint": scenario_stats_struct_checkpoint,
+    "added_column": scenario_added_column,
+    "vacuumed": scenario_vacuumed,
+    "nul_string": scenario_nul_string,
+}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,7 +14,8 @@
  *    times) spread over 30 days; a vacuum each simulated day. Per day: flush cost, `_delta_log`
  *    file count and bytes, live and on-disk data.
  *
- * Writes bench/results/growth.json. Figures are wall-clock on a possibly shared machine.
+ * Writes bench/results/growth.json; a part given size 0 is skipped and keeps its last figures.
+ * Figures are wall-clock on a possibly shared machine.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -41,7 +42,7 @@ const NO_FOOTPRINT: TransactionFootprint = {
 function sizes(max: number): number[] {
   const out: number[] = [];
   for (let s = 1000; s < max; s *= 10) out.push(s);
-  return [...out, max];
+  return max > 0 ? [...out, max] : [];
 }
 
 const ms = (x: number): number => round(x, 3);
@@ -344,9 +345,15 @@ async function main(): Promise<void> {
   const warning = loadWarning();
   if (warning) console.log(warning);
   console.log(`bench:growth: log growth to ${MAX_COMMITS} commits, then a simulated month of ${MONTH_COMMITS} flushes`);
-  const growthResult = await growth();
-  const month = MONTH_COMMITS > 0 ? await simulatedMonth() : undefined;
-  const file = writeResult('growth', { loadWarning: warning, startLoad: machineInfo().loadAverage1m, growth: growthResult, simulatedMonth: month });
+  // A part skipped (size 0) keeps the figures of its last run, each part carrying its own date.
+  const previous = await fs
+    .readFile(path.resolve(__dirname, '../results/growth.json'), 'utf8')
+    .then((text) => JSON.parse(text) as Record<string, unknown>)
+    .catch(() => ({}) as Record<string, unknown>);
+  const stamp = (part: Record<string, unknown>) => ({ date: new Date().toISOString(), loadAverage1m: machineInfo().loadAverage1m, loadWarning: warning, ...part });
+  const growthResult = MAX_COMMITS > 0 ? stamp(await growth()) : previous.growth;
+  const month = MONTH_COMMITS > 0 ? stamp(await simulatedMonth()) : previous.simulatedMonth;
+  const file = writeResult('growth', { growth: growthResult, simulatedMonth: month });
   console.log(`wrote ${file}`);
 }
 

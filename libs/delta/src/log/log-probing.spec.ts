@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DeltaTable, LAST_CHECKPOINT, pad20, TransactionFootprint, versionAtTimestamp } from '@app/delta';
-import { salesSchema, tempDir } from '../../test/fixtures';
+import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { CountingStore } from '../../test/counting-store';
-import { DAY_MS, logFiles, range, setMtime } from '../../test/helpers';
+import { DAY_MS, ids, logFiles, range, setMtime } from '../../test/helpers';
 
 const NO_FOOTPRINT: TransactionFootprint = {
   readPartitions: [],
@@ -216,5 +216,24 @@ describe('the transaction', () => {
     now += 10 * 3_600_000;
     await commitTxns(table, 10); // version 40, hour 40: commits up to 16 expired, checkpoint 10 is the newest below
     expect((await logFiles(dir)).filter((f) => f.endsWith('.json'))[0]).toBe(json(10));
+  });
+
+  it('a long-running writer forgets expired tombstones at each checkpoint, as the checkpoint does', async () => {
+    const dir = tempDir();
+    let now = T0;
+    const table = await DeltaTable.create(dir, {
+      schema: salesSchema,
+      partitionColumns: ['jour'],
+      configuration: { 'delta.checkpointInterval': '10', 'delta.deletedFileRetentionDuration': 'interval 1 hours' },
+      clock: () => now,
+    });
+    await table.append({ rows: salesRows(2, 1) });
+    await table.append({ rows: salesRows(2, 3) });
+    await table.optimize(); // version 3: two tombstones at T0
+    expect(table.snapshot.state.tombstones.size).toBe(2);
+    now += 2 * 3_600_000;
+    await commitTxns(table, 7); // version 10: a checkpoint, two hours later
+    expect(table.snapshot.state.tombstones.size).toBe(0);
+    expect(ids(await table.readRows())).toEqual([1, 2, 3, 4]);
   });
 });

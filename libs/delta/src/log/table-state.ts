@@ -37,6 +37,15 @@ export class TableState {
     }
   }
 
+  /**
+   * Forgets tombstones deleted before `cutoff` (ms): no version a reader may still open needs
+   * them, checkpoints leave them out, and a long-running writer would otherwise keep every file
+   * ever compacted away in memory.
+   */
+  pruneTombstones(cutoff: number): void {
+    for (const [path, r] of this.tombstones) if ((r.deletionTimestamp ?? 0) <= cutoff) this.tombstones.delete(path);
+  }
+
   /** Takes over another state's content (a snapshot rebuilt from a newer checkpoint, updated in place). */
   replaceWith(other: TableState): void {
     this.protocol = other.protocol;

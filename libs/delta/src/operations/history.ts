@@ -1,7 +1,7 @@
 import { CommitInfoAction } from '../protocol/actions';
 import { commitPath } from '../log/log-files';
 import { readCommit } from '../log/snapshot';
-import { earliestCommit, earliestReconstructable, lastWhere, latestVersion, modificationTime } from '../log/version-probe';
+import { earliestCommit, earliestReconstructable, latestVersion, modificationTime } from '../log/version-probe';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
 
 export interface HistoryEntry extends Partial<CommitInfoAction> {
@@ -110,8 +110,34 @@ export async function versionAtTimestamp(store: ObjectStore, timestamp: number, 
   if (timestamp < first) {
     throw new Error(`timestamp ${new Date(timestamp).toISOString()} is before the earliest available version (${earliest} at ${new Date(first).toISOString()})`);
   }
-  let found = await lastWhere(earliest + 1, last, async (v) => (await rawTime(v)) <= timestamp);
-  if (found < earliest + 1) return earliest;
+  let found = await lastAtOrBefore(earliest, first, last, timestamp, rawTime);
   while (found > earliest && (await monotonicTime(found)) > timestamp) found--;
   return found;
+}
+
+/**
+ * The last version in [lo, hi] whose time is at or before `t`, given that `lo`'s is (time at
+ * `loTime`). Interpolation first (commits come at a fairly steady rate, so a guess from the
+ * times at both ends lands within a few versions: O(log log n) probes), halving whenever a
+ * guess does not shrink the range enough, so never worse than a binary search.
+ */
+async function lastAtOrBefore(lo: number, loTime: number, hi: number, t: number, timeOf: (v: number) => Promise<number>): Promise<number> {
+  let hiTime = await timeOf(hi);
+  if (hiTime <= t) return hi;
+  // Invariant: time(lo) <= t < time(hi).
+  for (let round = 0; hi - lo > 1; round++) {
+    const span = hi - lo;
+    let guess = lo + Math.floor(((t - loTime) / Math.max(1, hiTime - loTime)) * span);
+    if (round % 2 === 1) guess = lo + Math.floor(span / 2); // every other round halves, bounding the worst case
+    guess = Math.min(hi - 1, Math.max(lo + 1, guess));
+    const time = await timeOf(guess);
+    if (time <= t) {
+      lo = guess;
+      loTime = time;
+    } else {
+      hi = guess;
+      hiTime = time;
+    }
+  }
+  return lo;
 }

@@ -10,13 +10,16 @@ export interface CommitOutcome {
   postCommit: PostCommitReport[];
 }
 
-/** Writes a checkpoint every `delta.checkpointInterval` versions. */
+/** Writes a checkpoint every `delta.checkpointInterval` versions, then forgets the tombstones it left out as expired. */
 export const checkpointHook: PostCommitHook = {
   name: 'checkpoint',
   async run(log, snapshot, committed) {
     const cfg = tableConfig(snapshot.configuration);
     if (committed.version === 0 || committed.version % cfg.checkpointInterval !== 0) return undefined;
-    return writeCheckpoint(log.store, snapshot.version, checkpointActions(snapshot.state, cfg.deletedFileRetentionMs, log.clock()));
+    const now = log.clock();
+    const written = await writeCheckpoint(log.store, snapshot.version, checkpointActions(snapshot.state, cfg.deletedFileRetentionMs, now));
+    snapshot.state.pruneTombstones(now - cfg.deletedFileRetentionMs);
+    return written;
   },
 };
 

@@ -67,10 +67,17 @@ export interface RunReport {
   error?: string;
 }
 
-/** An error's class and a message fit for reports and logs: its first line, bounded (DuckDB messages can carry whole SQL texts). */
+/**
+ * An error's class and a message fit for reports and logs: its first line, bounded (DuckDB
+ * messages can carry whole SQL texts). DuckDB throws plain Errors whose message starts with its
+ * own class ("Conversion Error: ..."), which is the more useful one.
+ */
 export function describeError(e: unknown): { errorClass: string; error: string } {
-  const errorClass = e instanceof Error ? e.constructor.name : typeof e;
-  const text = e instanceof Error ? e.message : String(e);
+  const isError = typeof e === 'object' && e !== null && typeof (e as Error).message === 'string';
+  const text = isError ? (e as Error).message : String(e);
   const firstLine = text.split('\n')[0];
+  const duckdbClass = /^([A-Z][A-Za-z ]*Error):/.exec(firstLine)?.[1];
+  const ownClass = isError ? ((e as Error).constructor?.name ?? 'Error') : typeof e;
+  const errorClass = ownClass === 'Error' && duckdbClass ? duckdbClass : ownClass;
   return { errorClass, error: firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine };
 }

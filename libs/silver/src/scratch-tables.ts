@@ -3,8 +3,7 @@ import { sqlIdent, sqlString, withConnection } from '@app/delta';
 /**
  * DuckDB settings for silver's queries, applied once per process before its first run: a memory
  * limit, past which DuckDB spills sorts, joins, aggregates and scratch tables to `tempDirectory`,
- * so a full refresh over any bronze size runs in bounded memory; and no insertion order kept
- * where no ORDER BY asks for it (it would hold whole results in memory).
+ * so a full refresh over any bronze size runs in bounded memory.
  */
 export interface SilverDuckDBSettings {
   /** DuckDB syntax, e.g. "256MB". */
@@ -12,17 +11,22 @@ export interface SilverDuckDBSettings {
   tempDirectory: string;
 }
 
-let applied: string | undefined;
-
-export async function applySilverDuckDBSettings(s: SilverDuckDBSettings): Promise<void> {
-  const key = JSON.stringify(s);
-  if (applied === key) return;
+/**
+ * Runs `fn` with these settings, restored to DuckDB's defaults afterwards: they are process-wide,
+ * and other users of the process's DuckDB (maintenance, tests writing bronze) keep their own.
+ */
+export async function withSilverDuckDBSettings<T>(s: SilverDuckDBSettings, fn: () => Promise<T>): Promise<T> {
   await withConnection(async (conn) => {
     await conn.run(`SET memory_limit = ${sqlString(s.memoryLimit)}`);
     await conn.run(`SET temp_directory = ${sqlString(s.tempDirectory)}`);
-    await conn.run(`SET preserve_insertion_order = false`);
   });
-  applied = key;
+  try {
+    return await fn();
+  } finally {
+    await withConnection(async (conn) => {
+      for (const setting of ['memory_limit', 'temp_directory']) await conn.run(`RESET ${setting}`);
+    });
+  }
 }
 
 /**

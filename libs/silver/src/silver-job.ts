@@ -1,5 +1,3 @@
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { AddAction, countRecords, DeltaTable, Filter, planScan, TableNotFoundError } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, openOrCreateTable, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { RecentItems } from '@app/common/recent-items';
@@ -7,7 +5,7 @@ import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql,
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
 import { filesMayHoldIds, firstOccurrenceSalesSql, occurrencesSql, rankedOccurrencesSql, RECORD_KEY } from './first-occurrences';
 import { describeError, DuplicateCounts, FailedDay, RunReport } from './run-report';
-import { applySilverDuckDBSettings, queryRows, ScratchTables, SilverDuckDBSettings } from './scratch-tables';
+import { withSilverDuckDBSettings, queryRows, ScratchTables, SilverDuckDBSettings } from './scratch-tables';
 import { liveRows } from './silver-tables';
 import { DEFAULT_SPENDING_THRESHOLDS, SpendingThresholds, spendingThresholdProblems, spendingTiersAppId } from './spending-tiers';
 import { CUSTOMER_TOTALS_TABLE, SALE_OCCURRENCES_TABLE } from './state-tables';
@@ -28,7 +26,6 @@ export function bronzeTableAppId(bronze: DeltaTable): string {
   return `silver-bronze-table/${bronze.snapshot.metadata.id}`;
 }
 
-export const DEFAULT_SILVER_DUCKDB_SETTINGS: Readonly<SilverDuckDBSettings> = { memoryLimit: '256MB', tempDirectory: path.join(tmpdir(), 'silver-duckdb') };
 
 export interface SilverJobOptions {
   /** Folder holding `bronze/ventes_stream` (read) and `silver/<table>` (written). */
@@ -36,6 +33,7 @@ export interface SilverJobOptions {
   thresholds?: SpendingThresholds;
   /** Reports kept in `runs` (default 50). */
   runsKept?: number;
+  /** A DuckDB memory limit for runs, spilling to a temp folder; none by default (DuckDB's own: 80% of RAM). */
   duckdb?: SilverDuckDBSettings;
 }
 
@@ -176,8 +174,7 @@ GROUP BY vente_id ORDER BY vente_id`);
   private async execute(report: RunReport): Promise<RunReport> {
     const started = performance.now();
     try {
-      await applySilverDuckDBSettings(this.opts.duckdb ?? DEFAULT_SILVER_DUCKDB_SETTINGS);
-      await this.refresh(report);
+      await (this.opts.duckdb ? withSilverDuckDBSettings(this.opts.duckdb, () => this.refresh(report)) : this.refresh(report));
       if (report.failedDays.length) throw new SilverDaysFailedError(report.failedDays);
       report.status = 'succeeded';
       return report;
@@ -264,7 +261,7 @@ GROUP BY vente_id ORDER BY vente_id`);
       try {
         clientDays = await scratch.create('client_days', clientDayAggregatesSql(salesSql, this.thresholds));
       } catch (e) {
-        const failed = await this.failingDays(salesSql, plan.days.filter((d) => touched.includes(d)));
+        const failed = await this.failingDays(salesSql, plan.days.filter((d) => touched.includes(d)), scratch);
         if (failed.length === 0) throw e;
         report.failedDays.push(...failed);
         const bad = new Set(failed.map((f) => f.day));
@@ -279,12 +276,13 @@ GROUP BY vente_id ORDER BY vente_id`);
   }
 
   /** Which of `days` fail to aggregate on their own, with their errors. */
-  private async failingDays(salesSql: string, days: string[]): Promise<FailedDay[]> {
+  private async failingDays(salesSql: string, days: string[], scratch: ScratchTables): Promise<FailedDay[]> {
     const failed: FailedDay[] = [];
     for (const day of days) {
       const oneDay = `SELECT * FROM (${salesSql}) WHERE ${DAY_COLUMN} = DATE '${day}'`;
       try {
-        await queryRows(`SELECT count(*) AS n FROM (${clientDayAggregatesSql(oneDay, this.thresholds)})`);
+        // Materialized, so every column is computed (a count would let DuckDB skip them).
+        await scratch.create('probe', clientDayAggregatesSql(oneDay, this.thresholds));
       } catch (e) {
         failed.push({ day, ...describeError(e) });
       }

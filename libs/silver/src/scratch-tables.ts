@@ -1,9 +1,14 @@
+import { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString, withConnection } from '@app/delta';
 
 /**
- * DuckDB settings for silver's queries, applied once per process before its first run: a memory
- * limit, past which DuckDB spills sorts, joins, aggregates and scratch tables to `tempDirectory`,
- * so a full refresh over any bronze size runs in bounded memory.
+ * A DuckDB memory limit for silver's heavy queries (ranking occurrences, aggregating days), past
+ * which DuckDB spills sorts, joins, aggregates and scratch tables to `tempDirectory`, so a full
+ * refresh over any bronze size runs in bounded memory.
+ *
+ * It is process-wide in DuckDB, so it is set around those queries only, not around Delta
+ * commits: a checkpoint reads the log with a 1 GiB maximum JSON object size, for which DuckDB
+ * reserves 2 GiB, and would fail under any useful limit.
  */
 export interface SilverDuckDBSettings {
   /** DuckDB syntax, e.g. "256MB". */
@@ -11,21 +16,17 @@ export interface SilverDuckDBSettings {
   tempDirectory: string;
 }
 
-/**
- * Runs `fn` with these settings, restored to DuckDB's defaults afterwards: they are process-wide,
- * and other users of the process's DuckDB (maintenance, tests writing bronze) keep their own.
- */
-export async function withSilverDuckDBSettings<T>(s: SilverDuckDBSettings, fn: () => Promise<T>): Promise<T> {
-  await withConnection(async (conn) => {
-    await conn.run(`SET memory_limit = ${sqlString(s.memoryLimit)}`);
-    await conn.run(`SET temp_directory = ${sqlString(s.tempDirectory)}`);
-  });
+async function withSettings<T>(conn: DuckDBConnection, s: SilverDuckDBSettings | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!s) return fn();
+  const [previous] = (await conn.runAndReadAll(`SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t`)).getRowObjectsJS() as { m: string; t: string }[];
+  await conn.run(`SET memory_limit = ${sqlString(s.memoryLimit)}`);
+  // Left in place afterwards: DuckDB refuses to move a temp folder it has files in.
+  if (previous.t !== s.tempDirectory) await conn.run(`SET temp_directory = ${sqlString(s.tempDirectory)}`);
   try {
     return await fn();
   } finally {
-    await withConnection(async (conn) => {
-      for (const setting of ['memory_limit', 'temp_directory']) await conn.run(`RESET ${setting}`);
-    });
+    // Set back explicitly: RESET restores the setting's value but not the buffer pool's limit.
+    await conn.run(`SET memory_limit = ${sqlString(previous.m)}`);
   }
 }
 
@@ -36,13 +37,16 @@ export async function withSilverDuckDBSettings<T>(s: SilverDuckDBSettings, fn: (
 export class ScratchTables {
   private readonly names: string[] = [];
 
-  constructor(private readonly prefix: string) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly settings?: SilverDuckDBSettings,
+  ) {}
 
-  /** Materializes `sql` as a table; returns its quoted name for use in later queries. */
+  /** Materializes `sql` as a table, under the memory limit; returns its quoted name for use in later queries. */
   async create(name: string, sql: string): Promise<string> {
     const table = sqlIdent(`${this.prefix}_${name}`);
-    await withConnection((conn) => conn.run(`CREATE OR REPLACE TABLE ${table} AS ${sql}`));
-    this.names.push(table);
+    await withConnection((conn) => withSettings(conn, this.settings, () => conn.run(`CREATE OR REPLACE TABLE ${table} AS ${sql}`)));
+    if (!this.names.includes(table)) this.names.push(table);
     return table;
   }
 

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Row } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
@@ -44,6 +45,9 @@ function row(r: { id: number; client: number; day: string; second: number; monta
   };
 }
 
+/** The incremental side runs under a small memory limit (spilling), as in the scheduler. */
+const LIMITED = { memoryLimit: '128MB', tempDirectory: path.join(os.tmpdir(), 'silver-duckdb-test') };
+
 const PUBLIC_TABLES = [
   { def: CLIENT_AGGREGATES_TABLE, keys: ['jour', 'client_id'] },
   { def: COUNTRY_AGGREGATES_TABLE, keys: ['pays'] },
@@ -76,7 +80,7 @@ describe('incremental silver equals a full refresh', () => {
     const root = tempLakehouse();
     const bronze = await createBronze(root);
     // One job across rounds (the scheduler's steady state); a fresh one now and then (a restart).
-    let job = new SilverJob({ lakehouseRoot: root });
+    let job = new SilverJob({ lakehouseRoot: root, duckdb: LIMITED });
     const sent: Row[] = [];
     let offset = 0;
     let clock = 0;
@@ -143,7 +147,7 @@ describe('incremental silver equals a full refresh', () => {
         await bronze.overwrite({ rows: [] }, { partitions: [{ jour: day }] });
         sent.splice(0, sent.length, ...sent.filter((r) => r.jour !== day));
       }
-      if (random() < 0.2) job = new SilverJob({ lakehouseRoot: root });
+      if (random() < 0.2) job = new SilverJob({ lakehouseRoot: root, duckdb: LIMITED });
       const report = await job.run();
       if (report.duplicates.dropped > 0) sawDuplicate = true;
       if (report.mode === 'incremental') sawIncremental = true;

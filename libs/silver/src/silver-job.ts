@@ -5,7 +5,7 @@ import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql,
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
 import { filesMayHoldIds, firstOccurrenceSalesSql, occurrencesSql, rankedOccurrencesSql, RECORD_KEY } from './first-occurrences';
 import { describeError, DuplicateCounts, FailedDay, RunReport } from './run-report';
-import { withSilverDuckDBSettings, queryRows, ScratchTables, SilverDuckDBSettings } from './scratch-tables';
+import { queryRows, ScratchTables, SilverDuckDBSettings } from './scratch-tables';
 import { liveRows } from './silver-tables';
 import { DEFAULT_SPENDING_THRESHOLDS, SpendingThresholds, spendingThresholdProblems, spendingTiersAppId } from './spending-tiers';
 import { CUSTOMER_TOTALS_TABLE, SALE_OCCURRENCES_TABLE } from './state-tables';
@@ -33,7 +33,7 @@ export interface SilverJobOptions {
   thresholds?: SpendingThresholds;
   /** Reports kept in `runs` (default 50). */
   runsKept?: number;
-  /** A DuckDB memory limit for runs, spilling to a temp folder; none by default (DuckDB's own: 80% of RAM). */
+  /** A DuckDB memory limit for the run's heavy queries, spilling to a temp folder; none by default (DuckDB's own: 80% of RAM). */
   duckdb?: SilverDuckDBSettings;
 }
 
@@ -174,7 +174,7 @@ GROUP BY vente_id ORDER BY vente_id`);
   private async execute(report: RunReport): Promise<RunReport> {
     const started = performance.now();
     try {
-      await (this.opts.duckdb ? withSilverDuckDBSettings(this.opts.duckdb, () => this.refresh(report)) : this.refresh(report));
+      await this.refresh(report);
       if (report.failedDays.length) throw new SilverDaysFailedError(report.failedDays);
       report.status = 'succeeded';
       return report;
@@ -217,7 +217,7 @@ GROUP BY vente_id ORDER BY vente_id`);
     } else if (scope.kind === 'days' && silver.occurrences.txnVersion(SILVER_APP_ID) !== processed) {
       scope = { kind: 'all', reason: 'the sale occurrences do not match the stored aggregates (first run of this version, or a run stopped between commits)' };
     }
-    const scratch = new ScratchTables(`silver_run_${process.pid}_${report.runId}`);
+    const scratch = new ScratchTables(`silver_run_${process.pid}_${report.runId}`, this.opts.duckdb);
     try {
       if (scope.kind === 'all') {
         report.mode = 'full';

@@ -19,5 +19,6 @@ export * from './operations/create';
 export * from './operations/write';
 export * from './operations/optimize';
 export * from './operations/vacuum';
+export * from './operations/expire-partitions';
 export * from './operations/history';
 export * from './table';

@@ -8,3 +8,4 @@ export * from './state-tables';
 export * from './first-occurrences';
 export * from './scratch-tables';
 export * from './silver-job';
+export * from './maintenance-job';

@@ -100,6 +100,8 @@ export class SilverJob {
   // Kept between runs so a run only reads the log commits since the previous one.
   private bronze?: DeltaTable;
   private silver?: SilverTables;
+  /** The bronze version the last successful run read. */
+  private lastBronzeVersion?: number | null;
 
   constructor(
     private readonly opts: SilverJobOptions,
@@ -149,6 +151,17 @@ export class SilverJob {
     await this.current?.done.catch(() => undefined);
   }
 
+  /**
+   * Whether bronze has commits the last successful run did not read (bronze-follow polling). Reads
+   * only the log entries since the previous look, on the table object runs use, so it must not
+   * run during a run (the scheduler serializes them); false while a run is in progress.
+   */
+  async bronzeChanged(): Promise<boolean> {
+    if (this.current || this.closed) return false;
+    const bronze = await this.openBronze();
+    return bronze !== undefined && bronze.version !== this.lastBronzeVersion;
+  }
+
   /** Sales with conflicting payloads, from the occurrence bookkeeping, by vente_id; an empty list before the first run. */
   async conflicts(limit: number): Promise<SaleConflict[]> {
     let occurrences: DeltaTable;
@@ -177,6 +190,7 @@ GROUP BY vente_id ORDER BY vente_id`);
       await this.refresh(report);
       if (report.failedDays.length) throw new SilverDaysFailedError(report.failedDays);
       report.status = 'succeeded';
+      this.lastBronzeVersion = report.bronzeVersion;
       return report;
     } catch (e) {
       report.status = 'failed';

@@ -58,9 +58,7 @@ SEMI JOIN (SELECT ${RECORD_KEY} FROM ${occurrencesTable} WHERE is_first) k USING
  */
 export function filesMayHoldIds(files: readonly AddAction[], ids: Float64Array): AddAction[] {
   return files.filter((f) => {
-    const stats = parseStats(f);
-    const min = Number(stats?.minValues?.vente_id);
-    const max = Number(stats?.maxValues?.vente_id);
+    const [min, max] = idRange(f);
     if (!Number.isFinite(min) || !Number.isFinite(max)) return true;
     let lo = 0;
     let hi = ids.length;
@@ -71,4 +69,17 @@ export function filesMayHoldIds(files: readonly AddAction[], ids: Float64Array):
     }
     return lo < ids.length && ids[lo] <= max;
   });
+}
+
+/** The occurrence files whose vente_id range meets [lo, hi]; a file without stats is kept. */
+export function filesMayHoldRange(files: readonly AddAction[], lo: number, hi: number): AddAction[] {
+  return files.filter((f) => {
+    const [min, max] = idRange(f);
+    return !Number.isFinite(min) || !Number.isFinite(max) || (min <= hi && max >= lo);
+  });
+}
+
+function idRange(f: AddAction): [number, number] {
+  const stats = parseStats(f);
+  return [Number(stats?.minValues?.vente_id), Number(stats?.maxValues?.vente_id)];
 }

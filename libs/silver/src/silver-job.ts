@@ -3,7 +3,7 @@ import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, openOr
 import { RecentItems } from '@app/common/recent-items';
 import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql, customerTotalsSql, segmentAggregatesSql } from './aggregation-sql';
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
-import { filesMayHoldIds, firstOccurrenceSalesSql, occurrencesSql, rankedOccurrencesSql, RECORD_KEY } from './first-occurrences';
+import { filesMayHoldIds, filesMayHoldRange, firstOccurrenceSalesSql, occurrencesSql, rankedOccurrencesSql, RECORD_KEY } from './first-occurrences';
 import { describeError, DuplicateCounts, FailedDay, RunReport } from './run-report';
 import { queryRows, ScratchTables, SilverDuckDBSettings } from './scratch-tables';
 import { liveRows } from './silver-tables';
@@ -357,8 +357,13 @@ FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
   /** Occurrence files (outside the touched days) whose vente_id range holds one of the sales in `idsTable`. */
   private async filesHoldingIds(files: AddAction[], idsTable: string): Promise<AddAction[]> {
     if (files.length === 0) return files;
+    // The range first: new sales' ids are above every older file's, so usually no file is left and the ids are never fetched.
+    const [range] = await queryRows<{ lo: number | null; hi: number | null }>(`SELECT CAST(min(vente_id) AS DOUBLE) AS lo, CAST(max(vente_id) AS DOUBLE) AS hi FROM ${idsTable}`);
+    if (range.lo === null || range.hi === null) return [];
+    const inRange = filesMayHoldRange(files, range.lo, range.hi);
+    if (inRange.length === 0) return inRange;
     const rows = await queryRows<{ id: number }>(`SELECT CAST(vente_id AS DOUBLE) AS id FROM ${idsTable} ORDER BY vente_id`);
-    return filesMayHoldIds(files, Float64Array.from(rows, (r) => r.id));
+    return filesMayHoldIds(inRange, Float64Array.from(rows, (r) => r.id));
   }
 
   /** Commits the recomputed days: occurrences, client aggregates, customer totals, derived tables. */

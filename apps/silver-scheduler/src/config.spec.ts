@@ -27,12 +27,13 @@ describe('silver-scheduler configuration: bronze follow, retries, memory, mainte
       SILVER_BRONZE_POLL_INTERVAL: 30_000,
       SILVER_RETRY_MIN_DELAY: 10_000,
       SILVER_RETRY_MAX_DELAY: 600_000,
-      SILVER_MEMORY_LIMIT: '512MB',
+      SILVER_MEMORY_LIMIT: 'none',
       MAINTENANCE_CRON: '0 30 3 * * *',
       BRONZE_RETENTION_DAYS: 90,
       QUARANTINE_RETENTION_DAYS: 90,
     });
     expect(loadSilverConfig({ SILVER_BRONZE_POLL_INTERVAL: '0' }).SILVER_BRONZE_POLL_INTERVAL).toBe(0);
+    expect(loadSilverConfig({ SILVER_MEMORY_LIMIT: '2GB' }).SILVER_MEMORY_LIMIT).toBe('2GB');
   });
 
   it('stops start-up naming the variable', () => {

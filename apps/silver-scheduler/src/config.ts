@@ -29,8 +29,8 @@ export const SILVER_ENV = {
   },
   SILVER_MEMORY_LIMIT: {
     kind: 'string',
-    default: '512MB',
-    description: "DuckDB memory limit for silver's aggregation queries (e.g. 512MB, 2GB); beyond it they spill to SILVER_TEMP_DIRECTORY",
+    default: 'none',
+    description: "DuckDB memory limit for silver's aggregation queries (e.g. 512MB, 2GB), beyond which they spill to SILVER_TEMP_DIRECTORY; none: DuckDB's default (80% of RAM)",
   },
   SILVER_TEMP_DIRECTORY: {
     kind: 'string',
@@ -80,8 +80,8 @@ export function loadSilverConfig(env: NodeJS.ProcessEnv = process.env): SilverCo
   if (config.SILVER_RETRY_MAX_DELAY < config.SILVER_RETRY_MIN_DELAY) {
     problems.push(`SILVER_RETRY_MAX_DELAY: expected at least SILVER_RETRY_MIN_DELAY (${config.SILVER_RETRY_MIN_DELAY} ms), got ${config.SILVER_RETRY_MAX_DELAY} ms`);
   }
-  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.SILVER_MEMORY_LIMIT.trim())) {
-    problems.push(`SILVER_MEMORY_LIMIT: expected a size such as 512MB or 2GB, got "${config.SILVER_MEMORY_LIMIT}"`);
+  if (config.SILVER_MEMORY_LIMIT !== 'none' && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.SILVER_MEMORY_LIMIT.trim())) {
+    problems.push(`SILVER_MEMORY_LIMIT: expected a size such as 512MB or 2GB, or none, got "${config.SILVER_MEMORY_LIMIT}"`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

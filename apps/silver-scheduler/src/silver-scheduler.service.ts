@@ -86,7 +86,7 @@ export class SilverSchedulerService implements OnApplicationBootstrap, BeforeApp
       {
         lakehouseRoot: config.LAKEHOUSE_ROOT,
         thresholds: { premium: config.SILVER_PREMIUM_THRESHOLD, standard: config.SILVER_STANDARD_THRESHOLD },
-        duckdb: { memoryLimit: config.SILVER_MEMORY_LIMIT, tempDirectory: config.SILVER_TEMP_DIRECTORY },
+        duckdb: config.SILVER_MEMORY_LIMIT === 'none' ? undefined : { memoryLimit: config.SILVER_MEMORY_LIMIT, tempDirectory: config.SILVER_TEMP_DIRECTORY },
       },
       {
         onRunFinished: (r: RunReport) => {

@@ -19,9 +19,8 @@
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { DeltaTable, withConnection } from '@app/delta';
-import { BRONZE_TABLE, COUNTRY_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { RunReport, SilverJob } from '@app/silver';
+import { bronzeSalesSql, buildBronzeTable, checkTotals, DAY_US, START_US } from './bronze-data';
 import { cpuMs, fmtInt, loadWarning, median, now, printTable, removeDir, round, tempDir, writeResult } from '../delta/common';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
@@ -34,68 +33,8 @@ const REPEAT = env('REPEAT', 3);
 const TARGET_FULL_S = 5;
 const TARGET_INCREMENTAL_S = 1;
 
-const DAY_US = 86_400_000_000;
-const START_US = Date.UTC(2024, 10, 1) * 1000;
-const BUILD_BATCH_ROWS = 1_000_000;
-
-/**
- * `count` bronze rows with ids from `firstId`, event times spread evenly over
- * [startUs, startUs + spanUs), columns named and typed like BRONZE_TABLE. Every value is a hash
- * of the row number, so tables are identical from run to run. Client identity (name, country,
- * segment) is a function of client_id, as in the producer.
- */
-function bronzeSalesSql(firstId: number, count: number, startUs: number, spanUs: number): string {
-  return `
-WITH products(p, produit_nom, categorie, prix) AS (VALUES
-  (0, 'Ordinateur portable', 'Électronique', 899.99), (1, 'Smartphone', 'Électronique', 599.99),
-  (2, 'Bureau ergonomique', 'Mobilier', 349.50), (3, 'Chaise de bureau', 'Mobilier', 189.90),
-  (4, 'Casque audio', 'Accessoires', 79.99), (5, 'Cafetière', 'Électroménager', 79.99),
-  (6, 'Aspirateur robot', 'Électroménager', 299.00), (7, 'Roman policier', 'Livres', 12.90),
-  (8, 'Bande dessinée', 'Livres', 15.50), (9, 'Chaussures de course', 'Sport', 110.00)),
-gen AS (
-  SELECT i,
-         CAST(hash(i, 4) % 10000 + 1 AS INTEGER) AS client_id,
-         CAST(hash(i, 5) % 10 AS INTEGER) AS p,
-         CAST(hash(i, 6) % 5 + 1 AS INTEGER) AS quantite,
-         CAST(${startUs} + CAST(i - ${firstId} AS HUGEINT) * ${spanUs} // ${count} AS BIGINT) AS ts_us
-  FROM range(${firstId}, ${firstId + count}) r(i)
-)
-SELECT CAST(i + 1 AS BIGINT) AS vente_id, client_id, 101 + p AS produit_id,
-       CAST(make_timestamp(ts_us) AS TIMESTAMPTZ) AS "timestamp", quantite,
-       CAST(ROUND(quantite * prix, 2) AS DOUBLE) AS montant,
-       'Client ' || client_id AS client_nom, produit_nom, categorie,
-       ['France', 'Belgique', 'Suisse', 'Luxembourg', 'Canada', 'Maroc', 'Sénégal'][client_id % 7 + 1] AS pays,
-       CASE WHEN client_id % 4 = 0 THEN 'Entreprise' ELSE 'Particulier' END AS segment,
-       '${BRONZE_TABLE.name}' AS kafka_topic, CAST(i % 3 AS INTEGER) AS kafka_partition, CAST(i // 3 AS BIGINT) AS kafka_offset,
-       CAST(make_timestamp(ts_us + 1500000) AS TIMESTAMPTZ) AS date_ingestion,
-       CAST(make_timestamp(ts_us) AS DATE) AS jour
-FROM gen JOIN products USING (p)`;
-}
-
-/** A bronze table of `rows` rows over DAYS days, appended in 1M-row commits (many files per day, as after real ingestion). */
-async function buildBronze(root: string, rows: number): Promise<{ table: DeltaTable; seconds: number }> {
-  const t0 = now();
-  const table = await DeltaTable.create(tableLocation(root, BRONZE_TABLE), { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
-  const spanUs = DAYS * DAY_US;
-  for (let first = 0; first < rows; first += BUILD_BATCH_ROWS) {
-    const count = Math.min(BUILD_BATCH_ROWS, rows - first);
-    // Each batch covers its share of the time range, so batches follow each other in time.
-    await table.append({ sql: bronzeSalesSql(first, count, START_US + Math.floor((first * spanUs) / rows), Math.floor((count * spanUs) / rows)) });
-  }
-  return { table, seconds: (now() - t0) / 1000 };
-}
-
-/** Silver must hold exactly what bronze holds: every sale counted once, revenue to the cent. */
-async function checkTotals(root: string, bronze: DeltaTable): Promise<{ rows: number; revenueCents: string }> {
-  const silver = await DeltaTable.open(tableLocation(root, COUNTRY_AGGREGATES_TABLE));
-  const [bronzeScan, silverScan] = [await bronze.scan(), await silver.scan()];
-  return withConnection(async (conn) => {
-    const b = (await conn.runAndReadAll(`SELECT COUNT(*)::BIGINT AS n, SUM(CAST(ROUND(montant * 100) AS BIGINT))::VARCHAR AS cents FROM (${bronzeScan.sql})`)).getRowObjectsJS()[0];
-    const s = (await conn.runAndReadAll(`SELECT SUM(total_transactions)::BIGINT AS n, SUM(CAST(ROUND(revenue_total * 100) AS BIGINT))::VARCHAR AS cents FROM (${silverScan.sql})`)).getRowObjectsJS()[0];
-    if (b.n !== s.n || b.cents !== s.cents) throw new Error(`silver totals ${s.n} rows / ${s.cents} cents differ from bronze ${b.n} / ${b.cents}`);
-    return { rows: Number(b.n), revenueCents: String(b.cents) };
-  });
-}
+/** A bronze table of `rows` rows over DAYS days. */
+const buildBronze = (root: string, rows: number) => buildBronzeTable(root, rows, DAYS);
 
 interface Timed {
   seconds: number;

@@ -115,10 +115,11 @@ describe.each(TARGETS)('%s', (target) => {
         expect(servesGet(routesOf(app, app.load(env())), annotations['prometheus.io/path'])).toBe(true);
       });
 
-      it('probes routes the app really serves, on its PORT: readiness on /health', () => {
+      it('probes routes the app really serves, on its PORT: readiness on /health (the silver-scheduler: /health/ready, liveness on /health)', () => {
         const routes = routesOf(app, app.load(env()));
         const c = container();
-        expect(c.readinessProbe?.httpGet?.path).toBe('/health');
+        expect(c.readinessProbe?.httpGet?.path).toBe(app.name === 'silver-scheduler' ? '/health/ready' : '/health');
+        if (app.name === 'silver-scheduler') expect(c.livenessProbe?.httpGet?.path).toBe('/health');
         for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
           const probe = c[kind]?.httpGet;
           expect([kind, Boolean(probe)]).toEqual([kind, true]);

@@ -24,8 +24,8 @@ const SALES: Sale[] = [
   { vente_id: 6, client_id: 4, produit_id: 103, jour: DAY2, montant: 0.2 },
 ];
 
-async function startApp(root: string): Promise<INestApplication> {
-  const config = loadSilverConfig({ LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error' });
+async function startApp(root: string, env: Record<string, string> = {}): Promise<INestApplication> {
+  const config = loadSilverConfig({ LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [SilverModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   app.enableShutdownHooks();
@@ -120,8 +120,11 @@ describe('silver-scheduler (e2e)', () => {
     await startupRun(app);
     const http = app.getHttpServer();
 
+    // Liveness says the process serves; readiness says silver is up to date.
     const health = await request(http).get('/health').expect(200);
-    expect(health.body).toMatchObject({ status: 'ok', info: { 'silver-job': { status: 'up', running: false, lastRun: { runId: 1, status: 'succeeded', mode: 'full' } } } });
+    expect(health.body).toMatchObject({ status: 'ok', info: { 'silver-scheduler': { status: 'up', running: false } } });
+    const ready = await request(http).get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({ ready: true, consecutiveFailures: 0, lastRun: { runId: 1, status: 'succeeded', mode: 'full' } });
 
     const metrics = await request(http).get('/metrics').expect(200);
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
@@ -130,6 +133,8 @@ describe('silver-scheduler (e2e)', () => {
     expect(metrics.text).toContain('silver_bronze_rows_read_total 6');
     expect(metrics.text).toMatch(/silver_run_duration_seconds_count\{mode="full"\} 1/);
     expect(metrics.text).toContain('silver_bronze_version 1');
+    expect(metrics.text).toContain('silver_ready 1');
+    expect(metrics.text).toContain('silver_last_run_failed 0');
   });
 
   it('reports "no bronze table" and stays healthy before bronze exists', async () => {

@@ -20,3 +20,27 @@ describe('silver-scheduler configuration', () => {
     expect(() => loadSilverConfig({ SILVER_PREMIUM_THRESHOLD: '-1' })).toThrow(/SILVER_PREMIUM_THRESHOLD/);
   });
 });
+
+describe('silver-scheduler configuration: bronze follow, retries, memory, maintenance', () => {
+  it('follows bronze every 30 s, keeps 90 days of bronze and quarantine by default', () => {
+    expect(loadSilverConfig({})).toMatchObject({
+      SILVER_BRONZE_POLL_INTERVAL: 30_000,
+      SILVER_RETRY_MIN_DELAY: 10_000,
+      SILVER_RETRY_MAX_DELAY: 600_000,
+      SILVER_MEMORY_LIMIT: 'none',
+      MAINTENANCE_CRON: '0 30 3 * * *',
+      BRONZE_RETENTION_DAYS: 90,
+      QUARANTINE_RETENTION_DAYS: 90,
+    });
+    expect(loadSilverConfig({ SILVER_BRONZE_POLL_INTERVAL: '0' }).SILVER_BRONZE_POLL_INTERVAL).toBe(0);
+    expect(loadSilverConfig({ SILVER_MEMORY_LIMIT: '2GB' }).SILVER_MEMORY_LIMIT).toBe('2GB');
+  });
+
+  it('stops start-up naming the variable', () => {
+    expect(() => loadSilverConfig({ SILVER_BRONZE_POLL_INTERVAL: 'often' })).toThrow(/SILVER_BRONZE_POLL_INTERVAL/);
+    expect(() => loadSilverConfig({ SILVER_RETRY_MIN_DELAY: '1m', SILVER_RETRY_MAX_DELAY: '10s' })).toThrow(/SILVER_RETRY_MAX_DELAY/);
+    expect(() => loadSilverConfig({ SILVER_MEMORY_LIMIT: 'lots' })).toThrow(/SILVER_MEMORY_LIMIT/);
+    expect(() => loadSilverConfig({ MAINTENANCE_CRON: 'nightly' })).toThrow(/MAINTENANCE_CRON/);
+    expect(() => loadSilverConfig({ BRONZE_RETENTION_DAYS: '-1' })).toThrow(/BRONZE_RETENTION_DAYS/);
+  });
+});

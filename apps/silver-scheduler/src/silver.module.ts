@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfigModule, HealthModule, MetricsModule } from '@app/common';
 import { SilverConfig } from './config';
-import { SilverController } from './silver.controller';
+import { MaintenanceController, ReadinessController, SilverController } from './silver.controller';
 import { SilverSchedulerService } from './silver-scheduler.service';
 
 @Module({})
@@ -11,7 +11,7 @@ export class SilverModule {
     return {
       module: SilverModule,
       imports: [AppConfigModule.forRoot(config), ScheduleModule.forRoot(), MetricsModule, HealthModule],
-      controllers: [SilverController],
+      controllers: [SilverController, MaintenanceController, ReadinessController],
       providers: [SilverSchedulerService],
     };
   }

@@ -22,6 +22,7 @@ export * from './operations/create';
 export * from './operations/write';
 export * from './operations/optimize';
 export * from './operations/vacuum';
+export * from './operations/expire-partitions';
 export * from './operations/history';
 export * from './operations/auto-compaction';
 export * from './table';

@@ -4,4 +4,8 @@ export * from './aggregation-sql';
 export * from './bronze-changes';
 export * from './silver-tables';
 export * from './run-report';
+export * from './state-tables';
+export * from './first-occurrences';
+export * from './scratch-tables';
 export * from './silver-job';
+export * from './maintenance-job';

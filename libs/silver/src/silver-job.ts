@@ -1,16 +1,19 @@
-import { countRecords, DeltaTable, Filter, TableNotFoundError } from '@app/delta';
+import { AddAction, countRecords, DeltaTable, Filter, planScan, TableNotFoundError } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, openOrCreateTable, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
-import { clientDayAggregatesSql, countryAggregatesSql, segmentAggregatesSql } from './aggregation-sql';
-import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
 import { RecentItems } from '@app/common/recent-items';
-import { RunReport } from './run-report';
+import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql, customerTotalsSql, segmentAggregatesSql } from './aggregation-sql';
+import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
+import { filesMayHoldIds, filesMayHoldRange, firstOccurrenceSalesSql, occurrencesSql, rankedOccurrencesSql, RECORD_KEY } from './first-occurrences';
+import { describeError, DuplicateCounts, FailedDay, RunReport } from './run-report';
+import { queryRows, ScratchTables, SilverDuckDBSettings } from './scratch-tables';
 import { liveRows } from './silver-tables';
 import { DEFAULT_SPENDING_THRESHOLDS, SpendingThresholds, spendingThresholdProblems, spendingTiersAppId } from './spending-tiers';
+import { CUSTOMER_TOTALS_TABLE, SALE_OCCURRENCES_TABLE } from './state-tables';
 
 /**
  * Delta txn appId under which every silver commit records the bronze version it reflects: the
- * client aggregates' value is where the next run resumes; the derived tables' value says which
- * client aggregates they were rebuilt from.
+ * client aggregates' value is where the next run resumes; the other tables' value says which
+ * client aggregates they go with.
  */
 export const SILVER_APP_ID = 'silver-from-bronze';
 
@@ -23,12 +26,15 @@ export function bronzeTableAppId(bronze: DeltaTable): string {
   return `silver-bronze-table/${bronze.snapshot.metadata.id}`;
 }
 
+
 export interface SilverJobOptions {
   /** Folder holding `bronze/ventes_stream` (read) and `silver/<table>` (written). */
   lakehouseRoot: string;
   thresholds?: SpendingThresholds;
   /** Reports kept in `runs` (default 50). */
   runsKept?: number;
+  /** A DuckDB memory limit for the run's heavy queries, spilling to a temp folder; none by default (DuckDB's own: 80% of RAM). */
+  duckdb?: SilverDuckDBSettings;
 }
 
 export interface SilverJobHooks {
@@ -43,23 +49,44 @@ export class SilverJobClosedError extends Error {
   }
 }
 
+/** Some days could not be aggregated; the others were committed. */
+export class SilverDaysFailedError extends Error {
+  constructor(readonly failedDays: FailedDay[]) {
+    super(`${failedDays.length} day(s) could not be aggregated: ${failedDays.map((d) => `${d.day} (${d.errorClass}: ${d.error})`).join('; ')}`);
+    this.name = 'SilverDaysFailedError';
+  }
+}
+
 interface SilverTables {
   clients: DeltaTable;
   countries: DeltaTable;
   segments: DeltaTable;
+  occurrences: DeltaTable;
+  totals: DeltaTable;
 }
+
+/** A conflicting sale: every occurrence of a `vente_id` one of whose later occurrences has another payload. */
+export interface SaleConflict {
+  vente_id: number;
+  occurrences: { jour: string; date_ingestion: string; kafka_topic: string; kafka_partition: number; kafka_offset: number; payload_hash: string; is_first: boolean }[];
+}
+
+const NO_DUPLICATES: DuplicateCounts = { dropped: 0, conflicts: 0, newlyDropped: 0, newConflicts: 0 };
 
 /**
  * Bronze -> silver refresh. A run:
  * 1. reads the bronze version the client aggregates last reflected (txn SILVER_APP_ID);
  * 2. finds the event days bronze commits changed since then (bronze-changes.ts), or decides on
- *    a full recompute (also when the bronze table or the spending thresholds are not those the
- *    stored aggregates were computed with: both are recorded as txns at the same version);
- * 3. recomputes only those days from bronze and replaces exactly their partitions of
- *    `ventes_aggreges` in one commit, carrying the new bronze version as txn, so late events
- *    for a past day update that day and a crash leaves the previous state;
- * 4. rebuilds `ventes_par_pays` and `ventes_par_segment` from `ventes_aggreges` when they were
- *    built from an older client version (also after a crash between steps 3 and 4).
+ *    a full recompute (also when the bronze table, the spending thresholds or the occurrence
+ *    bookkeeping are not those the stored aggregates were computed with);
+ * 3. ranks the occurrences of those days' sales against their other occurrences
+ *    (first-occurrences.ts), adding the days whose rows changed rank;
+ * 4. aggregates the first occurrences of those days; a day whose aggregation fails is left out
+ *    and reported, and the run goes on with the others;
+ * 5. replaces exactly those days in `sale_occurrences` and `ventes_aggreges`, updates the
+ *    customer totals by the difference, and rolls `ventes_par_pays` and `ventes_par_segment` up
+ *    from them, each commit carrying the bronze version as txn. A crash between commits leaves
+ *    tables that disagree on the version: the next run rebuilds what lags.
  * A run with no bronze change commits nothing. Runs never overlap: a run requested while one is
  * in progress joins it.
  */
@@ -73,6 +100,8 @@ export class SilverJob {
   // Kept between runs so a run only reads the log commits since the previous one.
   private bronze?: DeltaTable;
   private silver?: SilverTables;
+  /** The bronze version the last successful run read. */
+  private lastBronzeVersion?: number | null;
 
   constructor(
     private readonly opts: SilverJobOptions,
@@ -104,6 +133,8 @@ export class SilverJob {
         bronzeCommitsRead: 0,
         bronzeRowsRead: 0,
         daysRecomputed: [],
+        failedDays: [],
+        duplicates: { ...NO_DUPLICATES },
         rowsWritten: {},
         silverVersions: {},
       };
@@ -120,15 +151,50 @@ export class SilverJob {
     await this.current?.done.catch(() => undefined);
   }
 
+  /**
+   * Whether bronze has commits the last successful run did not read (bronze-follow polling). Reads
+   * only the log entries since the previous look, on the table object runs use, so it must not
+   * run during a run (the scheduler serializes them); false while a run is in progress.
+   */
+  async bronzeChanged(): Promise<boolean> {
+    if (this.current || this.closed) return false;
+    const bronze = await this.openBronze();
+    return bronze !== undefined && bronze.version !== this.lastBronzeVersion;
+  }
+
+  /** Sales with conflicting payloads, from the occurrence bookkeeping, by vente_id; an empty list before the first run. */
+  async conflicts(limit: number): Promise<SaleConflict[]> {
+    let occurrences: DeltaTable;
+    try {
+      occurrences = await DeltaTable.open(tableLocation(this.opts.lakehouseRoot, SALE_OCCURRENCES_TABLE));
+    } catch (e) {
+      if (e instanceof TableNotFoundError) return [];
+      throw e;
+    }
+    const scan = await occurrences.scan();
+    return queryRows<SaleConflict>(`
+WITH occ AS (${scan.sql}),
+ids AS (SELECT DISTINCT vente_id FROM occ WHERE conflict ORDER BY vente_id LIMIT ${Math.max(1, Math.trunc(limit))})
+SELECT CAST(vente_id AS DOUBLE) AS vente_id,
+       list({'jour': strftime(jour, '%Y-%m-%d'), 'date_ingestion': strftime(date_ingestion, '%Y-%m-%dT%H:%M:%S.%fZ'),
+             'kafka_topic': kafka_topic, 'kafka_partition': kafka_partition, 'kafka_offset': CAST(kafka_offset AS DOUBLE),
+             'payload_hash': CAST(payload_hash AS VARCHAR), 'is_first': is_first}
+            ORDER BY date_ingestion, ${RECORD_KEY}) AS occurrences
+FROM occ SEMI JOIN ids USING (vente_id)
+GROUP BY vente_id ORDER BY vente_id`);
+  }
+
   private async execute(report: RunReport): Promise<RunReport> {
     const started = performance.now();
     try {
       await this.refresh(report);
+      if (report.failedDays.length) throw new SilverDaysFailedError(report.failedDays);
       report.status = 'succeeded';
+      this.lastBronzeVersion = report.bronzeVersion;
       return report;
     } catch (e) {
       report.status = 'failed';
-      report.error = e instanceof Error ? e.message : String(e);
+      Object.assign(report, describeError(e));
       // A failed commit can leave cached snapshots behind the log: the next run starts from disk.
       this.bronze = undefined;
       this.silver = undefined;
@@ -162,66 +228,245 @@ export class SilverJob {
       scope = { kind: 'all', reason: 'the bronze table is not the one the stored aggregates were computed from' };
     } else if (scope.kind === 'days' && clients.txnVersion(this.tiersAppId) !== processed) {
       scope = { kind: 'all', reason: 'spending thresholds differ from those of the stored aggregates' };
+    } else if (scope.kind === 'days' && silver.occurrences.txnVersion(SILVER_APP_ID) !== processed) {
+      scope = { kind: 'all', reason: 'the sale occurrences do not match the stored aggregates (first run of this version, or a run stopped between commits)' };
     }
-    if (scope.kind === 'all') {
-      report.mode = 'full';
-      report.reason = scope.reason;
-      report.daysRecomputed = daysIn(bronze);
-      await this.recomputeClientDays(bronze, clients, undefined, report);
-    } else {
-      report.bronzeCommitsRead = scope.commitsRead;
-      report.daysRecomputed = scope.days;
-      if (scope.days.length === 0) report.mode = 'up-to-date';
-      else {
-        report.mode = 'incremental';
-        await this.recomputeClientDays(bronze, clients, scope.days, report);
+    const scratch = new ScratchTables(`silver_run_${process.pid}_${report.runId}`, this.opts.duckdb);
+    try {
+      if (scope.kind === 'all') {
+        report.mode = 'full';
+        report.reason = scope.reason;
+        // Days silver holds but bronze no longer does (bronze recreated, retention) are replaced by nothing.
+        const days = [...new Set([...daysIn(bronze), ...daysIn(clients), ...daysIn(silver.occurrences)])].sort();
+        await this.recompute(bronze, silver, days, true, report, scratch);
+      } else {
+        report.bronzeCommitsRead = scope.commitsRead;
+        if (scope.days.length === 0) report.mode = 'up-to-date';
+        else {
+          report.mode = 'incremental';
+          await this.recompute(bronze, silver, scope.days, false, report, scratch);
+        }
       }
+      await this.catchUpDerivedTables(silver, report, scratch);
+    } finally {
+      await scratch.dropAll();
     }
-    await this.rebuildDerivedTables(silver, report);
     report.silverVersions = {
       [CLIENT_AGGREGATES_TABLE.name]: clients.version,
       [COUNTRY_AGGREGATES_TABLE.name]: silver.countries.version,
       [SEGMENT_AGGREGATES_TABLE.name]: silver.segments.version,
+      [SALE_OCCURRENCES_TABLE.name]: silver.occurrences.version,
+      [CUSTOMER_TOTALS_TABLE.name]: silver.totals.version,
     };
   }
 
-  /** Replaces the given days (all of them when undefined) of `ventes_aggreges` with their recomputation from bronze. */
-  private async recomputeClientDays(bronze: DeltaTable, clients: DeltaTable, days: string[] | undefined, report: RunReport): Promise<void> {
-    const filters: Filter[] = days ? [{ column: DAY_COLUMN, op: 'in', value: days }] : [];
-    const scan = await bronze.scan(filters);
-    report.bronzeRowsRead = countRecords(scan.files);
-    const partitions = days?.map((d) => ({ [DAY_COLUMN]: d }));
-    await clients.overwrite(
-      { sql: clientDayAggregatesSql(scan.sql, this.thresholds) },
-      {
-        partitions,
-        txns: [
-          { appId: SILVER_APP_ID, version: bronze.version },
-          { appId: bronzeTableAppId(bronze), version: bronze.version },
-          { appId: this.tiersAppId, version: bronze.version },
-        ],
-        operationParameters: { source: `${BRONZE_TABLE.name}@${bronze.version}`, refresh: days ? 'incremental' : 'full' },
-      },
-    );
-    report.rowsWritten[CLIENT_AGGREGATES_TABLE.name] = liveRows(clients, partitions);
+  /**
+   * Recomputes `days` (touched by bronze; every day when `full`). Aggregating is done before any
+   * commit, so a day that fails is dropped from the run and the rest recomputed without it.
+   */
+  private async recompute(bronze: DeltaTable, silver: SilverTables, days: string[], full: boolean, report: RunReport, scratch: ScratchTables): Promise<void> {
+    let touched = days;
+    for (;;) {
+      const plan = await this.rankOccurrences(bronze, silver.occurrences, touched, full, scratch);
+      const bronzeScan = await bronze.scan([inDays(plan.days)]);
+      report.bronzeRowsRead = countRecords(bronzeScan.files);
+      const salesSql = firstOccurrenceSalesSql(bronzeScan.sql, plan.occurrences);
+      let clientDays: string;
+      try {
+        clientDays = await scratch.create('client_days', clientDayAggregatesSql(salesSql, this.thresholds));
+      } catch (e) {
+        const failed = await this.failingDays(salesSql, plan.days.filter((d) => touched.includes(d)), scratch);
+        if (failed.length === 0) throw e;
+        report.failedDays.push(...failed);
+        const bad = new Set(failed.map((f) => f.day));
+        touched = touched.filter((d) => !bad.has(d));
+        if (touched.length === 0) return;
+        continue;
+      }
+      report.daysRecomputed = plan.days;
+      await this.commitDays(bronze, silver, plan, clientDays, full, report, scratch);
+      return;
+    }
   }
 
-  /** Full overwrite of the small per-country and per-segment tables when they lag the client aggregates. */
-  private async rebuildDerivedTables({ clients, countries, segments }: SilverTables, report: RunReport): Promise<void> {
+  /** Which of `days` fail to aggregate on their own, with their errors. */
+  private async failingDays(salesSql: string, days: string[], scratch: ScratchTables): Promise<FailedDay[]> {
+    const failed: FailedDay[] = [];
+    for (const day of days) {
+      const oneDay = `SELECT * FROM (${salesSql}) WHERE ${DAY_COLUMN} = DATE '${day}'`;
+      try {
+        // Materialized, so every column is computed (a count would let DuckDB skip them).
+        await scratch.create('probe', clientDayAggregatesSql(oneDay, this.thresholds));
+      } catch (e) {
+        failed.push({ day, ...describeError(e) });
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * The occurrences of `touched` days' bronze rows, ranked against every other occurrence of
+   * their sales, as a scratch table of SALE_OCCURRENCES_TABLE rows for `days`: the touched days,
+   * plus the other days holding an occurrence whose rank or conflict flag changed (a first
+   * occurrence that is now second, or a second that is now first because the first left bronze).
+   */
+  private async rankOccurrences(
+    bronze: DeltaTable,
+    occurrences: DeltaTable,
+    touched: string[],
+    full: boolean,
+    scratch: ScratchTables,
+  ): Promise<{ days: string[]; occurrences: string; previousOccurrencesSql?: string }> {
+    const bronzeScan = await bronze.scan([inDays(touched)]);
+    if (full) {
+      return { days: touched, occurrences: await scratch.create('occurrences', rankedOccurrencesSql(occurrencesSql(bronzeScan.sql))) };
+    }
+    const newOcc = await scratch.create('new_occurrences', occurrencesSql(bronzeScan.sql));
+    const previous = await occurrences.scan([inDays(touched)]);
+    // Sales whose occurrences in the touched days changed, added or removed.
+    const ids = await scratch.create('ids', `SELECT DISTINCT vente_id FROM (SELECT vente_id FROM ${newOcc} UNION ALL SELECT vente_id FROM (${previous.sql}))`);
+    const touchedSet = new Set(touched);
+    const otherFiles = await this.filesHoldingIds(
+      occurrences.snapshot.files().filter((f) => !touchedSet.has(f.partitionValues[DAY_COLUMN] ?? '')),
+      ids,
+    );
+    const otherScan = await planScan(occurrences.store, occurrences.snapshot.schema, occurrences.snapshot.partitionColumns, otherFiles);
+    const otherOcc = await scratch.create('other_occurrences', `SELECT o.* FROM (${otherScan.sql}) o SEMI JOIN ${ids} USING (vente_id)`);
+    const ranked = await scratch.create(
+      'ranked',
+      rankedOccurrencesSql(`SELECT * FROM ${newOcc} UNION ALL SELECT vente_id, jour, date_ingestion, ${RECORD_KEY}, payload_hash FROM ${otherOcc}`),
+    );
+    const changed = await queryRows<{ day: string }>(
+      `SELECT DISTINCT strftime(o.jour, '%Y-%m-%d') AS day FROM ${otherOcc} o JOIN ${ranked} r USING (${RECORD_KEY})
+       WHERE o.is_first <> r.is_first OR o.conflict <> r.conflict ORDER BY day`,
+    );
+    const rerankedDays = changed.map((c) => c.day);
+    const parts = [`SELECT * FROM ${ranked} WHERE ${DAY_COLUMN} IN (SELECT DISTINCT ${DAY_COLUMN} FROM ${newOcc})`];
+    if (rerankedDays.length) {
+      const reranked = await occurrences.scan([inDays(rerankedDays)]);
+      parts.push(`
+SELECT o.vente_id, o.jour, o.date_ingestion, o.kafka_topic, o.kafka_partition, o.kafka_offset, o.payload_hash,
+       COALESCE(r.is_first, o.is_first) AS is_first, COALESCE(r.conflict, o.conflict) AS conflict
+FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
+    }
+    const days = [...new Set([...touched, ...rerankedDays])].sort();
+    const previousAll = await occurrences.scan([inDays(days)]);
+    return { days, occurrences: await scratch.create('occurrences', parts.join('\nUNION ALL\n')), previousOccurrencesSql: previousAll.sql };
+  }
+
+  /** Occurrence files (outside the touched days) whose vente_id range holds one of the sales in `idsTable`. */
+  private async filesHoldingIds(files: AddAction[], idsTable: string): Promise<AddAction[]> {
+    if (files.length === 0) return files;
+    // The range first: new sales' ids are above every older file's, so usually no file is left and the ids are never fetched.
+    const [range] = await queryRows<{ lo: number | null; hi: number | null }>(`SELECT CAST(min(vente_id) AS DOUBLE) AS lo, CAST(max(vente_id) AS DOUBLE) AS hi FROM ${idsTable}`);
+    if (range.lo === null || range.hi === null) return [];
+    const inRange = filesMayHoldRange(files, range.lo, range.hi);
+    if (inRange.length === 0) return inRange;
+    const rows = await queryRows<{ id: number }>(`SELECT CAST(vente_id AS DOUBLE) AS id FROM ${idsTable} ORDER BY vente_id`);
+    return filesMayHoldIds(inRange, Float64Array.from(rows, (r) => r.id));
+  }
+
+  /** Commits the recomputed days: occurrences, client aggregates, customer totals, derived tables. */
+  private async commitDays(
+    bronze: DeltaTable,
+    silver: SilverTables,
+    plan: { days: string[]; occurrences: string; previousOccurrencesSql?: string },
+    clientDays: string,
+    full: boolean,
+    report: RunReport,
+    scratch: ScratchTables,
+  ): Promise<void> {
+    const { clients, occurrences, totals } = silver;
+    const processed = clients.txnVersion(SILVER_APP_ID);
+    // With failed days, silver keeps recording the previous bronze version, so the next run retries them.
+    const version = report.failedDays.length ? processed : bronze.version;
+    const txns =
+      version === undefined
+        ? []
+        : [
+            { appId: SILVER_APP_ID, version },
+            { appId: bronzeTableAppId(bronze), version },
+            { appId: this.tiersAppId, version },
+          ];
+    const source = `${BRONZE_TABLE.name}@${bronze.version}`;
+    const partitions = plan.days.map((d) => ({ [DAY_COLUMN]: d }));
+    const refresh = full ? 'full' : 'incremental';
+
+    const counts = (sql: string) =>
+      queryRows<{ dropped: bigint | null; conflicts: bigint | null }>(`SELECT count(*) FILTER (NOT is_first) AS dropped, count(*) FILTER (conflict) AS conflicts FROM (${sql})`);
+    const [now] = await counts(`SELECT * FROM ${plan.occurrences}`);
+    const [before] = full || !plan.previousOccurrencesSql ? [{ dropped: 0n, conflicts: 0n }] : await counts(plan.previousOccurrencesSql);
+    report.duplicates = {
+      dropped: Number(now.dropped ?? 0),
+      conflicts: Number(now.conflicts ?? 0),
+      newlyDropped: Number(now.dropped ?? 0) - Number(before.dropped ?? 0),
+      newConflicts: Number(now.conflicts ?? 0) - Number(before.conflicts ?? 0),
+    };
+
+    // The totals are updated by difference only when they match the client aggregates being replaced.
+    const totalsMatch = !full && processed !== undefined && totals.txnVersion(SILVER_APP_ID) === processed;
+    let removedContributions: string | undefined;
+    if (totalsMatch) {
+      const old = await clients.scan([inDays(plan.days)]);
+      removedContributions = await scratch.create('removed_contributions', customerContributionsSql(old.sql, -1));
+    }
+
+    await occurrences.overwrite({ sql: `SELECT * FROM ${plan.occurrences}` }, { partitions, txns, operationParameters: { source, refresh } });
+    report.rowsWritten[SALE_OCCURRENCES_TABLE.name] = liveRows(occurrences, partitions);
+    await clients.overwrite({ sql: `SELECT * FROM ${clientDays}` }, { partitions, txns, operationParameters: { source, refresh } });
+    report.rowsWritten[CLIENT_AGGREGATES_TABLE.name] = liveRows(clients, partitions);
+
+    if (removedContributions) {
+      const stored = await totals.scan();
+      const contributions = [
+        `SELECT client_id, pays, segment, client_days, transactions, revenue_cents, items FROM (${stored.sql})`,
+        `SELECT * FROM ${removedContributions}`,
+        `SELECT * FROM (${customerContributionsSql(`SELECT * FROM ${clientDays}`)})`,
+      ].join('\nUNION ALL\n');
+      await this.writeTotals(silver, customerTotalsSql(contributions), report, scratch);
+    }
+  }
+
+  /** Rebuilds the customer totals from every client day when they lag, then the derived tables when they lag the totals. */
+  private async catchUpDerivedTables(silver: SilverTables, report: RunReport, scratch: ScratchTables): Promise<void> {
+    const { clients, totals, countries, segments } = silver;
     const clientsVersion = clients.txnVersion(SILVER_APP_ID);
-    if (clientsVersion === undefined) return;
+    // Without a recorded version (a first run with failed days), only a run that wrote days rebuilds them.
+    if (clientsVersion === undefined && report.rowsWritten[CLIENT_AGGREGATES_TABLE.name] === undefined) return;
+    if (clientsVersion === undefined || totals.txnVersion(SILVER_APP_ID) !== clientsVersion) {
+      const all = await clients.scan();
+      await this.writeTotals(silver, customerTotalsSql(customerContributionsSql(all.sql)), report, scratch);
+    } else if (countries.txnVersion(SILVER_APP_ID) !== clientsVersion || segments.txnVersion(SILVER_APP_ID) !== clientsVersion) {
+      const stored = await totals.scan();
+      await this.writeRollups(silver, stored.sql, report);
+    }
+  }
+
+  private async writeTotals(silver: SilverTables, totalsSql: string, report: RunReport, scratch: ScratchTables): Promise<void> {
+    const { clients, totals } = silver;
+    const version = clients.txnVersion(SILVER_APP_ID);
+    const table = await scratch.create('customer_totals', totalsSql);
+    await totals.overwrite(
+      { sql: `SELECT * FROM ${table}` },
+      { txns: version === undefined ? [] : [{ appId: SILVER_APP_ID, version }], operationParameters: { source: `${CLIENT_AGGREGATES_TABLE.name}@${clients.version}` } },
+    );
+    report.rowsWritten[CUSTOMER_TOTALS_TABLE.name] = liveRows(totals);
+    await this.writeRollups(silver, `SELECT * FROM ${table}`, report);
+  }
+
+  /** Full overwrite of the small per-country and per-segment tables from the customer totals. */
+  private async writeRollups({ clients, countries, segments, totals }: SilverTables, totalsSql: string, report: RunReport): Promise<void> {
+    const version = clients.txnVersion(SILVER_APP_ID);
     const derived = [
       { table: countries, name: COUNTRY_AGGREGATES_TABLE.name, sqlOf: countryAggregatesSql },
       { table: segments, name: SEGMENT_AGGREGATES_TABLE.name, sqlOf: segmentAggregatesSql },
     ];
     for (const { table, name, sqlOf } of derived) {
-      if (table.txnVersion(SILVER_APP_ID) === clientsVersion) continue;
-      const clientScan = await clients.scan();
       await table.overwrite(
-        { sql: sqlOf(clientScan.sql) },
+        { sql: sqlOf(totalsSql) },
         {
-          txns: [{ appId: SILVER_APP_ID, version: clientsVersion }],
-          operationParameters: { source: `${CLIENT_AGGREGATES_TABLE.name}@${clients.version}` },
+          txns: version === undefined ? [] : [{ appId: SILVER_APP_ID, version }],
+          operationParameters: { source: `${CUSTOMER_TOTALS_TABLE.name}@${totals.version}` },
         },
       );
       report.rowsWritten[name] = liveRows(table);
@@ -252,7 +497,13 @@ export class SilverJob {
       clients: await openOrCreateTable(root, CLIENT_AGGREGATES_TABLE),
       countries: await openOrCreateTable(root, COUNTRY_AGGREGATES_TABLE),
       segments: await openOrCreateTable(root, SEGMENT_AGGREGATES_TABLE),
+      occurrences: await openOrCreateTable(root, SALE_OCCURRENCES_TABLE),
+      totals: await openOrCreateTable(root, CUSTOMER_TOTALS_TABLE),
     };
     return this.silver;
   }
+}
+
+function inDays(days: string[]): Filter {
+  return { column: DAY_COLUMN, op: 'in', value: days };
 }

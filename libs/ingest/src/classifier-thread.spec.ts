@@ -28,7 +28,7 @@ function plain({ bronze, quarantine, late, eventTimes, partitions }: ClassifiedB
 
 /** The same commands run by BatchClassifier on this thread: what the worker must give back. */
 function inThread(steps: Array<[number, SourceMessage[]]>): unknown {
-  const classifier = new BatchClassifier(TOPIC, DELAY_MICROS);
+  const classifier = new BatchClassifier(TOPIC, DELAY_MICROS, DELAY_MICROS);
   for (const [partition, batch] of steps) classifier.add(partition, packMessages(batch), INGESTION_MICROS);
   return plain(classifier.finish());
 }
@@ -39,7 +39,7 @@ describe('ClassifierThread (a real worker thread)', () => {
 
   beforeEach(() => {
     failures = [];
-    thread = new ClassifierThread({ topic: TOPIC, watermarkDelayMicros: DELAY_MICROS }, (e) => failures.push(e));
+    thread = new ClassifierThread({ topic: TOPIC, watermarkDelayMicros: DELAY_MICROS, maxEventTimeAheadMicros: DELAY_MICROS }, (e) => failures.push(e));
   });
   afterEach(() => thread.close());
 

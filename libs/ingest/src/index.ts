@@ -4,3 +4,7 @@ export * from './buffers';
 export * from './transforms';
 export * from './progress';
 export * from './bronze-ingestor';
+export * from './reason-onsets';
+export * from './quarantine/quarantine-table';
+export * from './quarantine/quarantine-query';
+export * from './quarantine/replay';

@@ -20,6 +20,11 @@ export const BRONZE_ENV = {
     default: '10m',
     description: 'A quarantine reason unseen for this long logs a warning when it fires again (and on its first occurrence)',
   },
+  OPERATOR_TOKEN: {
+    kind: 'string',
+    default: '',
+    description: 'Bearer token for operator endpoints (POST /quarantine/replay); empty disables them',
+  },
   FLUSH_MAX_ROWS: { kind: 'int', min: 1, default: '50000', description: 'Commit when this many messages are buffered' },
   FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },
   FLUSH_MAX_LATENCY: { kind: 'duration', min: 10, default: '1s', description: 'Commit when the oldest buffered message is this old' },

@@ -8,3 +8,5 @@ export * from './reason-onsets';
 export * from './quarantine/quarantine-table';
 export * from './quarantine/quarantine-query';
 export * from './quarantine/replay';
+export * from './quarantine/selection-params';
+export * from './quarantine/quarantine-operations';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CommitConflictError, DeltaTable, Row } from '@app/delta';
+import { CommitConflictError, DeltaTable, microsToIso, Row } from '@app/delta';
 import { BRONZE_TABLE, openOrCreateTable } from '@app/schemas';
 import { openQuarantineTable } from './quarantine/quarantine-table';
-import { microsToIso } from '@app/delta/parquet/values';
 import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './offsets';
 import { healedMaxEventTime } from './watermark';
 import { PendingBatch } from './buffers';
@@ -133,6 +132,7 @@ export class BronzeIngestor {
       await this.bronze.update();
       this.dropPending();
       this.committed.clear();
+      this.partitionTimes.clear();
       for (const p of partitions) this.resyncPartition(p);
     } finally {
       this.rebalances--;

@@ -17,7 +17,7 @@ import { ensureBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
 import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales } from '../support/sales';
 
-jest.setTimeout(240_000);
+jest.setTimeout(900_000);
 
 let brokers: string;
 const running: AppProcess[] = [];
@@ -50,7 +50,8 @@ async function ingestor(root: string, topic: string): Promise<AppProcess> {
     FLUSH_MAX_LATENCY: '200ms',
   });
   running.push(app);
-  await app.waitHealthy();
+  // Generous: ts-node compiles the app at start, which takes long on a loaded machine.
+  await app.waitHealthy(240_000);
   return app;
 }
 
@@ -60,14 +61,14 @@ async function quarantined(root: string, expected: number): Promise<Row[]> {
       .then((t) => t.readRows())
       .catch(() => []);
     return rows.length >= expected ? rows.sort((a, b) => Number(a.kafka_offset) - Number(b.kafka_offset)) : undefined;
-  }, 120_000, 500);
+  }, 300_000, 500);
 }
 
 async function waitForBronze(root: string, sales: SalesEvent[]): Promise<void> {
   const counts = await waitFor(`${sales.length} bronze rows`, async () => {
     const c = await bronzeIdCounts(root);
     return [...c.values()].reduce((a, b) => a + b, 0) >= sales.length ? c : undefined;
-  }, 120_000, 500);
+  }, 300_000, 500);
   expectExactlyOnce(counts, sales);
 }
 

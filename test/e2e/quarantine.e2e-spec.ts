@@ -15,7 +15,7 @@ import { ensureBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
 import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, readTable } from '../support/sales';
 
-jest.setTimeout(300_000);
+jest.setTimeout(900_000);
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOKEN = 'e2e-operator-token';
@@ -53,12 +53,13 @@ async function lateSales(root: string, topic: string, onTime: number, late: numb
     ...env,
   });
   running.push(app);
-  await app.waitHealthy();
+  // Generous: ts-node compiles the app at start, which takes long on a loaded machine.
+  await app.waitHealthy(240_000);
   await waitFor('every sale classified', async () => {
     const page = (await app.get('/quarantine?reason=late_event&limit=1')).body as { total: number };
     const bronze = await bronzeIdCounts(root);
     return page.total === late && bronze.size === onTime ? true : undefined;
-  }, 120_000, 500);
+  }, 300_000, 500);
   return { app, onTimeSales, lateSales };
 }
 
@@ -126,7 +127,7 @@ it('late sales: browsed over HTTP, replayed once by an operator (a second replay
   const counts = await waitFor('the new sales', async () => {
     const c = await bronzeIdCounts(root);
     return c.size >= 150 ? c : undefined;
-  }, 120_000, 500);
+  }, 300_000, 500);
   expectExactlyOnce(counts, [...onTimeSales, ...late, ...more]);
 });
 
@@ -142,7 +143,7 @@ it('a CLI replay killed with kill -9 midway, then run again, lands each row exac
 
   const args = ['replay', '--reason', 'late_event', '--skipWatermark', '--chunkRows', '20'];
   const killed = cli(root, args);
-  await waitFor('a first chunk committed', async () => (killed.stdout.join('').includes('"committed"') ? true : undefined), 120_000, 20);
+  await waitFor('a first chunk committed', async () => (killed.stdout.join('').includes('"committed"') ? true : undefined), 300_000, 20);
   killed.proc.kill('SIGKILL');
   await killed.exited;
   const afterKill = [...(await bronzeIdCounts(root)).values()].reduce((a, b) => a + b, 0);

@@ -5,6 +5,7 @@ import { BronzeConfig } from './config';
 import { ingestController } from './ingest.controller';
 import { IngestorService } from './ingestor.service';
 import { ProgressController } from './progress.controller';
+import { QuarantineController } from './quarantine.controller';
 
 /**
  * 1 MiB per partition per fetch. The broker returns a record batch larger than this limit only
@@ -44,7 +45,7 @@ export class BronzeModule {
         MetricsModule,
         HealthModule,
       ],
-      controllers: [ingestController(config.KAFKA_TOPIC), ProgressController],
+      controllers: [ingestController(config.KAFKA_TOPIC), ProgressController, QuarantineController],
       providers: [{ provide: BatchKafkaServer, useValue: createKafkaServer(config) }, IngestorService],
       exports: [IngestorService],
     };

@@ -8,6 +8,23 @@ export const BRONZE_ENV = {
   KAFKA_GROUP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Consumer group shared by the ingestor replicas' },
   INGEST_APP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Delta txn appId prefix under which offsets are stored in bronze' },
   WATERMARK_DELAY: { kind: 'duration', min: 0, default: '10m', description: 'Events older than the max event time seen minus this are quarantined as late_event' },
+  MAX_EVENT_TIME_AHEAD: {
+    kind: 'duration',
+    min: 0,
+    default: '5m',
+    description: "Events dated further ahead of the ingestor's clock than this are quarantined as future_event (and never move the watermark)",
+  },
+  QUARANTINE_QUIET_PERIOD: {
+    kind: 'duration',
+    min: 0,
+    default: '10m',
+    description: 'A quarantine reason unseen for this long logs a warning when it fires again (and on its first occurrence)',
+  },
+  OPERATOR_TOKEN: {
+    kind: 'string',
+    default: '',
+    description: 'Bearer token for operator endpoints (POST /quarantine/replay); empty disables them',
+  },
   FLUSH_MAX_ROWS: { kind: 'int', min: 1, default: '50000', description: 'Commit when this many messages are buffered' },
   FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },
   FLUSH_MAX_LATENCY: { kind: 'duration', min: 10, default: '1s', description: 'Commit when the oldest buffered message is this old' },

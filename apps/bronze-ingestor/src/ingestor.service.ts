@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, HealthChecks, healthResult, MetricsRegistry } from '@app/common';
-import { BronzeIngestor } from '@app/ingest';
+import { BronzeIngestor, ReasonOnsets } from '@app/ingest';
 import { BatchKafkaServer, ensureTopic, KafkaBatch } from '@app/kafka';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Subscription } from 'rxjs';
@@ -27,6 +27,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     const rows = new Counter({ name: 'bronze_rows_total', help: 'Rows committed to the bronze table', registers: [metrics] });
     const quarantined = new Counter({ name: 'bronze_quarantined_rows_total', help: 'Messages sent to quarantine', labelNames: ['reason'], registers: [metrics] });
     const commits = new Counter({ name: 'bronze_commits_total', help: 'Delta commits of the bronze table', registers: [metrics] });
+    const onsets = new ReasonOnsets(config.QUARANTINE_QUIET_PERIOD);
     const duration = new Histogram({ name: 'bronze_batch_duration_seconds', help: 'Micro-batch duration, from drain to Kafka commit', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [metrics] });
     this.ingestor = new BronzeIngestor(
       {
@@ -34,6 +35,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         topic: config.KAFKA_TOPIC,
         appId: config.INGEST_APP_ID,
         watermarkDelayMs: config.WATERMARK_DELAY,
+        maxEventTimeAheadMs: config.MAX_EVENT_TIME_AHEAD,
         flushMaxRows: config.FLUSH_MAX_ROWS,
         flushMaxBytes: config.FLUSH_MAX_BYTES,
         flushMaxLatencyMs: config.FLUSH_MAX_LATENCY,
@@ -47,11 +49,16 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         onCommitted: (p, counts) => {
           rows.inc(counts.bronze);
           for (const [reason, n] of Object.entries(counts.quarantined)) quarantined.inc({ reason }, n);
+          for (const reason of onsets.observe(counts.quarantined, Date.now())) {
+            this.logger.warn({ message: 'quarantine reason started firing', reason, rows: counts.quarantined[reason], batchId: p.batchId });
+          }
           commits.inc();
           duration.observe(p.durationMs.triggerExecution / 1000);
           this.logger.debug({ message: 'micro-batch committed', batchId: p.batchId, rows: p.numInputRows, version: p.sink.deltaVersion });
         },
         onError: (e) => this.logger.error({ message: 'ingestion stopped', error: e.message }),
+        onWatermarkHealed: (h) =>
+          this.logger.warn({ message: 'stored max event time was ahead of the clock: clamped to the clock', ...h }),
       },
     );
     const ingestor = this.ingestor;
@@ -65,6 +72,24 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         for (const [p, lag] of Object.entries(ingestor.lag())) this.set({ partition: p }, lag);
       },
     });
+    for (const [name, help, key] of [
+      ['bronze_watermark_seconds', 'Watermark (max event time minus WATERMARK_DELAY) per partition, as committed to Delta, in Unix seconds', 'watermark'],
+      ['bronze_max_event_time_seconds', 'Max event time seen per partition, as committed to Delta, in Unix seconds', 'maxEventTime'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['partition'],
+        registers: [metrics],
+        collect() {
+          this.reset();
+          for (const [p, times] of ingestor.partitionEventTimes()) {
+            const micros = times[key];
+            if (micros !== undefined) this.set({ partition: String(p) }, micros / 1e6);
+          }
+        },
+      });
+    }
     new Gauge({
       name: 'bronze_classify_backlog_bytes',
       help: 'Payload bytes received from Kafka and not yet decoded by the classify worker thread',

@@ -20,6 +20,7 @@ export class ProgressController {
       committedOffsets: ingestor.committedOffsets(),
       totals: {
         lateRows: recent.reduce((n, p) => n + p.numLateRows, 0),
+        futureRows: recent.reduce((n, p) => n + p.numFutureRows, 0),
         rejectedRows: recent.reduce((n, p) => n + p.numRejectedRows, 0),
       },
       bronzeVersion: ingestor.tables.bronze.version,

@@ -2,8 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
+import { DeltaTable, sameSchema, struct } from '@app/delta';
+import { QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { BronzeIngestor } from './bronze-ingestor';
-import { ConsumerControl, offsetAppId, SourceMessage } from './offsets';
+import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './offsets';
+import { listQuarantine } from './quarantine/quarantine-query';
+import { openQuarantineTable } from './quarantine/quarantine-table';
 
 const TOPIC = 'ventes_stream';
 const APP_ID = 'bronze-test';
@@ -30,21 +34,27 @@ class FakeConsumer implements ConsumerControl {
 describe('BronzeIngestor (real Delta tables, real classify worker, scripted consumer)', () => {
   let ingestor: BronzeIngestor;
   let consumer: FakeConsumer;
+  let lakehouseRoot: string;
+  let healed: Array<{ partition: number; storedMaxEventTime: string; clampedTo: string }>;
 
   beforeEach(async () => {
     consumer = new FakeConsumer();
+    lakehouseRoot = mkdtempSync(path.join(os.tmpdir(), 'bronze-ingestor-'));
+    healed = [];
     ingestor = new BronzeIngestor(
       {
-        lakehouseRoot: mkdtempSync(path.join(os.tmpdir(), 'bronze-ingestor-')),
+        lakehouseRoot,
         topic: TOPIC,
         appId: APP_ID,
         watermarkDelayMs: 600_000,
+        maxEventTimeAheadMs: 300_000,
         flushMaxRows: 1_000_000,
         flushMaxBytes: 1 << 30,
         flushMaxLatencyMs: 60_000, // flushes only when the test asks
         compactEveryCommits: 0,
       },
       consumer,
+      { onWatermarkHealed: (h) => healed.push(h) },
     );
     await ingestor.open();
     await ingestor.onAssignment([0]);
@@ -104,5 +114,37 @@ describe('BronzeIngestor (real Delta tables, real classify worker, scripted cons
     expect(rows).toHaveLength(40);
     expect(new Set(rows.filter((r) => Number(r.kafka_offset) % 2 === 0).map((r) => r.pays))).toEqual(new Set(['\ufffd']));
     expect(rows.filter((r) => Number(r.kafka_offset) % 2 === 1).every((r) => (r.client_nom as string).includes('\u0000'))).toBe(true);
+  });
+
+  it('heals a stored max event time ahead of the clock at assignment: clamped, reported, and later valid sales land', async () => {
+    const { bronze } = ingestor.tables;
+    const year9999 = Date.UTC(9999, 0, 1) * 1000;
+    await bronze.append({ rows: [] }, { txns: [{ appId: eventTimeAppId(APP_ID, TOPIC, 0), version: year9999 }] });
+    const before = Date.now() * 1000;
+    await ingestor.onAssignment([0]);
+    expect(healed).toEqual([{ partition: 0, storedMaxEventTime: '9999-01-01T00:00:00.000000Z', clampedTo: expect.any(String) }]);
+    const clamped = ingestor.partitionEventTimes().get(0)!.maxEventTime!;
+    expect(clamped).toBeGreaterThanOrEqual(before);
+    expect(clamped).toBeLessThanOrEqual(Date.now() * 1000);
+    await ingestor.accept(0, sales(20), '20');
+    await ingestor.flush();
+    expect(await bronze.readRows()).toHaveLength(20);
+    expect(bronze.txnVersion(eventTimeAppId(APP_ID, TOPIC, 0))!).toBeLessThanOrEqual(Date.now() * 1000);
+  });
+
+  it('adds raw_payload_base64 to a quarantine table created before it, whose rows then read it as null', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'bronze-ingestor-old-'));
+    const oldSchema = struct(QUARANTINE_TABLE.schema.fields.filter((f) => f.name !== 'raw_payload_base64'));
+    const old = await DeltaTable.create(tableLocation(root, QUARANTINE_TABLE), { schema: oldSchema, partitionColumns: ['jour'] });
+    const oldRow = { raw_payload: 'nope', reason: 'malformed_json', error: 'x', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: 0n, date_ingestion: 0n, jour: '2026-01-01' };
+    await old.append({ rows: [oldRow] });
+    const table = await openQuarantineTable(root);
+    expect(sameSchema(table.snapshot.schema, QUARANTINE_TABLE.schema)).toBe(true);
+    expect((await table.history(1))[0].operation).toBe('ADD COLUMNS');
+    // Read by name: the old file has no raw_payload_base64, which reads as null.
+    const page = await listQuarantine(table, {}, { limit: 10, offset: 0 });
+    expect(page.rows).toEqual([expect.objectContaining({ raw_payload: 'nope', raw_payload_base64: null, jour: '2026-01-01' })]);
+    // Opened again (a second replica, a restart): nothing more to add.
+    expect((await openQuarantineTable(root)).version).toBe(table.version);
   });
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CommitConflictError, DeltaTable, Row } from '@app/delta';
-import { BRONZE_TABLE, openOrCreateTable, QUARANTINE_TABLE } from '@app/schemas';
+import { CommitConflictError, DeltaTable, microsToIso, Row } from '@app/delta';
+import { BRONZE_TABLE, openOrCreateTable } from '@app/schemas';
+import { openQuarantineTable } from './quarantine/quarantine-table';
 import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './offsets';
+import { healedMaxEventTime } from './watermark';
 import { PendingBatch } from './buffers';
 import { ClassifierThread } from './classifier-thread';
 import { RecentItems } from '@app/common/recent-items';
@@ -14,6 +16,8 @@ export interface IngestorOptions {
   /** Names this pipeline's offsets in the Delta log: replicas sharing it share the work. */
   appId: string;
   watermarkDelayMs: number;
+  /** Events further ahead of the ingestor's clock than this are quarantined as future_event. */
+  maxEventTimeAheadMs: number;
   flushMaxRows: number;
   flushMaxBytes: number;
   flushMaxLatencyMs: number;
@@ -24,6 +28,8 @@ export interface IngestorOptions {
 export interface IngestorHooks {
   onCommitted?(p: BatchProgress, counts: { bronze: number; quarantined: Record<string, number> }): void;
   onError?(e: Error): void;
+  /** A partition's stored max event time was ahead of the clock (written before future events were refused), and was clamped. */
+  onWatermarkHealed?(healed: { partition: number; storedMaxEventTime: string; clampedTo: string }): void;
 }
 
 /** Payload bytes posted to the classify worker beyond which accept() waits for it (backpressure). */
@@ -46,6 +52,8 @@ export class BronzeIngestor {
   private readonly received = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private readonly highWatermarks = new Map<number, number>();
+  /** Per partition, the max event time and watermark as last committed (or restored from the log). */
+  private readonly partitionTimes = new Map<number, { maxEventTime?: number; watermark?: number }>();
   private classifier!: ClassifierThread;
   private readonly runId = randomUUID();
   private bronze!: DeltaTable;
@@ -69,9 +77,14 @@ export class BronzeIngestor {
 
   async open(): Promise<void> {
     this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
-    this.quarantine = await openOrCreateTable(this.opts.lakehouseRoot, QUARANTINE_TABLE);
-    this.classifier = new ClassifierThread({ topic: this.opts.topic, watermarkDelayMicros: this.opts.watermarkDelayMs * 1000 }, (e) =>
-      this.fail(e),
+    this.quarantine = await openQuarantineTable(this.opts.lakehouseRoot);
+    this.classifier = new ClassifierThread(
+      {
+        topic: this.opts.topic,
+        watermarkDelayMicros: this.opts.watermarkDelayMs * 1000,
+        maxEventTimeAheadMicros: this.opts.maxEventTimeAheadMs * 1000,
+      },
+      (e) => this.fail(e),
     );
     this.timer = setInterval(
       () => {
@@ -97,6 +110,11 @@ export class BronzeIngestor {
     return this.classifier?.backlogBytes ?? 0;
   }
 
+  /** Per partition, the max event time and the watermark (epoch microseconds) as committed to Delta. */
+  partitionEventTimes(): ReadonlyMap<number, { maxEventTime?: number; watermark?: number }> {
+    return this.partitionTimes;
+  }
+
   committedOffsets(): Record<number, number> {
     return Object.fromEntries(this.committed);
   }
@@ -114,6 +132,7 @@ export class BronzeIngestor {
       await this.bronze.update();
       this.dropPending();
       this.committed.clear();
+      this.partitionTimes.clear();
       for (const p of partitions) this.resyncPartition(p);
     } finally {
       this.rebalances--;
@@ -191,7 +210,7 @@ export class BronzeIngestor {
       if ((this.bronze.txnVersion(offsetAppId(appId, topic, p)) ?? -1) !== (this.committed.get(p) ?? -1)) return this.rewind();
     }
 
-    const { bronze, quarantine, late, eventTimes, partitions } = await classifying;
+    const { bronze, quarantine, late, future, eventTimes, partitions } = await classifying;
     const partitionsQuarantined = new Set(quarantine.map((r) => r.kafka_partition as number));
     // Quarantine rows a previous run already committed (crash between the two commits) are skipped.
     const quarantinedBefore = new Map([...partitionsQuarantined].map((p) => [p, this.quarantine.txnVersion(offsetAppId(appId, topic, p)) ?? -1]));
@@ -237,6 +256,7 @@ export class BronzeIngestor {
     }
     const addBatchDone = Date.now();
     for (const [p, slice] of batch.partitions) this.committed.set(p, slice.lastOffset);
+    for (const p of partitions) this.partitionTimes.set(p.partition, { maxEventTime: p.maxEventTime, watermark: p.watermark });
     await this.consumer
       .commitOffsets([...batch.partitions.keys()].map((p) => ({ topic, partition: p, offset: this.committed.get(p)! + 1 })))
       .catch(() => undefined); // monitoring only: Delta holds the truth
@@ -261,8 +281,9 @@ export class BronzeIngestor {
       sources,
       sink: { description: `DeltaSink[${this.bronze.uri}]`, numOutputRows: bronze.numRows, deltaVersion: version },
       numLateRows: late,
+      numFutureRows: future,
       // Counted on what is written: a replay after a crash between the two commits writes fewer.
-      numRejectedRows: quarantineRows.filter((r) => r.reason !== 'late_event').length,
+      numRejectedRows: quarantineRows.filter((r) => r.reason !== 'late_event' && r.reason !== 'future_event').length,
     };
     this.lastFlushEndedAt = done;
     this.progress.push(progress);
@@ -294,8 +315,14 @@ export class BronzeIngestor {
   private resyncPartition(p: number): void {
     const { appId, topic } = this.opts;
     const stored = this.bronze.txnVersion(offsetAppId(appId, topic, p));
-    const maxEvent = this.bronze.txnVersion(eventTimeAppId(appId, topic, p));
+    const storedMaxEvent = this.bronze.txnVersion(eventTimeAppId(appId, topic, p));
+    const nowMicros = Date.now() * 1000;
+    const maxEvent = healedMaxEventTime(storedMaxEvent, nowMicros);
+    if (maxEvent !== storedMaxEvent) {
+      this.hooks.onWatermarkHealed?.({ partition: p, storedMaxEventTime: microsToIso(storedMaxEvent!), clampedTo: microsToIso(maxEvent!) });
+    }
     this.committed.set(p, stored ?? -1);
+    this.partitionTimes.set(p, { maxEventTime: maxEvent, watermark: maxEvent === undefined ? undefined : maxEvent - this.opts.watermarkDelayMs * 1000 });
     this.classifier.resetWatermark(p, maxEvent);
     this.consumer.seek(topic, p, stored === undefined ? -1 : stored + 1);
   }

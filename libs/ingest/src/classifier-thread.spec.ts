@@ -18,17 +18,17 @@ function messages(n: number, firstOffset: number, startMs = Date.UTC(2024, 11, 1
 }
 
 /** A batch as plain values, row by row: column arrays may be longer than numRows, dictionaries differ in order. */
-function plain({ bronze, quarantine, late, eventTimes, partitions }: ClassifiedBatch): unknown {
+function plain({ bronze, quarantine, late, future, eventTimes, partitions }: ClassifiedBatch): unknown {
   const columns = Object.entries(bronze.columns).map(([name, column]) => {
     const values = isDictionaryColumn(column) ? Array.from(column.indices, (i) => column.dictionary[i]) : Array.from(column as ArrayLike<unknown>);
     return [name, values.slice(0, bronze.numRows)];
   });
-  return { columns: Object.fromEntries(columns), quarantine, late, eventTimes: { ...eventTimes }, partitions };
+  return { columns: Object.fromEntries(columns), quarantine, late, future, eventTimes: { ...eventTimes }, partitions };
 }
 
 /** The same commands run by BatchClassifier on this thread: what the worker must give back. */
 function inThread(steps: Array<[number, SourceMessage[]]>): unknown {
-  const classifier = new BatchClassifier(TOPIC, DELAY_MICROS);
+  const classifier = new BatchClassifier(TOPIC, DELAY_MICROS, DELAY_MICROS);
   for (const [partition, batch] of steps) classifier.add(partition, packMessages(batch), INGESTION_MICROS);
   return plain(classifier.finish());
 }
@@ -39,7 +39,7 @@ describe('ClassifierThread (a real worker thread)', () => {
 
   beforeEach(() => {
     failures = [];
-    thread = new ClassifierThread({ topic: TOPIC, watermarkDelayMicros: DELAY_MICROS }, (e) => failures.push(e));
+    thread = new ClassifierThread({ topic: TOPIC, watermarkDelayMicros: DELAY_MICROS, maxEventTimeAheadMicros: DELAY_MICROS }, (e) => failures.push(e));
   });
   afterEach(() => thread.close());
 
@@ -84,6 +84,22 @@ describe('ClassifierThread (a real worker thread)', () => {
       [54n, 'late_event'],
     ]);
     expect(replayed.partitions).toEqual([{ partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 13) * 1000, watermark: Date.UTC(2024, 11, 12, 12, 50) * 1000 }]);
+  });
+
+  it('quarantines future events in the worker as on this thread, without moving the watermark', async () => {
+    const steps: Array<[number, SourceMessage[]]> = [
+      [0, messages(20, 0)],
+      [0, messages(20, 20, INGESTION_MICROS / 1000 + 3_600_000)], // an hour ahead of the clock
+      [0, messages(20, 40, Date.UTC(2024, 11, 12, 10, 30))],
+    ];
+    for (const [partition, batch] of steps) thread.add(partition, batch, INGESTION_MICROS);
+    const batch = await thread.finish();
+    expect(plain(batch)).toEqual(inThread(steps));
+    expect(batch.future).toBe(17);
+    expect(batch.quarantine.filter((r) => r.reason === 'future_event').map((r) => Number(r.kafka_offset))).toEqual(
+      Array.from({ length: 20 }, (_, i) => 20 + i).filter((o) => (o - 20) % 7 !== 3),
+    );
+    expect(batch.partitions[0].maxEventTime).toBeLessThan(INGESTION_MICROS);
   });
 
   it('reports a worker that died, and rejects the batches it owed', async () => {

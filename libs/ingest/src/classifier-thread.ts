@@ -7,6 +7,7 @@ import type { ClassifiedBatch } from './transforms';
 export interface ClassifyWorkerData {
   topic: string;
   watermarkDelayMicros: number;
+  maxEventTimeAheadMicros: number;
 }
 
 export type ClassifyCommand =

@@ -15,6 +15,8 @@ export interface BatchProgress {
   sources: Array<{ description: string; startOffset: Record<string, number>; endOffset: Record<string, number>; numInputRows: number }>;
   sink: { description: string; numOutputRows: number; deltaVersion?: number };
   numLateRows: number;
+  /** Events dated too far ahead of the ingestor's clock (quarantined as future_event). */
+  numFutureRows: number;
   numRejectedRows: number;
 }
 

@@ -53,7 +53,7 @@ describe('BatchClassifier', () => {
     const behind = { ...d, vente_id: d.vente_id + 1, timestamp: '2024-12-12T10:40:00Z' };
     const p1 = [message(5, JSON.stringify(ahead)), message(6, JSON.stringify(behind))];
 
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 2);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 2);
     classifier.add(0, packMessages(p0), INGESTION_MICROS);
     classifier.add(1, packMessages(p1), INGESTION_MICROS);
     const { bronze, quarantine, late, eventTimes, partitions } = classifier.finish();
@@ -98,7 +98,7 @@ describe('BatchClassifier', () => {
 
   it('continues the watermark from the state it is given (restored from the log after a restart)', () => {
     const [a] = events(1);
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
     classifier.resetWatermark(2, Date.UTC(2024, 11, 12, 12) * 1000);
     classifier.add(2, packMessages([message(0, JSON.stringify(a))]), INGESTION_MICROS);
     const { bronze, quarantine } = classifier.finish();
@@ -108,7 +108,7 @@ describe('BatchClassifier', () => {
 
   it('drops the batch classified so far, keeping the watermark, and starts empty after a finish', () => {
     const [a, b] = events(2);
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
     classifier.add(0, packMessages([message(0, JSON.stringify(a)), message(1, 'nope')]), INGESTION_MICROS);
     classifier.drop();
     classifier.add(0, packMessages([message(0, JSON.stringify(b))]), INGESTION_MICROS);
@@ -117,5 +117,49 @@ describe('BatchClassifier', () => {
     expect(first.bronze.columns.kafka_offset).toEqual(expect.objectContaining({ 0: 0 }));
     const second = classifier.finish();
     expect([second.bronze.numRows, second.quarantine.length, second.partitions]).toEqual([0, 0, []]);
+  });
+
+  it('quarantines an event time too far ahead of the clock as future_event, on every decoder path, without moving the watermark', () => {
+    const [a, b, c] = events(3, new Date('2024-12-12T11:58:00Z'));
+    const nextYear = { ...a, timestamp: '2025-12-12T11:00:00Z' };
+    const justAhead = { ...b, timestamp: '2024-12-12T12:05:00.000001Z' }; // 1 µs past the 5 minutes allowed
+    const atTheLimit = { ...c, timestamp: '2024-12-12T12:05:00Z' };
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
+    const p0 = [
+      message(0, JSON.stringify(nextYear)), // producer layout: the WebAssembly scan
+      message(1, JSON.stringify(justAhead, null, 1)), // whitespace: the JavaScript scanner
+      message(2, JSON.stringify({ ...nextYear, client_nom: 'Zoé "Z"' })), // an escape: the reference
+      message(3, JSON.stringify(atTheLimit)),
+      ...events(5).map((e, i) => message(4 + i, JSON.stringify({ ...e, timestamp: `2024-12-12T11:5${5 + i}:00Z` }))),
+    ];
+    classifier.add(0, packMessages(p0), INGESTION_MICROS);
+    const { bronze, quarantine, future, late, partitions } = classifier.finish();
+    expect(quarantine.map((r) => [r.kafka_offset, r.reason])).toEqual([
+      [0n, 'future_event'],
+      [1n, 'future_event'],
+      [2n, 'future_event'],
+    ]);
+    expect(quarantine[0].error).toBe(
+      "event time 2025-12-12T11:00:00.000000Z is ahead of the ingestor's clock 2024-12-12T12:00:00.000000Z by more than allowed",
+    );
+    expect([future, late, bronze.numRows]).toEqual([3, 0, 6]);
+    expect(partitions).toEqual([{ partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 12, 5) * 1000, watermark: Date.UTC(2024, 11, 12, 11, 55) * 1000 }]);
+  });
+
+  it('keeps the exact bytes of a payload that is not valid UTF-8, in base64 beside its text', () => {
+    const [a] = events(1);
+    const [before, after] = JSON.stringify({ ...a, client_nom: 'X' }).split('"X"');
+    const invalid = Buffer.concat([Buffer.from(before + '"Jean'), Buffer.from([0xff, 0xc3]), Buffer.from('"' + after)]);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
+    classifier.add(0, packMessages([message(0, null), { offset: '1', value: invalid, timestamp: '0' }, message(2, 'é{')]), INGESTION_MICROS);
+    const { quarantine } = classifier.finish();
+    expect(quarantine.map((r) => [r.reason, r.raw_payload_base64])).toEqual([
+      ['malformed_json', null],
+      ['malformed_json', invalid.toString('base64')],
+      ['malformed_json', null],
+    ]);
+    expect(Buffer.from(quarantine[1].raw_payload_base64 as string, 'base64').equals(invalid)).toBe(true);
+    expect(quarantine[1].error).toBe('invalid JSON: the payload is not valid UTF-8');
+    expect(quarantine[2].raw_payload).toBe('é{');
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { ColumnBatch, Row } from '@app/delta';
 // Deep imports: this module runs in the classify worker, which must not load the DuckDB binding
 // that the libraries' index files pull in.
@@ -12,6 +13,15 @@ import { PartitionWatermarks } from './watermark';
 
 const DAY_MICROS = 86_400_000_000;
 
+/**
+ * A payload in the quarantine table: as text, and when it is not valid UTF-8 (which the text
+ * would hold with U+FFFD in place of the bad bytes) also its exact bytes in base64.
+ */
+export function rawPayloadColumns(value: Buffer | null): { raw_payload: string | null; raw_payload_base64: string | null } {
+  if (value === null) return { raw_payload: null, raw_payload_base64: null };
+  return { raw_payload: value.toString('utf8'), raw_payload_base64: isUtf8(value) ? null : value.toString('base64') };
+}
+
 /** One micro-batch, classified. */
 export interface ClassifiedBatch {
   /** Valid, on-time events with their lineage and day: the bronze table's columns. */
@@ -19,6 +29,8 @@ export interface ClassifiedBatch {
   /** Everything else, with its raw payload and reason, in offset order per partition. */
   quarantine: Row[];
   late: number;
+  /** Event times further ahead of the clock than allowed (quarantined as future_event). */
+  future: number;
   eventTimes: EventTimeTotals;
   /** Each partition of the batch with its max event time after its last message, and the watermark that gives. */
   partitions: Array<{ partition: number; maxEventTime?: number; watermark?: number }>;
@@ -42,15 +54,17 @@ export class BatchClassifier {
   private days!: Int32Array;
   private eventTimes!: EventTimeStats;
   private late!: number;
+  private future!: number;
   private quarantine!: Row[];
   private readonly partitionsSeen = new Set<number>();
 
   constructor(
     private readonly topic: string,
     watermarkDelayMicros: number,
+    maxEventTimeAheadMicros: number,
     private readonly capacity = 1024,
   ) {
-    this.watermarks = new PartitionWatermarks(watermarkDelayMicros);
+    this.watermarks = new PartitionWatermarks(watermarkDelayMicros, maxEventTimeAheadMicros);
     this.events = new SalesColumnsBuilder(capacity);
     this.startBatch();
   }
@@ -77,11 +91,18 @@ export class BatchClassifier {
         this.events.put(parsed.event, parsed.eventTimeMicros);
         micros = Number(parsed.eventTimeMicros);
       }
-      if (this.watermarks.observe(partition, micros) === 'late') {
+      const timing = this.watermarks.observe(partition, micros, ingestionMicros);
+      if (timing !== 'on_time') {
         value ??= bytes.subarray(start, end);
-        this.late++;
-        const error = `event time ${microsToIso(micros)} is before the watermark ${microsToIso(this.watermarks.watermark(partition)!)}`;
-        this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, 'late_event', error));
+        let error: string;
+        if (timing === 'late') {
+          this.late++;
+          error = `event time ${microsToIso(micros)} is before the watermark ${microsToIso(this.watermarks.watermark(partition)!)}`;
+        } else {
+          this.future++;
+          error = `event time ${microsToIso(micros)} is ahead of the ingestor's clock ${microsToIso(ingestionMicros)} by more than allowed`;
+        }
+        this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, timing === 'late' ? 'late_event' : 'future_event', error));
         continue;
       }
       const row = this.events.length;
@@ -112,6 +133,7 @@ export class BatchClassifier {
       },
       quarantine: this.quarantine,
       late: this.late,
+      future: this.future,
       eventTimes: this.eventTimes,
       partitions: [...this.partitionsSeen].map((partition) => ({
         partition,
@@ -141,6 +163,7 @@ export class BatchClassifier {
     this.days = new Int32Array(capacity);
     this.eventTimes = new EventTimeStats();
     this.late = 0;
+    this.future = 0;
     this.quarantine = [];
     this.partitionsSeen.clear();
   }
@@ -155,7 +178,7 @@ export class BatchClassifier {
 
   private quarantineRow(partition: number, offset: number, value: Buffer | null, ingestionMicros: number, reason: QuarantineReason, error: string): Row {
     return {
-      raw_payload: value === null ? null : value.toString('utf8'),
+      ...rawPayloadColumns(value),
       reason,
       error,
       kafka_topic: this.topic,

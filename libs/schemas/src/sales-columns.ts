@@ -1,9 +1,10 @@
 // Deep imports: the classify worker loads this module and must not load the DuckDB binding.
 import type { ColumnData, DictionaryColumn } from '@app/delta';
 import { grown, nextCapacity } from '@app/delta/parquet/column-batch';
+import { isUtf8 } from 'node:buffer';
 import { isoToSafeMicros } from '@app/delta/parquet/values';
 import { CanonicalScan, SPAN_INTS } from './canonical-scan/canonical-scan';
-import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
+import { isWholeCents, MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
 
 /**
  * The ingestor's fast path: sales events decoded from the raw Kafka payload bytes straight into
@@ -21,7 +22,8 @@ import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-
  *   sign or an exponent (so `-0`); numbers JSON does not allow;
  * - objects or arrays as values (also of unknown fields); anything but an object at the top;
  * - event times beyond 2^53 µs of 1970 (before ~1685, after ~2255): put() keeps those as bigints;
- * - whatever else the contract refuses (missing field, blank string, unknown segment, bad time).
+ * - whatever else the contract refuses (missing field, blank string, unknown segment, bad time,
+ *   an amount or quantity out of bounds, invalid UTF-8).
  */
 
 type SalesField = (typeof SALES_EVENT_FIELDS)[number];
@@ -75,12 +77,14 @@ const FIELD_READERS = Uint8Array.from(SALES_EVENT_FIELDS, (f) => {
   }
 });
 /** The largest value of each integer field (0 for the others): the bound readPositiveInteger checks. */
-const INTEGER_MAXIMA = Array.from(FIELD_READERS, (reader) =>
-  reader === READ_LONG ? Number.MAX_SAFE_INTEGER : reader === READ_INT32 ? MAX_INT32 : 0,
+const INTEGER_MAXIMA = SALES_EVENT_FIELDS.map((f, i) =>
+  FIELD_READERS[i] === READ_LONG ? Number.MAX_SAFE_INTEGER : FIELD_READERS[i] === READ_INT32 ? ('max' in f ? f.max : MAX_INT32) : 0,
 );
+/** The largest value of each field with a `max` in the contract (Infinity for the others): for the amount. */
+const FIELD_MAXIMA = Float64Array.from(SALES_EVENT_FIELDS, (f) => ('max' in f ? f.max : Infinity));
 const CHECK_NONE = 0;
 const CHECK_POSITIVE = 1;
-const CHECK_NON_NEGATIVE = 2;
+const CHECK_CENTS = 2;
 const CHECK_NON_EMPTY = 3;
 const CHECK_SEGMENT = 4;
 const FIELD_CHECKS = Uint8Array.from(SALES_EVENT_FIELDS, (f) => {
@@ -89,8 +93,8 @@ const FIELD_CHECKS = Uint8Array.from(SALES_EVENT_FIELDS, (f) => {
       return CHECK_NONE;
     case 'positive':
       return CHECK_POSITIVE;
-    case 'nonNegative':
-      return CHECK_NON_NEGATIVE;
+    case 'cents':
+      return CHECK_CENTS;
     case 'nonEmpty':
       return CHECK_NON_EMPTY;
     case 'segment':
@@ -109,11 +113,13 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /**
  * A number field's SALES_EVENT_FIELDS check. The number readers take no sign, so their values are
- * already > 0 and >= 0; kept as a guard, for CanonicalScan's numbers too.
+ * already > 0 and >= 0 (kept as a guard, for CanonicalScan's numbers too); integers are bounded by
+ * their readers (INTEGER_MAXIMA), an amount here.
  */
 function numberPassesCheck(field: number, value: number): boolean {
   const check = FIELD_CHECKS[field];
-  return !((check === CHECK_POSITIVE && !(value > 0)) || (check === CHECK_NON_NEGATIVE && !(value >= 0)));
+  if (check === CHECK_CENTS) return value >= 0 && value <= FIELD_MAXIMA[field] && isWholeCents(value);
+  return check !== CHECK_POSITIVE || value > 0;
 }
 
 /** 10^k for k <= 22: every one is an exact double (the Clinger fast path below relies on it). */
@@ -362,7 +368,8 @@ class SalesPayloadScanner {
    */
   readFoundString(bytes: Buffer, field: number, start: number, close: number, hash: number, slot: EventSlot): boolean {
     this.bytes = bytes;
-    if (!this.checkString(field, start, close, hash)) return false;
+    // Not one of the recent strings, which are valid: its bytes are checked as skipString does.
+    if (!isUtf8(bytes.subarray(start, close)) || !this.checkString(field, start, close, hash)) return false;
     slot.texts[field] = this.text;
     slot.entries[field] = this.entry;
     return true;
@@ -534,14 +541,19 @@ class SalesPayloadScanner {
   private skipString(i: number): number {
     const b = this.bytes;
     const end = this.end;
+    const start = i;
     let hash = 0x811c9dc5; // FNV-1a
+    let bits = 0;
     for (; i < end; i++) {
       const c = b[i];
       if (c === QUOTE) {
+        // Non-ASCII bytes must form valid UTF-8: the reference quarantines the payload otherwise.
+        if (bits >= 0x80 && !isUtf8(b.subarray(start, i))) return FAIL;
         this.hash = hash;
         return i;
       }
       if (c < SPACE || c === BACKSLASH) return FAIL;
+      bits |= c;
       hash = Math.imul(hash ^ c, 0x01000193);
     }
     return FAIL;

@@ -47,7 +47,7 @@ describe('Delta schemas of the platform tables', () => {
     expect(BRONZE_TABLE.partitionColumns).toEqual(['jour']);
   });
 
-  it('quarantine: the raw payload (nullable), reason, error, lineage and jour', () => {
+  it('quarantine: the raw payload (nullable), reason, error, lineage, jour, and the bytes of a payload that is not UTF-8 (added last)', () => {
     expect(QUARANTINE_TABLE.name).toBe('ventes_quarantine');
     expect(columns(QUARANTINE_TABLE.schema)).toEqual([
       ['raw_payload', 'string', true],
@@ -55,6 +55,7 @@ describe('Delta schemas of the platform tables', () => {
       ['error', 'string', false],
       ...LINEAGE,
       ['jour', 'date', false],
+      ['raw_payload_base64', 'string', true],
     ]);
     expect(QUARANTINE_TABLE.partitionColumns).toEqual(['jour']);
   });

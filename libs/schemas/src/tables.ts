@@ -46,7 +46,7 @@ export const BRONZE_TABLE: TableDefinition = {
 };
 
 /** Reasons an event is quarantined instead of landing in bronze. */
-export const QUARANTINE_REASONS = ['malformed_json', 'schema_violation', 'late_event'] as const;
+export const QUARANTINE_REASONS = ['malformed_json', 'schema_violation', 'late_event', 'future_event'] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
 export const QUARANTINE_TABLE: TableDefinition = {
@@ -58,9 +58,12 @@ export const QUARANTINE_TABLE: TableDefinition = {
     field('error', 'string', false),
     ...kafkaLineage,
     field('jour', 'date', false),
+    // Added after the first release (last, as Delta's ADD COLUMNS does): older files read it as null.
+    field('raw_payload_base64', 'string', true),
   ]),
   partitionColumns: ['jour'],
-  description: 'Messages that could not land in bronze, with the reason; jour is the ingestion day',
+  description:
+    'Messages that could not land in bronze, with the reason; jour is the ingestion day; raw_payload_base64 holds the bytes of a payload that is not valid UTF-8',
   configuration: STREAMING_TABLE_PROPERTIES,
 };
 

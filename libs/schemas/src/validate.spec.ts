@@ -63,6 +63,11 @@ describe('validateSalesEvent', () => {
     ['a numeric timestamp', (e) => (e.timestamp = 1734000000), { field: 'timestamp', expected: 'an ISO-8601 timestamp', got: 'number 1734000000' }],
     ['a negative montant', (e) => (e.montant = -5), { field: 'montant', expected: 'a non-negative amount', got: 'number -5' }],
     ['an infinite montant', (e) => (e.montant = Infinity), { field: 'montant', expected: 'a number', got: 'number Infinity' }],
+    ['a montant above MAX_MONTANT', (e) => (e.montant = 1e300), { field: 'montant', expected: 'an amount of at most 1000000', got: 'number 1e+300' }],
+    ['a montant one cent above MAX_MONTANT', (e) => (e.montant = 1000000.01), { field: 'montant', expected: 'an amount of at most 1000000', got: 'number 1000000.01' }],
+    ['a montant in fractions of a cent', (e) => (e.montant = 12.345), { field: 'montant', expected: 'an amount with at most 2 decimals (whole cents)', got: 'number 12.345' }],
+    ['a NaN montant', (e) => (e.montant = NaN), { field: 'montant', expected: 'a number', got: 'number NaN' }],
+    ['a quantite above MAX_QUANTITE', (e) => (e.quantite = 10001), { field: 'quantite', expected: 'an integer from 1 to 10000', got: 'number 10001' }],
     ['a blank name', (e) => (e.pays = '   '), { field: 'pays', expected: 'a non-empty string', got: 'string "   "' }],
     ['an object in a string field', (e) => (e.categorie = { a: 1 }), { field: 'categorie', expected: 'a string', got: 'object {"a":1}' }],
   ];
@@ -73,6 +78,12 @@ describe('validateSalesEvent', () => {
     const r = violationOf(e);
     expect(r.violation).toEqual(violation);
     expect(r.message).toBe(`${violation.field}: expected ${violation.expected}, got ${violation.got}`);
+  });
+
+  it('accepts the bounds themselves and amounts that are whole cents', () => {
+    for (const [montant, quantite] of [[1_000_000, 10_000], [0, 1], [0.01, 1], [999_999.99, 2], [1799.98, 5]]) {
+      expect(validateSalesEvent({ ...seedEvent(), montant, quantite }).ok).toBe(true);
+    }
   });
 
   it('reports the first violation in contract order', () => {
@@ -137,5 +148,16 @@ describe('parseSalesMessage', () => {
       reason: 'schema_violation',
       message: 'segment: expected a string, got nothing (field missing)',
     });
+  });
+});
+
+describe('parseSalesMessage and UTF-8', () => {
+  it('quarantines a payload that is not valid UTF-8 as malformed_json, even where JSON.parse would see U+FFFD', () => {
+    const [before, after] = JSON.stringify(seedEvent()).split('Jean Dupont');
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+      const payload = Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]);
+      expect(parseSalesMessage(payload)).toEqual({ ok: false, reason: 'malformed_json', message: 'invalid JSON: the payload is not valid UTF-8' });
+    }
+    expect(parseSalesMessage(Buffer.from(JSON.stringify({ ...seedEvent(), client_nom: 'Zoé 😀' }))).ok).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // A deep import: the classify worker loads this module and must not load the DuckDB binding.
 import { toEpochMicros } from '@app/delta/parquet/values';
-import { MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET, SEGMENTS } from './sales-event';
+import { isUtf8 } from 'node:buffer';
+import { isWholeCents, MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET, SEGMENTS } from './sales-event';
 
 export interface ContractViolation {
   field: string;
@@ -59,9 +60,12 @@ export function validateSalesEvent(value: unknown): ValidationResult {
     switch (f.check) {
       case 'positive':
         if ((v as number) <= 0) return fail(f.name, 'a positive integer', v);
+        if ('max' in f && (v as number) > f.max) return fail(f.name, `an integer from 1 to ${f.max}`, v);
         break;
-      case 'nonNegative':
+      case 'cents':
         if ((v as number) < 0) return fail(f.name, 'a non-negative amount', v);
+        if ((v as number) > f.max) return fail(f.name, `an amount of at most ${f.max}`, v);
+        if (!isWholeCents(v as number)) return fail(f.name, 'an amount with at most 2 decimals (whole cents)', v);
         break;
       case 'nonEmpty':
         if ((v as string).trim() === '') return fail(f.name, 'a non-empty string', v);
@@ -81,6 +85,9 @@ export type ParseResult =
 /** Decodes a Kafka message value and validates it: the whole path from bytes to a contract-checked event. */
 export function parseSalesMessage(value: Buffer | string | null): ParseResult {
   if (value === null) return { ok: false, reason: 'malformed_json', message: 'empty message (null value)' };
+  if (typeof value !== 'string' && !isUtf8(value)) {
+    return { ok: false, reason: 'malformed_json', message: 'invalid JSON: the payload is not valid UTF-8' };
+  }
   let decoded: unknown;
   try {
     decoded = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
@@ -90,3 +97,4 @@ export function parseSalesMessage(value: Buffer | string | null): ParseResult {
   const result = validateSalesEvent(decoded);
   return result.ok ? result : { ok: false, reason: 'schema_violation', message: result.message };
 }
+

@@ -1,0 +1,40 @@
+import { DeltaTable, sameSchema, serializeSchema, struct, TableNotFoundError } from '@app/delta';
+import { openOrCreateTable, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
+
+/**
+ * Opens the quarantine table, first adding the columns the contract gained since the table was
+ * created (raw_payload_base64): a metaData commit with the new schema, as Delta's ADD COLUMNS
+ * does, so the files written before read the new column as null, here and in delta-rs. Only
+ * trailing nullable columns are added; any other difference is left to openOrCreateTable, which
+ * refuses it.
+ */
+export async function openQuarantineTable(lakehouseRoot: string): Promise<DeltaTable> {
+  const uri = tableLocation(lakehouseRoot, QUARANTINE_TABLE);
+  const table = await DeltaTable.open(uri).catch((e: unknown) => {
+    if (e instanceof TableNotFoundError) return undefined;
+    throw e;
+  });
+  if (table) await addMissingColumns(table);
+  return openOrCreateTable(lakehouseRoot, QUARANTINE_TABLE);
+}
+
+async function addMissingColumns(table: DeltaTable): Promise<void> {
+  const wanted = QUARANTINE_TABLE.schema.fields;
+  const current = table.snapshot.schema.fields;
+  const missing = wanted.slice(current.length);
+  if (missing.length === 0 || missing.some((f) => !f.nullable) || !sameSchema(table.snapshot.schema, struct(wanted.slice(0, current.length)))) return;
+  try {
+    await table.commit({
+      actions: [{ metaData: { ...table.snapshot.metadata, schemaString: serializeSchema(QUARANTINE_TABLE.schema) } }],
+      operation: 'ADD COLUMNS',
+      operationParameters: { columns: JSON.stringify(missing.map((f) => ({ column: f, position: 'LAST' }))) },
+      readVersion: table.version,
+      footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
+      isBlindAppend: false,
+    });
+  } catch (e) {
+    // Another replica added them first: its schema is the one wanted, which openOrCreateTable checks.
+    await table.update();
+    if (!sameSchema(table.snapshot.schema, QUARANTINE_TABLE.schema)) throw e;
+  }
+}

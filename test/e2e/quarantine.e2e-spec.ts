@@ -1,0 +1,159 @@
+/**
+ * Quarantine you can work with, on the real broker and real Delta tables: late sales are browsed
+ * through the ingestor's HTTP endpoint, replayed once (twice asked), and a CLI replay killed with
+ * kill -9 midway then run again lands each row exactly once, with its Kafka coordinates.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { DeltaTable } from '@app/delta';
+import { BRONZE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
+import { ensureBroker } from '../support/kafka-broker';
+import { AppProcess, waitFor } from '../support/app-process';
+import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, readTable } from '../support/sales';
+
+jest.setTimeout(900_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+const TOKEN = 'e2e-operator-token';
+let brokers: string;
+const running: AppProcess[] = [];
+
+const lakehouse = (): string => mkdtempSync(path.join(os.tmpdir(), 'lakehouse-quarantine-'));
+const uniq = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+async function publishTo(topic: string, values: SalesEvent[]): Promise<void> {
+  const producer = new Kafka({ clientId: 'e2e-quarantine', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < values.length; i += 5000) {
+      await producer.send({ topic, acks: -1, messages: values.slice(i, i + 5000).map((v) => ({ partition: 0, value: JSON.stringify(v) })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** On-time sales, then sales an hour older on the same partition: those are late, quarantined. */
+async function lateSales(root: string, topic: string, onTime: number, late: number, env: Record<string, string> = {}): Promise<{ app: AppProcess; onTimeSales: SalesEvent[]; lateSales: SalesEvent[] }> {
+  await createTopic(brokers, topic, 1);
+  const onTimeSales = makeSales(onTime);
+  const lateSales = makeSales(late, new Date(Date.now() - 3_600_000));
+  await publishTo(topic, [...onTimeSales, ...lateSales]);
+  const app = await AppProcess.start('bronze-ingestor', {
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC: topic,
+    KAFKA_TOPIC_PARTITIONS: '1',
+    KAFKA_GROUP_ID: `${topic}-group`,
+    LAKEHOUSE_ROOT: root,
+    FLUSH_MAX_LATENCY: '200ms',
+    ...env,
+  });
+  running.push(app);
+  // Generous: ts-node compiles the app at start, which takes long on a loaded machine.
+  await app.waitHealthy(240_000);
+  await waitFor('every sale classified', async () => {
+    const page = (await app.get('/quarantine?reason=late_event&limit=1')).body as { total: number };
+    const bronze = await bronzeIdCounts(root);
+    return page.total === late && bronze.size === onTime ? true : undefined;
+  }, 300_000, 500);
+  return { app, onTimeSales, lateSales };
+}
+
+async function post(app: AppProcess, pathname: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(app.url + pathname, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** `npm run quarantine -- <args>` as its node process (so that kill -9 reaches it, not npm). */
+function cli(root: string, args: string[]): { proc: ChildProcess; stdout: string[]; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, 'scripts', 'quarantine.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), LAKEHOUSE_ROOT: root },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => stdout.push(d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => stdout.push(d.toString()));
+  return { proc, stdout, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
+}
+
+beforeAll(async () => {
+  brokers = await ensureBroker();
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((a) => a.stop('SIGKILL')));
+});
+
+it('late sales: browsed over HTTP, replayed once by an operator (a second replay lands nothing), with their Kafka coordinates', async () => {
+  const root = lakehouse();
+  const topic = uniq('replay-http');
+  const { app, onTimeSales, lateSales: late } = await lateSales(root, topic, 100, 30, { OPERATOR_TOKEN: TOKEN });
+
+  const page = (await app.get('/quarantine?reason=late_event&partition=0&limit=10&offset=20')).body as { total: number; countsByReason: Record<string, number>; rows: Array<Record<string, unknown>> };
+  expect(page.countsByReason).toEqual({ late_event: 30 });
+  expect(page.rows.map((r) => r.kafka_offset)).toEqual(Array.from({ length: 10 }, (_, i) => 120 + i));
+  expect((await app.get('/quarantine?limit=0')).body).toMatchObject({ statusCode: 400, parameter: 'limit' });
+  expect((await app.get('/quarantine?reason=late')).body).toMatchObject({ statusCode: 400, parameter: 'reason' });
+  expect((await app.get('/quarantine?from=yesterday')).body).toMatchObject({ statusCode: 400, parameter: 'from' });
+
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true })).status).toBe(401);
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: 'yes' }, TOKEN)).body).toMatchObject({ statusCode: 400, parameter: 'skipWatermark' });
+  // Without skipping the watermark, they are late still.
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event' }, TOKEN)).body).toMatchObject({ replayed: 0, refused: { late_event: 30 } });
+
+  const first = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, TOKEN);
+  expect(first).toMatchObject({ status: 200, body: { selected: 30, replayed: 30, alreadyInBronze: 0 } });
+  const again = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, TOKEN);
+  expect(again.body).toMatchObject({ replayed: 0, alreadyInBronze: 30 });
+
+  expectExactlyOnce(await bronzeIdCounts(root), [...onTimeSales, ...late]);
+  const replayed = (await readTable(root, 'bronze')).filter((r) => late.some((s) => String(s.vente_id) === String(r.vente_id)));
+  expect(replayed.map((r) => Number(r.kafka_offset)).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => 100 + i));
+  const [commit] = await (await DeltaTable.open(tableLocation(root, BRONZE_TABLE))).history(10).then((h) => h.filter((c) => c.operation === 'QUARANTINE REPLAY'));
+  expect(commit.operationParameters).toMatchObject({ replayId: (first.body as { replayId: string }).replayId, selection: '{"reasons":["late_event"]}', skipWatermark: 'true' });
+
+  // The ingestor goes on beside the replays: new sales land once.
+  const more = makeSales(20);
+  await publishTo(topic, more);
+  const counts = await waitFor('the new sales', async () => {
+    const c = await bronzeIdCounts(root);
+    return c.size >= 150 ? c : undefined;
+  }, 300_000, 500);
+  expectExactlyOnce(counts, [...onTimeSales, ...late, ...more]);
+});
+
+it('a CLI replay killed with kill -9 midway, then run again, lands each row exactly once', async () => {
+  const root = lakehouse();
+  const { app, onTimeSales, lateSales: late } = await lateSales(root, uniq('replay-kill'), 200, 2000);
+  // Without OPERATOR_TOKEN the ingestor refuses replays over HTTP; the CLI, run where the tables are, is the operator's.
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event' })).status).toBe(403);
+
+  const listed = cli(root, ['list', '--reason', 'late_event', '--limit', '1']);
+  expect(await listed.exited).toBe(0);
+  expect(JSON.parse(listed.stdout.join(''))).toMatchObject({ total: 2000, countsByReason: { late_event: 2000 } });
+
+  const args = ['replay', '--reason', 'late_event', '--skipWatermark', '--chunkRows', '20'];
+  const killed = cli(root, args);
+  await waitFor('a first chunk committed', async () => (killed.stdout.join('').includes('"committed"') ? true : undefined), 300_000, 20);
+  killed.proc.kill('SIGKILL');
+  await killed.exited;
+  const afterKill = [...(await bronzeIdCounts(root)).values()].reduce((a, b) => a + b, 0);
+  expect(afterKill).toBeGreaterThan(200);
+  expect(afterKill).toBeLessThan(2200); // killed midway
+
+  const rerun = cli(root, args);
+  expect(await rerun.exited).toBe(0);
+  const out = rerun.stdout.join('');
+  const report = JSON.parse(out.slice(out.indexOf('{\n')));
+  expect(report).toMatchObject({ selected: 2000, replayed: 2200 - afterKill, alreadyInBronze: afterKill - 200 });
+  expectExactlyOnce(await bronzeIdCounts(root), [...onTimeSales, ...late]);
+});

@@ -18,6 +18,7 @@ export const PALETTE = ['#1d4ed8', '#c2410c', '#047857', '#7e22ce', '#be123c', '
 
 const TEXT = '#1f2937';
 const MUTED = '#4b5563';
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif";
 
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
@@ -25,14 +26,15 @@ export const BASE_OPTION: ChartOption = {
   color: PALETTE,
   animation: !reducedMotion,
   animationDuration: 300,
-  textStyle: { color: TEXT, fontFamily: 'inherit' },
+  // The page's font, named (not 'inherit'): ECharts measures labels with it to lay them out.
+  textStyle: { color: TEXT, fontFamily: FONT },
   tooltip: { confine: true, textStyle: { color: TEXT } },
 };
 
 export const AXIS_LABEL = { color: MUTED };
 
 /** Room for the axis labels inside the chart's box, whatever their length. */
-export const GRID: GridComponentOption = { left: 8, right: 16, top: 16, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' };
+export const GRID: GridComponentOption = { left: 8, right: 24, top: 16, bottom: 8, containLabel: true };
 
 /**
  * One chart on the page. Its element's data-state says where it is (loading, drawn, empty or
@@ -43,7 +45,8 @@ export class Chart {
   private readonly resizeObserver: ResizeObserver;
 
   constructor(readonly element: HTMLElement) {
-    this.resizeObserver = new ResizeObserver(() => this.chart?.resize());
+    // Resized at once: an animated resize would redraw from nothing.
+    this.resizeObserver = new ResizeObserver(() => this.chart?.resize({ animation: { duration: 0 } }));
     this.resizeObserver.observe(element);
     element.dataset.state = 'loading';
   }

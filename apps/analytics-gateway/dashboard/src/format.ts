@@ -7,6 +7,7 @@ export class Formats {
   private readonly percent: Intl.NumberFormat;
   private readonly moneyFormats = new Map<string, { full: Intl.NumberFormat; compact: Intl.NumberFormat }>();
   private readonly dayFormat: Intl.DateTimeFormat;
+  private readonly shortDayFormat: Intl.DateTimeFormat;
   private readonly monthFormat: Intl.DateTimeFormat;
   private readonly instantFormat: Intl.DateTimeFormat;
   private readonly timeFormat: Intl.DateTimeFormat;
@@ -16,6 +17,7 @@ export class Formats {
     this.integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
     this.percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
     this.dayFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+    this.shortDayFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' });
     this.monthFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
     this.instantFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
     this.timeFormat = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
@@ -44,9 +46,11 @@ export class Formats {
     return this.dayFormat.format(new Date(`${day}T00:00:00Z`));
   }
 
-  /** A trend period, named by its first day. */
-  period(day: string, granularity: 'day' | 'week' | 'month'): string {
-    return granularity === 'month' ? this.monthFormat.format(new Date(`${day}T00:00:00Z`)) : this.day(day);
+  /** A trend period, named by its first day; `short` (chart axes) leaves the year out of days. */
+  period(day: string, granularity: 'day' | 'week' | 'month', short = false): string {
+    const date = new Date(`${day}T00:00:00Z`);
+    if (granularity === 'month') return this.monthFormat.format(date);
+    return short ? this.shortDayFormat.format(date) : this.dayFormat.format(date);
   }
 
   instant(iso: string): string {

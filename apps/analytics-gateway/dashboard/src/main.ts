@@ -439,7 +439,7 @@ class Dashboard {
     const option: ChartOption = {
       grid: GRID,
       tooltip: { trigger: 'axis', valueFormatter: (v) => this.money(Number(v)) },
-      xAxis: { type: 'category', data: rows.map((p) => this.fmt.period(p.period, granularity)), axisLabel: AXIS_LABEL },
+      xAxis: { type: 'category', data: rows.map((p) => this.fmt.period(p.period, granularity, true)), axisLabel: AXIS_LABEL },
       yAxis: { type: 'value', axisLabel: { ...AXIS_LABEL, formatter: (v: number) => this.fmt.moneyShort(v, this.currency) } },
       series: [
         many
@@ -541,7 +541,8 @@ class Dashboard {
           radius: ['45%', '72%'],
           selectedMode: 'single',
           data,
-          label: { formatter: (p) => `${p.name}\n${format(Number(p.value))}`, color: '#1f2937' },
+          // Name and share on the drawing; the values are in the tooltip and the table.
+          label: { formatter: (p) => `${p.name} ${this.fmt.share(Number(p.percent) / 100)}`, color: '#1f2937' },
         },
       ],
     };
@@ -635,7 +636,7 @@ class Dashboard {
       {
         grid: GRID,
         tooltip: { trigger: 'axis', valueFormatter: (v) => this.money(Number(v)) },
-        xAxis: { type: 'category', data: rows.map((r) => this.fmt.day(r.jour)), axisLabel: AXIS_LABEL },
+        xAxis: { type: 'category', data: rows.map((r) => this.fmt.period(r.jour, 'day', true)), axisLabel: AXIS_LABEL },
         yAxis: { type: 'value', axisLabel: { ...AXIS_LABEL, formatter: (v: number) => this.fmt.moneyShort(v, this.currency) } },
         series: [{ type: 'bar', name: s.spend, data: rows.map((r) => r.total_depense) }],
       },

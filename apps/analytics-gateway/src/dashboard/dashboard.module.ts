@@ -63,7 +63,7 @@ export class DashboardModule implements OnModuleInit {
       wildcard: false,
       decorateReply: false,
       preCompressed: true,
-      index: 'index.html',
+      index: ['index.html'],
       cacheControl: false,
       setHeaders: (reply, filePath) => {
         reply.header('Cache-Control', HASHED_ASSET.test(filePath) ? 'public, max-age=31536000, immutable' : 'no-cache');

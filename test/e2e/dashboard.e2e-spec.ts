@@ -54,8 +54,8 @@ function clientDays(): Row[] {
   return rows;
 }
 
-/** The second silver run: client N buys for 5000 today, and tops the list. */
-const NEW_SALE = clientDay(CLIENTS[13], TODAY, [{ produit_id: 110, quantite: 1, montant: 5000 }]);
+/** The second silver run: client A, the smallest spender, buys for 50,000 today and tops the list. */
+const NEW_SALE = clientDay(CLIENTS[0], TODAY, [{ produit_id: 110, quantite: 1, montant: 50_000 }]);
 
 interface Gateway {
   app: NestFastifyApplication;
@@ -421,7 +421,9 @@ describe('dashboard (e2e, headless Chromium)', () => {
     afterAll(() => page.close());
 
     it('shows the new figures without a reload once silver has a new version (freshness is polled)', async () => {
-      const topName = CLIENTS[13].client_nom;
+      const topName = CLIENTS[0].client_nom;
+      expect((await tableValues(page, 'table-top'))[0][1]).not.toBe(topName);
+      await page.waitForFunction(`document.querySelector('#freshness').textContent.includes('ventes_par_segment v2')`, { timeout: 30_000 });
       await page.waitForFunction(`document.querySelector('#table-top tbody tr th + td')?.dataset.value === ${JSON.stringify(topName)}`, { timeout: 30_000 });
       await settled(page, 0);
       const today = await api<{ countries: { revenue_total: number }[] }>(`revenue-by-country?from=${TODAY}&to=${TODAY}`);

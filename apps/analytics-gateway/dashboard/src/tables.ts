@@ -47,4 +47,11 @@ export function renderTable<Row>(table: HTMLTableElement, caption: string, colum
     body.append(tr);
   }
   table.append(cap, head, body);
+  // A table wider than a phone scrolls sideways in its wrapper, which keyboard users must be able to focus to scroll.
+  const wrapper = table.parentElement;
+  if (wrapper?.classList.contains('table-wrap')) {
+    wrapper.tabIndex = 0;
+    wrapper.setAttribute('role', 'region');
+    wrapper.setAttribute('aria-label', caption);
+  }
 }

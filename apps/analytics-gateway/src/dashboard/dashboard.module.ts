@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { findDashboardAssets } from './dashboard-assets';
 
 /** Asset names carry a content hash (build script), so browsers may keep them for good; the page itself is revalidated. */
-const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
+const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)(\.gz|\.br)?$/;
 
 /** Served at / when the page was not built: says how to build it instead of a bare 404. */
 @ApiExcludeController()

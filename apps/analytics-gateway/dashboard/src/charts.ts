@@ -44,6 +44,9 @@ export class Chart {
   private chart?: ECharts;
   private readonly resizeObserver: ResizeObserver;
 
+  /** Called each time a drawing is complete (ECharts' `finished`). */
+  onDrawn?: () => void;
+
   constructor(readonly element: HTMLElement) {
     // Resized at once: an animated resize would redraw from nothing.
     this.resizeObserver = new ResizeObserver(() => this.chart?.resize({ animation: { duration: 0 } }));
@@ -61,7 +64,9 @@ export class Chart {
     this.element.dataset.state = 'drawing';
     chart.off('finished');
     chart.on('finished', () => {
+      if (this.element.dataset.state === 'drawn') return;
       this.element.dataset.state = 'drawn';
+      this.onDrawn?.();
     });
     chart.setOption({ ...BASE_OPTION, aria: { enabled: true, label: { description } }, ...option }, { notMerge: true });
   }
@@ -70,6 +75,7 @@ export class Chart {
   empty(): void {
     this.chart?.clear();
     this.element.dataset.state = 'empty';
+    this.onDrawn?.();
   }
 
   failed(): void {

@@ -1,6 +1,7 @@
 /** The page's words in English and French; the language follows the locale (French for fr-*, English otherwise). */
 const EN = {
   title: 'Sales dashboard',
+  colon: ': ',
   skip: 'Skip to the figures',
   language: 'Language',
   filters: 'Filters',
@@ -101,6 +102,7 @@ export type Strings = typeof EN;
 
 const FR: Strings = {
   title: 'Tableau de bord des ventes',
+  colon: '\u00a0: ',
   skip: 'Aller aux chiffres',
   language: 'Langue',
   filters: 'Filtres',
@@ -128,7 +130,7 @@ const FR: Strings = {
   lastSilver: 'Dernière agrégation',
   never: 'pas encore',
   versions: 'Versions',
-  timeTravelling: 'Voyage dans le temps : chiffres tels qu’ils étaient',
+  timeTravelling: 'Voyage dans le temps, chiffres tels qu’ils étaient',
   backToLatest: 'revenir aux dernières données',
   headlines: 'Chiffres clés',
   revenueToday: 'Chiffre d’affaires du jour',
@@ -173,8 +175,8 @@ const FR: Strings = {
   group: 'Groupe',
   noData: 'Aucune vente dans cette vue.',
   loading: 'Chargement…',
-  notComputed: 'Les agrégats ne sont pas encore calculés : les chiffres apparaîtront après le premier calcul silver.',
-  error: 'Chargement impossible : {message}',
+  notComputed: 'Les agrégats ne sont pas encore calculés\u00a0: les chiffres apparaîtront après le premier calcul silver.',
+  error: 'Chargement impossible\u00a0: {message}',
   customer: 'Client',
   backToOverview: 'Retour à la vue d’ensemble',
   customerNotFound: 'Aucun client {id} dans cette version des données.',

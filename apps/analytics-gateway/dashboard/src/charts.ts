@@ -1,15 +1,7 @@
-/**
- * ECharts, tree-shaken to what the page draws (bar, line and pie charts with axes, tooltips and
- * ARIA descriptions), rendered as SVG: crisp at any zoom, and each chart's text is in the DOM.
- */
-import { BarChart, LineChart, PieChart } from 'echarts/charts';
-import { AriaComponent, GridComponent, TooltipComponent } from 'echarts/components';
-import { ComposeOption, ECharts, init, use } from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+/** The page's charts: ECharts (echarts-setup.ts, loaded when the first chart is drawn) with the page's colours and fonts. */
 import type { BarSeriesOption, LineSeriesOption, PieSeriesOption } from 'echarts/charts';
 import type { AriaComponentOption, GridComponentOption, TooltipComponentOption } from 'echarts/components';
-
-use([BarChart, LineChart, PieChart, AriaComponent, GridComponent, TooltipComponent, SVGRenderer]);
+import type { ComposeOption, ECharts } from 'echarts/core';
 
 export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | PieSeriesOption | GridComponentOption | TooltipComponentOption | AriaComponentOption>;
 
@@ -36,6 +28,13 @@ export const AXIS_LABEL = { color: MUTED };
 /** Room for the axis labels inside the chart's box, whatever their length. */
 export const GRID: GridComponentOption = { left: 8, right: 24, top: 16, bottom: 8, containLabel: true };
 
+let echartsModule: Promise<typeof import('./echarts-setup')> | undefined;
+
+/** The charting code, fetched once (the build preloads it alongside the page's own script). */
+function loadEcharts(): Promise<typeof import('./echarts-setup')> {
+  return (echartsModule ??= import('./echarts-setup'));
+}
+
 /**
  * One chart on the page. Its element's data-state says where it is (loading, drawn, empty or
  * error): the tests and the benchmark wait on it, and CSS shows the matching message.
@@ -54,32 +53,49 @@ export class Chart {
     element.dataset.state = 'loading';
   }
 
+  /** Counts drawings, so that one still waiting for ECharts is dropped when a newer one (or a clear) came after it. */
+  private generation = 0;
+
   loading(): void {
+    this.generation++;
     this.element.dataset.state = 'loading';
   }
 
   /** `description` is read by screen readers in place of the drawing (the chart's aria-label). */
   draw(option: ChartOption, description: string): void {
-    const chart = (this.chart ??= init(this.element, undefined, { renderer: 'svg' }));
+    const generation = ++this.generation;
     this.element.dataset.state = 'drawing';
-    chart.off('finished');
-    chart.on('finished', () => {
-      if (this.element.dataset.state === 'drawn') return;
-      this.element.dataset.state = 'drawn';
-      this.onDrawn?.();
-    });
-    chart.setOption({ ...BASE_OPTION, aria: { enabled: true, label: { description } }, ...option }, { notMerge: true });
+    loadEcharts().then(
+      ({ init }) => {
+        if (generation !== this.generation) return;
+        const chart = (this.chart ??= init(this.element, undefined, { renderer: 'svg' }));
+        chart.off('finished');
+        chart.on('finished', () => {
+          if (this.element.dataset.state === 'drawn') return;
+          this.element.dataset.state = 'drawn';
+          this.onDrawn?.();
+        });
+        chart.setOption({ ...BASE_OPTION, aria: { enabled: true, label: { description } }, ...option }, { notMerge: true });
+      },
+      (error: unknown) => {
+        console.error('dashboard: the charting code could not be loaded', error);
+        this.failed();
+      },
+    );
   }
 
   /** Nothing to draw: the chart is cleared and the card says so. */
   empty(): void {
+    this.generation++;
     this.chart?.clear();
     this.element.dataset.state = 'empty';
     this.onDrawn?.();
   }
 
   failed(): void {
+    this.generation++;
     this.chart?.clear();
     this.element.dataset.state = 'error';
+    this.onDrawn?.();
   }
 }

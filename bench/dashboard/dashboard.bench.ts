@@ -42,8 +42,24 @@ interface Load {
 async function startGateway(lakehouse: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, 'apps', 'analytics-gateway', 'src', 'main.ts')],
-    { cwd: ROOT, env: { ...process.env, LAKEHOUSE_ROOT: lakehouse, PORT: String(PORT), LOG_LEVEL: 'warn', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'inherit', 'inherit'] },
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      path.join(ROOT, 'apps', 'analytics-gateway', 'src', 'main.ts'),
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LAKEHOUSE_ROOT: lakehouse,
+        PORT: String(PORT),
+        LOG_LEVEL: 'warn',
+        TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
   );
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -101,12 +117,18 @@ async function main(): Promise<void> {
     let t = Date.now();
     const rows = syntheticClientDays(CLIENTS, DAYS, firstDay);
     await writeSilver(lakehouse, rows);
-    console.log(`silver tables: ${CLIENTS} clients x ${DAYS} days from ${firstDay} = ${rows.length} client-days, written in ${Date.now() - t} ms`);
+    console.log(
+      `silver tables: ${CLIENTS} clients x ${DAYS} days from ${firstDay} = ${rows.length} client-days, written in ${Date.now() - t} ms`,
+    );
 
     t = Date.now();
     gateway = await startGateway(lakehouse);
     console.log(`gateway (ts-node, as npm run stack) healthy in ${Date.now() - t} ms`);
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--lang=en-US', '--disable-dev-shm-usage'] });
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--lang=en-US', '--disable-dev-shm-usage'],
+    });
 
     const cold: Load[] = [];
     const freshContext: Load[] = [];
@@ -120,11 +142,21 @@ async function main(): Promise<void> {
     const results = { cold: summary(cold), freshContext: summary(freshContext), reload: summary(reload) };
     printTable(
       ['load', 'runs', 'FCP median ms', 'FCP max ms', 'charts drawn median ms', 'charts drawn max ms', 'JS+CSS transferred'],
-      Object.entries(results).map(([name, r]) => [name, r.runs, r.fcpMsMedian, r.fcpMsMax, r.readyMsMedian, r.readyMsMax, `${(r.jsCssTransferBytes / 1024).toFixed(1)} KiB`]),
+      Object.entries(results).map(([name, r]) => [
+        name,
+        r.runs,
+        r.fcpMsMedian,
+        r.fcpMsMax,
+        r.readyMsMedian,
+        r.readyMsMax,
+        `${(r.jsCssTransferBytes / 1024).toFixed(1)} KiB`,
+      ]),
     );
     const js = build.sizes[build.js];
     const css = build.sizes[build.css];
-    console.log(`page assets: JS ${(js.raw / 1024).toFixed(1)} KiB (gzip ${(js.gzip / 1024).toFixed(1)}, brotli ${(js.brotli / 1024).toFixed(1)}), CSS ${(css.raw / 1024).toFixed(1)} KiB (gzip ${(css.gzip / 1024).toFixed(1)})`);
+    console.log(
+      `page assets: JS ${(js.raw / 1024).toFixed(1)} KiB (gzip ${(js.gzip / 1024).toFixed(1)}, brotli ${(js.brotli / 1024).toFixed(1)}), CSS ${(css.raw / 1024).toFixed(1)} KiB (gzip ${(css.gzip / 1024).toFixed(1)})`,
+    );
     const file = writeResult('dashboard', {
       dataset: { clients: CLIENTS, days: DAYS, clientDays: rows.length },
       viewport: '1366x900',

@@ -47,7 +47,11 @@ function clientDays(): Row[] {
   DAYS.forEach((jour, d) =>
     CLIENTS.forEach((client, c) => {
       if ((c + d) % 3 === 2) return; // not every client every day
-      const purchases = Array.from({ length: 1 + ((c * 7 + d) % 3) }, (_, p) => ({ produit_id: 101 + p, quantite: 1 + p, montant: 15.5 * (c + 1) + 100 * p + 0.99 }));
+      const purchases = Array.from({ length: 1 + ((c * 7 + d) % 3) }, (_, p) => ({
+        produit_id: 101 + p,
+        quantite: 1 + p,
+        montant: 15.5 * (c + 1) + 100 * p + 0.99,
+      }));
       rows.push(clientDay(client, jour, purchases));
     }),
   );
@@ -66,7 +70,9 @@ interface Gateway {
 async function startGateway(root: string): Promise<Gateway> {
   const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms` });
   const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config)] }).compile();
-  const app = configureGateway(moduleRef.createNestApplication<NestFastifyApplication>(createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }));
+  const app = configureGateway(
+    moduleRef.createNestApplication<NestFastifyApplication>(createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }),
+  );
   const gateway: Gateway = { app, url: '', requireKey: false };
   app
     .getHttpAdapter()
@@ -99,9 +105,15 @@ async function settled(page: Page, after: number): Promise<number> {
 const loadCount = (page: Page) => inPage<number>(page, 'Number(document.body.dataset.loaded || 0)');
 
 /** A table's cells' raw values (data-value), row by row. */
-const tableValues = (page: Page, id: string) => inPage<string[][]>(page, `[...document.querySelectorAll('#${id} tbody tr')].map((tr) => [...tr.cells].map((c) => c.dataset.value))`);
-const tableTexts = (page: Page, id: string) => inPage<string[][]>(page, `[...document.querySelectorAll('#${id} tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))`);
-const kpi = (page: Page, name: string) => inPage<{ value: string; text: string }>(page, `(() => { const d = document.querySelector('[data-kpi=${name}]'); return { value: d.dataset.value, text: d.textContent }; })()`);
+const tableValues = (page: Page, id: string) =>
+  inPage<string[][]>(page, `[...document.querySelectorAll('#${id} tbody tr')].map((tr) => [...tr.cells].map((c) => c.dataset.value))`);
+const tableTexts = (page: Page, id: string) =>
+  inPage<string[][]>(page, `[...document.querySelectorAll('#${id} tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))`);
+const kpi = (page: Page, name: string) =>
+  inPage<{ value: string; text: string }>(
+    page,
+    `(() => { const d = document.querySelector('[data-kpi=${name}]'); return { value: d.dataset.value, text: d.textContent }; })()`,
+  );
 
 /**
  * A full-page screenshot: the viewport is first grown to the page's height and the charts given
@@ -134,7 +146,11 @@ describe('dashboard (e2e, headless Chromium)', () => {
   }
 
   /** A new tab (its own sessionStorage) that records console errors, uncaught exceptions and failed requests. */
-  async function openPage(width = 1366, height = 900, mobile = false): Promise<{ page: Page; problems: string[]; responses: HTTPResponse[] }> {
+  async function openPage(
+    width = 1366,
+    height = 900,
+    mobile = false,
+  ): Promise<{ page: Page; problems: string[]; responses: HTTPResponse[] }> {
     const page = await browser.newPage();
     await page.setViewport({ width, height, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
     const problems: string[] = [];
@@ -228,7 +244,9 @@ describe('dashboard (e2e, headless Chromium)', () => {
 
     it('shows the headline figures the API gives, formatted for the browser locale', async () => {
       const countries = await api<{ countries: { revenue_total: number; total_transactions: number }[] }>('revenue-by-country');
-      const today = await api<{ countries: { revenue_total: number; total_transactions: number }[] }>(`revenue-by-country?from=${TODAY}&to=${TODAY}`);
+      const today = await api<{ countries: { revenue_total: number; total_transactions: number }[] }>(
+        `revenue-by-country?from=${TODAY}&to=${TODAY}`,
+      );
       const loyalty = await api<{ total_customers: number; repeat_purchase_rate: number }>('loyalty');
       const revenue = sumCents(countries.countries.map((c) => c.revenue_total));
       const sales = countries.countries.reduce((n, c) => n + c.total_transactions, 0);
@@ -251,21 +269,29 @@ describe('dashboard (e2e, headless Chromium)', () => {
     it('shows each chart’s data as a table equal to the API’s answer', async () => {
       const countries = await api<{ countries: Record<string, number | string>[] }>('revenue-by-country');
       expect(await tableValues(page, 'table-country')).toEqual(
-        countries.countries.map((c) => [c.pays, c.revenue_total, c.total_transactions, c.transaction_moyenne, c.items_sold, c.unique_customers].map(String)),
+        countries.countries.map((c) =>
+          [c.pays, c.revenue_total, c.total_transactions, c.transaction_moyenne, c.items_sold, c.unique_customers].map(String),
+        ),
       );
       const trend = await api<{ periods: Record<string, number | string>[] }>('revenue-trends?granularity=day');
-      expect(await tableValues(page, 'table-trend')).toEqual(trend.periods.map((p) => [p.period, p.revenue_total, p.total_transactions, p.unique_customers].map(String)));
+      expect(await tableValues(page, 'table-trend')).toEqual(
+        trend.periods.map((p) => [p.period, p.revenue_total, p.total_transactions, p.unique_customers].map(String)),
+      );
       expect(trend.periods).toHaveLength(DAYS.length);
       const segments = await api<{ segments: Record<string, number | string>[] }>('segments');
       expect(await tableValues(page, 'table-segments')).toEqual(
-        segments.segments.map((s) => [s.segment, s.revenue_total, s.total_transactions, s.transaction_moyenne, s.unique_customers].map(String)),
+        segments.segments.map((s) =>
+          [s.segment, s.revenue_total, s.total_transactions, s.transaction_moyenne, s.unique_customers].map(String),
+        ),
       );
       const loyalty = await api<Record<string, number> & { spending_tiers: Record<string, number | string>[] }>('loyalty');
       expect((await tableValues(page, 'table-loyalty')).map((r) => r.slice(1))).toEqual([
         [String(loyalty.loyal_customers), String(loyalty.loyal_revenue)],
         [String(loyalty.occasional_customers), String(loyalty.occasional_revenue)],
       ]);
-      expect(await tableValues(page, 'table-tiers')).toEqual(loyalty.spending_tiers.map((t) => [t.segment_depense, t.client_days, t.revenue_total].map(String)));
+      expect(await tableValues(page, 'table-tiers')).toEqual(
+        loyalty.spending_tiers.map((t) => [t.segment_depense, t.client_days, t.revenue_total].map(String)),
+      );
       const top = await api<{ customers: Record<string, number | string>[] }>('top-customers?limit=10');
       expect(await tableValues(page, 'table-top')).toEqual(
         top.customers.map((c, i) => [i + 1, c.client_nom, c.pays, c.segment, c.total_depense, c.nb_achats, c.total_quantite].map(String)),
@@ -284,7 +310,9 @@ describe('dashboard (e2e, headless Chromium)', () => {
       await settled(page, before);
       expect(new URL(page.url()).searchParams.get('offset')).toBe('10');
       expect(await tableValues(page, 'table-top')).toEqual(
-        all.customers.slice(10).map((c, i) => [i + 11, c.client_nom, c.pays, c.segment, c.total_depense, c.nb_achats, c.total_quantite].map(String)),
+        all.customers
+          .slice(10)
+          .map((c, i) => [i + 11, c.client_nom, c.pays, c.segment, c.total_depense, c.nb_achats, c.total_quantite].map(String)),
       );
       expect(await inPage(page, `document.querySelector('#page-next').disabled`)).toBe(true);
       expect(await inPage(page, `document.querySelector('#page-prev').disabled`)).toBe(false);
@@ -324,13 +352,16 @@ describe('dashboard (e2e, headless Chromium)', () => {
       const before = await loadCount(page);
       await page.goto(`${gateway.url}/?from=${from}&to=${to}&granularity=week`, { waitUntil: 'load' });
       await settled(page, before > 0 ? 0 : before);
-      expect(await inPage(page, `[document.querySelector('input[name=from]').value, document.querySelector('input[name=to]').value, document.querySelector('select[name=granularity]').value]`)).toEqual([
-        from,
-        to,
-        'week',
-      ]);
+      expect(
+        await inPage(
+          page,
+          `[document.querySelector('input[name=from]').value, document.querySelector('input[name=to]').value, document.querySelector('select[name=granularity]').value]`,
+        ),
+      ).toEqual([from, to, 'week']);
       const trend = await api<{ periods: Record<string, number | string>[] }>(`revenue-trends?granularity=week&from=${from}&to=${to}`);
-      expect(await tableValues(page, 'table-trend')).toEqual(trend.periods.map((p) => [p.period, p.revenue_total, p.total_transactions, p.unique_customers].map(String)));
+      expect(await tableValues(page, 'table-trend')).toEqual(
+        trend.periods.map((p) => [p.period, p.revenue_total, p.total_transactions, p.unique_customers].map(String)),
+      );
       const loyalty = await api<{ total_customers: number }>(`loyalty?from=${from}&to=${to}`);
       expect((await kpi(page, 'customers')).value).toBe(String(loyalty.total_customers));
       // The range ends yesterday: the "today" figures are those of its last day.
@@ -354,7 +385,18 @@ describe('dashboard (e2e, headless Chromium)', () => {
       expect(await inPage(page, `document.querySelector('#customer-title').textContent`)).toBe(first.client_nom);
       const customer = await api<{ history: Record<string, number | string | boolean>[] }>(`customers/${first.client_id}`);
       expect(await tableValues(page, 'table-history')).toEqual(
-        customer.history.map((d) => [d.jour, d.total_depense, d.nb_achats, d.total_quantite, d.panier_moyen, d.nb_produits_distincts, d.segment_depense, d.est_client_fidele].map(String)),
+        customer.history.map((d) =>
+          [
+            d.jour,
+            d.total_depense,
+            d.nb_achats,
+            d.total_quantite,
+            d.panier_moyen,
+            d.nb_produits_distincts,
+            d.segment_depense,
+            d.est_client_fidele,
+          ].map(String),
+        ),
       );
       expect(await inPage(page, `document.querySelector('#chart-history').dataset.state`)).toBe('drawn');
       expect(await inPage(page, `document.querySelector('#overview').hidden`)).toBe(true);
@@ -400,7 +442,9 @@ describe('dashboard (e2e, headless Chromium)', () => {
       expect(await inPage(page, 'document.documentElement.lang')).toBe('fr');
       expect(await inPage(page, `document.querySelector('#trend-title').textContent`)).toBe('Évolution du chiffre d’affaires');
       const revenue = Number((await kpi(page, 'revenue')).value);
-      expect((await kpi(page, 'revenue')).text).toBe(new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(revenue));
+      expect((await kpi(page, 'revenue')).text).toBe(
+        new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(revenue),
+      );
       await screenshot(page, 'overview-laptop-fr.png');
       expect(problems).toEqual([]);
       await page.close();
@@ -424,7 +468,9 @@ describe('dashboard (e2e, headless Chromium)', () => {
       const topName = CLIENTS[0].client_nom;
       expect((await tableValues(page, 'table-top'))[0][1]).not.toBe(topName);
       await page.waitForFunction(`document.querySelector('#freshness').textContent.includes('ventes_par_segment v2')`, { timeout: 30_000 });
-      await page.waitForFunction(`document.querySelector('#table-top tbody tr th + td')?.dataset.value === ${JSON.stringify(topName)}`, { timeout: 30_000 });
+      await page.waitForFunction(`document.querySelector('#table-top tbody tr th + td')?.dataset.value === ${JSON.stringify(topName)}`, {
+        timeout: 30_000,
+      });
       await settled(page, 0);
       const today = await api<{ countries: { revenue_total: number }[] }>(`revenue-by-country?from=${TODAY}&to=${TODAY}`);
       expect((await kpi(page, 'revenueToday')).value).toBe(String(sumCents(today.countries.map((c) => c.revenue_total))));
@@ -449,12 +495,18 @@ describe('dashboard (e2e, headless Chromium)', () => {
       await page.goto(`${gateway.url}/?asOfTimestamp=${encodeURIComponent(v1RefreshedAt)}`, { waitUntil: 'load' });
       await settled(page, 0);
       expect(await inPage(page, `document.querySelector('select[name=asOfMode]').value`)).toBe('instant');
-      const old = await api<{ countries: Record<string, number | string>[] }>(`revenue-by-country?asOfTimestamp=${encodeURIComponent(v1RefreshedAt)}`);
+      const old = await api<{ countries: Record<string, number | string>[] }>(
+        `revenue-by-country?asOfTimestamp=${encodeURIComponent(v1RefreshedAt)}`,
+      );
       expect(await tableValues(page, 'table-country')).toEqual(
-        old.countries.map((c) => [c.pays, c.revenue_total, c.total_transactions, c.transaction_moyenne, c.items_sold, c.unique_customers].map(String)),
+        old.countries.map((c) =>
+          [c.pays, c.revenue_total, c.total_transactions, c.transaction_moyenne, c.items_sold, c.unique_customers].map(String),
+        ),
       );
       const latest = await api<{ countries: { revenue_total: number }[] }>('revenue-by-country');
-      expect(sumCents(old.countries.map((c) => Number(c.revenue_total)))).toBeLessThan(sumCents(latest.countries.map((c) => c.revenue_total)));
+      expect(sumCents(old.countries.map((c) => Number(c.revenue_total)))).toBeLessThan(
+        sumCents(latest.countries.map((c) => c.revenue_total)),
+      );
     });
   });
 

@@ -42,7 +42,10 @@ async function buildDashboard(outDir = OUT) {
     metafile: true,
     logLevel: 'warning',
   });
-  const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({ name: path.basename(file), main: meta.entryPoint?.endsWith('main.ts') === true }));
+  const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({
+    name: path.basename(file),
+    main: meta.entryPoint?.endsWith('main.ts') === true,
+  }));
   const js = outputs.find((o) => o.main && o.name.endsWith('.js'))?.name;
   const css = outputs.find((o) => o.name.endsWith('.css'))?.name;
   // ECharts (a dynamic import, which esbuild makes an entry of its own) and any chunk shared with it.
@@ -50,7 +53,10 @@ async function buildDashboard(outDir = OUT) {
   if (!js || !css) throw new Error(`dashboard build: expected a .js and a .css output, got ${outputs.map((o) => o.name).join(', ')}`);
   // The chunks are fetched along with the page's script rather than after it has run.
   const preload = chunks.map((c) => `<link rel="modulepreload" href="/${c}" />`).join('\n    ');
-  const html = readFileSync(path.join(SRC, 'index.html'), 'utf8').replace('{{JS}}', `/${js}`).replace('{{CSS}}', `/${css}`).replace('{{PRELOAD}}', preload);
+  const html = readFileSync(path.join(SRC, 'index.html'), 'utf8')
+    .replace('{{JS}}', `/${js}`)
+    .replace('{{CSS}}', `/${css}`)
+    .replace('{{PRELOAD}}', preload);
   writeFileSync(path.join(outDir, 'index.html'), html);
 
   const sizes = {};
@@ -73,7 +79,10 @@ if (require.main === module) {
     ({ outDir, sizes }) => {
       const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
       process.stdout.write(`dashboard built into ${path.relative(process.cwd(), outDir) || '.'}\n`);
-      for (const [name, s] of Object.entries(sizes)) process.stdout.write(`  ${name.padEnd(28)} ${kb(s.raw).padStart(10)}  gzip ${kb(s.gzip).padStart(9)}  brotli ${kb(s.brotli).padStart(9)}\n`);
+      for (const [name, s] of Object.entries(sizes))
+        process.stdout.write(
+          `  ${name.padEnd(28)} ${kb(s.raw).padStart(10)}  gzip ${kb(s.gzip).padStart(9)}  brotli ${kb(s.brotli).padStart(9)}\n`,
+        );
     },
     (error) => {
       process.stderr.write(`dashboard build failed: ${error.stack || error}\n`);

@@ -4,7 +4,18 @@
  * the silver tables change.
  */
 import './styles.css';
-import { AnalyticsApi, ApiError, Customer, Freshness, Loyalty, Query, RevenueByCountry, RevenueTrends, Segments, TopCustomers } from './api';
+import {
+  AnalyticsApi,
+  ApiError,
+  Customer,
+  Freshness,
+  Loyalty,
+  Query,
+  RevenueByCountry,
+  RevenueTrends,
+  Segments,
+  TopCustomers,
+} from './api';
 import { AXIS_LABEL, Chart, ChartOption, GRID, PALETTE } from './charts';
 import { Formats } from './format';
 import { fill, label, Language, languageOf, Strings, stringsFor } from './i18n';
@@ -87,7 +98,8 @@ class Dashboard {
     this.fmt = new Formats(this.locale);
     document.documentElement.lang = language;
     document.title = this.strings.title;
-    for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = this.strings[el.dataset.i18n as keyof Strings] ?? el.textContent;
+    for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]'))
+      el.textContent = this.strings[el.dataset.i18n as keyof Strings] ?? el.textContent;
     $('select[name=asOfMode]').setAttribute('aria-label', this.strings.timeTravel);
     $('.pager').setAttribute('aria-label', this.strings.topCustomers);
     document.body.style.setProperty('--loading-text', JSON.stringify(this.strings.loading));
@@ -138,8 +150,12 @@ class Dashboard {
 
     const headDay = this.headlineDay();
     const isToday = headDay === todayUtc();
-    $('#kpi-revenue-today-label').textContent = isToday ? this.strings.revenueToday : fill(this.strings.revenueOn, { day: this.fmt.day(headDay) });
-    $('#kpi-sales-today-label').textContent = isToday ? this.strings.salesToday : fill(this.strings.salesOn, { day: this.fmt.day(headDay) });
+    $('#kpi-revenue-today-label').textContent = isToday
+      ? this.strings.revenueToday
+      : fill(this.strings.revenueOn, { day: this.fmt.day(headDay) });
+    $('#kpi-sales-today-label').textContent = isToday
+      ? this.strings.salesToday
+      : fill(this.strings.salesOn, { day: this.fmt.day(headDay) });
     const ranged = s.from !== undefined || s.to !== undefined;
     $('#kpi-revenue-label').textContent = ranged ? this.strings.revenueRange : this.strings.revenueAllTime;
     $('#kpi-sales-label').textContent = ranged ? this.strings.salesRange : this.strings.salesAllTime;
@@ -173,7 +189,9 @@ class Dashboard {
       e.preventDefault();
       this.navigate({ granularity: 'day', offset: 0, lang: this.state.lang });
     });
-    $<HTMLSelectElement>('#lang').addEventListener('change', (e) => this.navigate({ ...this.state, lang: (e.target as HTMLSelectElement).value || undefined }));
+    $<HTMLSelectElement>('#lang').addEventListener('change', (e) =>
+      this.navigate({ ...this.state, lang: (e.target as HTMLSelectElement).value || undefined }),
+    );
     $('#page-prev').addEventListener('click', () => this.navigate({ ...this.state, offset: Math.max(0, this.state.offset - PAGE_SIZE) }));
     $('#page-next').addEventListener('click', () => this.navigate({ ...this.state, offset: this.state.offset + PAGE_SIZE }));
     $('#key-button').addEventListener('click', () => this.promptKey(false));
@@ -201,7 +219,8 @@ class Dashboard {
   }
 
   private readControls(): ViewState {
-    const value = (name: string) => (this.form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null)?.value.trim() || undefined;
+    const value = (name: string) =>
+      (this.form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null)?.value.trim() || undefined;
     const mode = value('asOfMode');
     const version = value('asOfVersion');
     const instant = value('asOfTimestamp');
@@ -228,7 +247,9 @@ class Dashboard {
 
   private setCountries(countries: string[]): void {
     const select = this.form.elements.namedItem('pays') as HTMLSelectElement;
-    const names = [...new Set([...countries, ...(this.state.pays ? [this.state.pays] : [])])].sort((a, b) => a.localeCompare(b, this.locale));
+    const names = [...new Set([...countries, ...(this.state.pays ? [this.state.pays] : [])])].sort((a, b) =>
+      a.localeCompare(b, this.locale),
+    );
     const current = [...select.options].slice(1).map((o) => o.value);
     if (names.join('\n') === current.join('\n')) return;
     select.replaceChildren(select.options[0], ...names.map((n) => new Option(n, n)));
@@ -250,7 +271,8 @@ class Dashboard {
       if (!quiet) this.charts.history.loading();
       tasks.push(this.guard(this.loadCustomer(this.state.client, signal), [this.charts.history]));
     } else {
-      if (!quiet) for (const c of [this.charts.trend, this.charts.country, this.charts.segments, this.charts.tiers, this.charts.loyalty]) c.loading();
+      if (!quiet)
+        for (const c of [this.charts.trend, this.charts.country, this.charts.segments, this.charts.tiers, this.charts.loyalty]) c.loading();
       tasks.push(
         this.guard(this.loadCountries(signal), [this.charts.country]),
         this.guard(this.loadToday(signal), []),
@@ -272,7 +294,9 @@ class Dashboard {
    */
   private markIfReady(): void {
     if (!document.body.dataset.loaded || performance.getEntriesByName(READY_MARK).length) return;
-    const pending = Object.values(this.charts).some((c) => !c.element.closest('[hidden]') && !['drawn', 'empty', 'error'].includes(c.element.dataset.state ?? ''));
+    const pending = Object.values(this.charts).some(
+      (c) => !c.element.closest('[hidden]') && !['drawn', 'empty', 'error'].includes(c.element.dataset.state ?? ''),
+    );
     if (!pending) performance.mark(READY_MARK);
   }
 
@@ -363,9 +387,11 @@ class Dashboard {
     const aggregates = f.silver.find((t) => t.table === 'ventes_aggreges');
     const versions = f.silver.filter((t) => t.version !== null).map((t) => `${t.table} v${t.version}`);
     const c = s.colon;
-    $('#freshness').textContent = `${s.lastEvent}${c}${when(f.bronze.latest_event_time)} · ${s.lastSilver}${c}${when(f.last_silver_refresh)}${versions.length ? ` · ${s.versions}${c}${versions.join(', ')}` : ''}`;
+    $('#freshness').textContent =
+      `${s.lastEvent}${c}${when(f.bronze.latest_event_time)} · ${s.lastSilver}${c}${when(f.last_silver_refresh)}${versions.length ? ` · ${s.versions}${c}${versions.join(', ')}` : ''}`;
     $('#freshness').dataset.silverRefresh = f.last_silver_refresh ?? '';
-    if (aggregates?.version !== null && aggregates?.version !== undefined) (this.form.elements.namedItem('asOfVersion') as HTMLInputElement).max = String(aggregates.version);
+    if (aggregates?.version !== null && aggregates?.version !== undefined)
+      (this.form.elements.namedItem('asOfVersion') as HTMLInputElement).max = String(aggregates.version);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -416,8 +442,16 @@ class Dashboard {
           {
             type: 'bar',
             name: s.revenue,
-            data: ordered.map((c) => ({ value: c.revenue_total, itemStyle: selected && c.pays !== selected ? { color: '#93a3c8' } : undefined })),
-            label: { show: true, position: 'insideRight', color: '#fff', formatter: (p) => this.fmt.moneyShort(Number(p.value), this.currency) },
+            data: ordered.map((c) => ({
+              value: c.revenue_total,
+              itemStyle: selected && c.pays !== selected ? { color: '#93a3c8' } : undefined,
+            })),
+            label: {
+              show: true,
+              position: 'insideRight',
+              color: '#fff',
+              formatter: (p) => this.fmt.moneyShort(Number(p.value), this.currency),
+            },
           },
         ],
       },
@@ -444,12 +478,17 @@ class Dashboard {
     this.noteCurrency(answer);
     const s = this.strings;
     const rows = answer.periods;
-    renderTable($<HTMLTableElement>('#table-trend'), s.trend, [
-      { label: s.period, value: (r) => r.period, format: (r) => this.fmt.period(r.period, granularity) },
-      { label: s.revenue, value: (r) => r.revenue_total, format: (r) => this.money(r.revenue_total), numeric: true },
-      { label: s.sales, value: (r) => r.total_transactions, format: (r) => this.fmt.count(r.total_transactions), numeric: true },
-      { label: s.customers, value: (r) => r.unique_customers, format: (r) => this.fmt.count(r.unique_customers), numeric: true },
-    ], rows);
+    renderTable(
+      $<HTMLTableElement>('#table-trend'),
+      s.trend,
+      [
+        { label: s.period, value: (r) => r.period, format: (r) => this.fmt.period(r.period, granularity) },
+        { label: s.revenue, value: (r) => r.revenue_total, format: (r) => this.money(r.revenue_total), numeric: true },
+        { label: s.sales, value: (r) => r.total_transactions, format: (r) => this.fmt.count(r.total_transactions), numeric: true },
+        { label: s.customers, value: (r) => r.unique_customers, format: (r) => this.fmt.count(r.unique_customers), numeric: true },
+      ],
+      rows,
+    );
     if (!rows.length) return this.charts.trend.empty();
     const many = rows.length > 45;
     const option: ChartOption = {
@@ -459,7 +498,14 @@ class Dashboard {
       yAxis: { type: 'value', axisLabel: { ...AXIS_LABEL, formatter: (v: number) => this.fmt.moneyShort(v, this.currency) } },
       series: [
         many
-          ? { type: 'line', name: s.revenue, data: rows.map((p) => p.revenue_total), showSymbol: false, areaStyle: { opacity: 0.15 }, lineStyle: { width: 2 } }
+          ? {
+              type: 'line',
+              name: s.revenue,
+              data: rows.map((p) => p.revenue_total),
+              showSymbol: false,
+              areaStyle: { opacity: 0.15 },
+              lineStyle: { width: 2 },
+            }
           : { type: 'bar', name: s.revenue, data: rows.map((p) => p.revenue_total) },
       ],
     };
@@ -476,13 +522,18 @@ class Dashboard {
     this.noteCurrency(answer);
     const s = this.strings;
     const rows = answer.segments;
-    renderTable($<HTMLTableElement>('#table-segments'), s.segments, [
-      { label: s.segment, value: (r) => r.segment, format: (r) => label(s, r.segment) },
-      { label: s.revenue, value: (r) => r.revenue_total, format: (r) => this.money(r.revenue_total), numeric: true },
-      { label: s.sales, value: (r) => r.total_transactions, format: (r) => this.fmt.count(r.total_transactions), numeric: true },
-      { label: s.averageBasket, value: (r) => r.transaction_moyenne, format: (r) => this.money(r.transaction_moyenne), numeric: true },
-      { label: s.customers, value: (r) => r.unique_customers, format: (r) => this.fmt.count(r.unique_customers), numeric: true },
-    ], rows);
+    renderTable(
+      $<HTMLTableElement>('#table-segments'),
+      s.segments,
+      [
+        { label: s.segment, value: (r) => r.segment, format: (r) => label(s, r.segment) },
+        { label: s.revenue, value: (r) => r.revenue_total, format: (r) => this.money(r.revenue_total), numeric: true },
+        { label: s.sales, value: (r) => r.total_transactions, format: (r) => this.fmt.count(r.total_transactions), numeric: true },
+        { label: s.averageBasket, value: (r) => r.transaction_moyenne, format: (r) => this.money(r.transaction_moyenne), numeric: true },
+        { label: s.customers, value: (r) => r.unique_customers, format: (r) => this.fmt.count(r.unique_customers), numeric: true },
+      ],
+      rows,
+    );
     if (!rows.length) return this.charts.segments.empty();
     const selected = this.state.segment;
     this.charts.segments.draw(
@@ -507,11 +558,16 @@ class Dashboard {
       { group: s.loyal, customers: answer.loyal_customers, revenue: answer.loyal_revenue },
       { group: s.occasional, customers: answer.occasional_customers, revenue: answer.occasional_revenue },
     ];
-    renderTable($<HTMLTableElement>('#table-loyalty'), s.loyalty, [
-      { label: s.group, value: (r) => r.group },
-      { label: s.customers, value: (r) => r.customers, format: (r) => this.fmt.count(r.customers), numeric: true },
-      { label: s.revenue, value: (r) => r.revenue, format: (r) => this.money(r.revenue), numeric: true },
-    ], groups);
+    renderTable(
+      $<HTMLTableElement>('#table-loyalty'),
+      s.loyalty,
+      [
+        { label: s.group, value: (r) => r.group },
+        { label: s.customers, value: (r) => r.customers, format: (r) => this.fmt.count(r.customers), numeric: true },
+        { label: s.revenue, value: (r) => r.revenue, format: (r) => this.money(r.revenue), numeric: true },
+      ],
+      groups,
+    );
     if (answer.total_customers === 0) this.charts.loyalty.empty();
     else
       this.charts.loyalty.draw(
@@ -533,11 +589,16 @@ class Dashboard {
       );
 
     const tiers = answer.spending_tiers;
-    renderTable($<HTMLTableElement>('#table-tiers'), s.tiers, [
-      { label: s.tier, value: (r) => r.segment_depense, format: (r) => label(s, r.segment_depense) },
-      { label: s.customerDays, value: (r) => r.client_days, format: (r) => this.fmt.count(r.client_days), numeric: true },
-      { label: s.revenue, value: (r) => r.revenue_total, format: (r) => this.money(r.revenue_total), numeric: true },
-    ], tiers);
+    renderTable(
+      $<HTMLTableElement>('#table-tiers'),
+      s.tiers,
+      [
+        { label: s.tier, value: (r) => r.segment_depense, format: (r) => label(s, r.segment_depense) },
+        { label: s.customerDays, value: (r) => r.client_days, format: (r) => this.fmt.count(r.client_days), numeric: true },
+        { label: s.revenue, value: (r) => r.revenue_total, format: (r) => this.money(r.revenue_total), numeric: true },
+      ],
+      tiers,
+    );
     if (!tiers.some((t) => t.client_days > 0)) return this.charts.tiers.empty();
     this.charts.tiers.draw(
       this.donut(
@@ -566,12 +627,20 @@ class Dashboard {
 
   private async loadTopCustomers(signal: AbortSignal): Promise<void> {
     const { offset } = this.state;
-    const query: Query = { from: this.state.from, to: this.state.to, pays: this.state.pays, segment: this.state.segment, ...asOfQuery(this.state) };
+    const query: Query = {
+      from: this.state.from,
+      to: this.state.to,
+      pays: this.state.pays,
+      segment: this.state.segment,
+      ...asOfQuery(this.state),
+    };
     // Without `offset` support a page is the tail of a longer list, as far as the API's limit reaches.
     const emulated = offset > 0 && !this.offsetSupported;
     let answer: TopCustomers | undefined;
-    if (!emulated) answer = await this.get<TopCustomers>('top-customers', { ...query, limit: PAGE_SIZE, offset: offset || undefined }, signal);
-    else if (offset < MAX_LIMIT) answer = await this.get<TopCustomers>('top-customers', { ...query, limit: Math.min(MAX_LIMIT, offset + PAGE_SIZE) }, signal);
+    if (!emulated)
+      answer = await this.get<TopCustomers>('top-customers', { ...query, limit: PAGE_SIZE, offset: offset || undefined }, signal);
+    else if (offset < MAX_LIMIT)
+      answer = await this.get<TopCustomers>('top-customers', { ...query, limit: Math.min(MAX_LIMIT, offset + PAGE_SIZE) }, signal);
     if (answer) {
       this.offsetSupported = answer.page !== undefined;
       this.noteCurrency(answer);
@@ -580,15 +649,20 @@ class Dashboard {
     const total = answer?.page?.total;
     const s = this.strings;
     const table = $<HTMLTableElement>('#table-top');
-    renderTable(table, s.topCustomers, [
-      { label: s.rank, value: (r) => offset + rows.indexOf(r) + 1, numeric: true },
-      { label: s.name, value: (r) => r.client_nom, href: (r) => formatState({ ...this.state, client: r.client_id }) },
-      { label: s.country, value: (r) => r.pays },
-      { label: s.segment, value: (r) => r.segment, format: (r) => label(s, r.segment) },
-      { label: s.spend, value: (r) => r.total_depense, format: (r) => this.money(r.total_depense), numeric: true },
-      { label: s.purchases, value: (r) => r.nb_achats, format: (r) => this.fmt.count(r.nb_achats), numeric: true },
-      { label: s.units, value: (r) => r.total_quantite, format: (r) => this.fmt.count(r.total_quantite), numeric: true },
-    ], rows);
+    renderTable(
+      table,
+      s.topCustomers,
+      [
+        { label: s.rank, value: (r) => offset + rows.indexOf(r) + 1, numeric: true },
+        { label: s.name, value: (r) => r.client_nom, href: (r) => formatState({ ...this.state, client: r.client_id }) },
+        { label: s.country, value: (r) => r.pays },
+        { label: s.segment, value: (r) => r.segment, format: (r) => label(s, r.segment) },
+        { label: s.spend, value: (r) => r.total_depense, format: (r) => this.money(r.total_depense), numeric: true },
+        { label: s.purchases, value: (r) => r.nb_achats, format: (r) => this.fmt.count(r.nb_achats), numeric: true },
+        { label: s.units, value: (r) => r.total_quantite, format: (r) => this.fmt.count(r.total_quantite), numeric: true },
+      ],
+      rows,
+    );
     const reachable = this.offsetSupported ? Infinity : MAX_LIMIT;
     const hasNext = total !== undefined ? offset + rows.length < total : rows.length === PAGE_SIZE && offset + PAGE_SIZE < reachable;
     $<HTMLButtonElement>('#page-prev').disabled = offset === 0;
@@ -596,7 +670,11 @@ class Dashboard {
     const info = $('#page-info');
     if (!rows.length) info.textContent = s.noData;
     else {
-      const values = { first: this.fmt.count(offset + 1), last: this.fmt.count(offset + rows.length), total: total === undefined ? '' : this.fmt.count(total) };
+      const values = {
+        first: this.fmt.count(offset + 1),
+        last: this.fmt.count(offset + rows.length),
+        total: total === undefined ? '' : this.fmt.count(total),
+      };
       info.textContent = fill(total === undefined ? s.pageOf : s.pageOfTotal, values);
     }
   }
@@ -637,16 +715,26 @@ class Dashboard {
       }),
     );
     const rows = c.history;
-    renderTable($<HTMLTableElement>('#table-history'), s.dailyHistory, [
-      { label: s.date, value: (r) => r.jour, format: (r) => this.fmt.day(r.jour) },
-      { label: s.spend, value: (r) => r.total_depense, format: (r) => this.money(r.total_depense), numeric: true },
-      { label: s.purchases, value: (r) => r.nb_achats, format: (r) => this.fmt.count(r.nb_achats), numeric: true },
-      { label: s.units, value: (r) => r.total_quantite, format: (r) => this.fmt.count(r.total_quantite), numeric: true },
-      { label: s.basket, value: (r) => r.panier_moyen, format: (r) => this.money(r.panier_moyen), numeric: true },
-      { label: s.distinctProducts, value: (r) => r.nb_produits_distincts, format: (r) => this.fmt.count(r.nb_produits_distincts), numeric: true },
-      { label: s.tier, value: (r) => r.segment_depense, format: (r) => label(s, r.segment_depense) },
-      { label: s.loyalDay, value: (r) => r.est_client_fidele, format: (r) => (r.est_client_fidele ? s.yes : s.no) },
-    ], rows);
+    renderTable(
+      $<HTMLTableElement>('#table-history'),
+      s.dailyHistory,
+      [
+        { label: s.date, value: (r) => r.jour, format: (r) => this.fmt.day(r.jour) },
+        { label: s.spend, value: (r) => r.total_depense, format: (r) => this.money(r.total_depense), numeric: true },
+        { label: s.purchases, value: (r) => r.nb_achats, format: (r) => this.fmt.count(r.nb_achats), numeric: true },
+        { label: s.units, value: (r) => r.total_quantite, format: (r) => this.fmt.count(r.total_quantite), numeric: true },
+        { label: s.basket, value: (r) => r.panier_moyen, format: (r) => this.money(r.panier_moyen), numeric: true },
+        {
+          label: s.distinctProducts,
+          value: (r) => r.nb_produits_distincts,
+          format: (r) => this.fmt.count(r.nb_produits_distincts),
+          numeric: true,
+        },
+        { label: s.tier, value: (r) => r.segment_depense, format: (r) => label(s, r.segment_depense) },
+        { label: s.loyalDay, value: (r) => r.est_client_fidele, format: (r) => (r.est_client_fidele ? s.yes : s.no) },
+      ],
+      rows,
+    );
     if (!rows.length) return this.charts.history.empty();
     this.charts.history.draw(
       {

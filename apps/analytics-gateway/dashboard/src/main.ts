@@ -26,7 +26,8 @@ import { Column, renderTable } from './tables';
 const PAGE_SIZE = 10;
 /** The API's largest top-customers limit: the last row reachable when the gateway has no `offset`. */
 const MAX_LIMIT = 100;
-/** The performance mark set when the first view is fully drawn. */
+/** Performance marks read by the benchmark (bench/dashboard): the first headline figure shown, and the first view fully drawn. */
+const FIGURES_MARK = 'dashboard-figures';
 const READY_MARK = 'dashboard-ready';
 /** How often the page asks whether silver has changed. */
 const FRESHNESS_POLL_MS = 5000;
@@ -351,6 +352,7 @@ class Dashboard {
     const el = $(`[data-kpi=${name}]`);
     el.textContent = text;
     el.dataset.value = String(value);
+    if (name === 'revenue' && !performance.getEntriesByName(FIGURES_MARK).length) performance.mark(FIGURES_MARK);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -615,7 +617,8 @@ class Dashboard {
       series: [
         {
           type: 'pie',
-          radius: ['45%', '72%'],
+          // Room around the ring for the labels, even on a phone.
+          radius: ['38%', '62%'],
           selectedMode: 'single',
           data,
           // Name and share on the drawing; the values are in the tooltip and the table.

@@ -5,6 +5,7 @@ import { AnalyticsService } from '@app/analytics';
 import { APP_CONFIG, AppConfigModule, HealthChecks, healthResult, HealthModule, MetricsModule, MetricsRegistry } from '@app/common';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsErrorsFilter } from './analytics-errors.filter';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { GatewayConfig } from './config';
 import { HttpMetrics } from './http-metrics';
 
@@ -47,7 +48,7 @@ export class AnalyticsGatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AnalyticsGatewayModule,
-      imports: [AppConfigModule.forRoot(config), MetricsModule, HealthModule],
+      imports: [AppConfigModule.forRoot(config), MetricsModule, HealthModule, DashboardModule.register()],
       controllers: [AnalyticsController],
       providers: [
         { provide: AnalyticsService, inject: [APP_CONFIG, MetricsRegistry, HealthChecks], useFactory: createAnalyticsService },

@@ -1,22 +1,31 @@
-import { applyDecorators, Get, Header } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { map, Observable } from 'rxjs';
+import { Answer } from '@app/analytics';
 
-/**
- * The JSON text of each answer, made once: the analytics service hands out the same object for
- * every cache hit (and never modifies it), so the text is keyed by that object and goes away
- * with it when the answer leaves the service's cache.
- */
-const texts = new WeakMap<object, string>();
-
-export function jsonText(answer: object): string {
-  let text = texts.get(answer);
-  if (text === undefined) {
-    text = JSON.stringify(answer);
-    texts.set(answer, text);
-  }
-  return text;
+interface Reply {
+  header(k: string, v: string): unknown;
 }
 
-/** A GET route answering pre-serialised JSON text (see jsonText) with the JSON content type. */
-export function JsonGet(path: string): MethodDecorator {
-  return applyDecorators(Get(path), Header('Content-Type', 'application/json; charset=utf-8'));
+/**
+ * Sends an analytics Answer: its JSON text (made once per cached answer) with the JSON content
+ * type, its entity tag (ETag: a 304 answers an If-None-Match that holds it, see configureHttp)
+ * and Cache-Control: an answer about a fixed past version never changes; one about the latest
+ * may change with the next commit, so a client revalidates it (cheaply, by its tag).
+ */
+@Injectable()
+export class JsonAnswerInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler<Answer<unknown>>): Observable<string> {
+    const http = context.switchToHttp();
+    const reply = http.getResponse<Reply>();
+    const query = http.getRequest<{ query?: Record<string, unknown> }>().query ?? {};
+    const pinned = query.asOfVersion !== undefined;
+    return next.handle().pipe(
+      map((answer) => {
+        reply.header('Content-Type', 'application/json; charset=utf-8');
+        reply.header('ETag', answer.etag);
+        reply.header('Cache-Control', pinned ? 'private, max-age=86400, immutable' : 'private, no-cache');
+        return answer.json;
+      }),
+    );
+  }
 }

@@ -5,7 +5,6 @@
  * the 400s and the 404, then a new silver commit (followed without restart) and time travel.
  */
 import { rmSync } from 'node:fs';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DeltaTable, Row } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
@@ -91,12 +90,12 @@ function messages(res: request.Response): string {
 describe('analytics-gateway (e2e)', () => {
   const root = tempLakehouse('gateway-e2e-');
   let gateway: TestGateway;
-  let http: ReturnType<NestFastifyApplication['getHttpServer']>;
+  let http: string;
   const get = (url: string) => request(http).get(url).set('Authorization', `Bearer ${KEYS.analyst}`);
 
   beforeAll(async () => {
     gateway = await startGateway(root);
-    http = gateway.app.getHttpServer();
+    http = gateway.url;
   });
 
   afterAll(async () => {

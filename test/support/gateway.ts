@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -17,6 +18,8 @@ export const KEYS = {
 
 export interface TestGateway {
   app: NestFastifyApplication;
+  /** Where it listens (on 127.0.0.1): supertest takes it as is, without listening anew for every request. */
+  url: string;
   config: GatewayConfig;
   close(): Promise<void>;
 }
@@ -31,10 +34,11 @@ export async function startTestGateway(env: Record<string, string>): Promise<Tes
   const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config, auth)] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createGatewayAdapter(config), { ...GATEWAY_APP_OPTIONS, logger: false });
   await configureGateway(app, config, auth);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready(); // Fastify routes (Swagger's included) are in place once ready
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     app,
+    url: `http://127.0.0.1:${port}`,
     config,
     close: async () => {
       await app.close();

@@ -17,15 +17,15 @@ const OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=']);
 
 /**
  * One immutable version of a table: what a query reads, and what its cached answers are keyed by.
- * The first query copies the version's data files into DuckDB in-memory tables, one per file,
- * which the following queries read (planning a scan over Parquet files costs tens of
+ * The first query copies the version's data files into DuckDB memory (DataFileCopies), which
+ * the following queries read (planning a scan over Parquet files costs tens of
  * milliseconds each time, an in-memory aggregate a few). The copies are shared with the table's
- * other loaded versions (DataFileCopies), so a version kept for time travel costs only the files
+ * other loaded versions, so a version kept for time travel costs only the files
  * it does not share.
  */
 export class TableVersion {
   private committedAtMs?: Promise<number>;
-  private materialized?: Promise<Map<string, string>>;
+  private materialized?: Promise<void>;
   private released = false;
 
   constructor(
@@ -70,23 +70,22 @@ export class TableVersion {
 
   /** Copies every data file of the version into memory now (those other versions share are not copied again). */
   async materialize(): Promise<void> {
-    await this.copiesByPath();
+    await this.copied();
   }
 
   private async rowsOf(files: AddAction[]): Promise<string> {
     if (files.length === 0) return emptySelect(this.snapshot);
     // A version already out of the caches is not copied any more; a late query reads its files.
     if (this.released && !this.materialized) return (await planScan(this.store, this.snapshot.schema, this.snapshot.partitionColumns, files)).sql;
-    const names = await this.copiesByPath();
-    return files.map((f) => `SELECT * FROM ${sqlIdent(names.get(f.path)!)}`).join(' UNION ALL ');
+    await this.copied();
+    return this.copies.rowsOf(files);
   }
 
-  private copiesByPath(): Promise<Map<string, string>> {
+  private copied(): Promise<void> {
     this.materialized ??= (async () => {
       const files = this.files;
       try {
-        const names = await this.copies.acquire(this.snapshot, files);
-        return new Map(files.map((f, i) => [f.path, names[i]]));
+        await this.copies.acquire(this.snapshot, files);
       } catch (e) {
         this.copies.release(files);
         this.materialized = undefined;

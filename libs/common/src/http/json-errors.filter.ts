@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 
 /** An error of a library mapped to an HTTP answer, with headers to add (Retry-After…). */
@@ -11,6 +12,17 @@ export interface MappedError {
 /** Provided by an app to map its libraries' errors (typed, Nest-free) to HTTP answers. */
 export const HTTP_ERROR_MAPPER = Symbol('HTTP_ERROR_MAPPER');
 export type HttpErrorMapper = (e: unknown) => MappedError | undefined;
+
+/**
+ * A refusal of the request by Fastify or one of its plugins (rate limit, a URL too long, a bad
+ * header…): it carries a 4xx statusCode, and its message is about the request.
+ */
+function clientError(e: unknown): MappedError | undefined {
+  const status = (e as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  const message = String((e as { message?: unknown }).message ?? STATUS_CODES[status]);
+  return { exception: new HttpException({ statusCode: status, error: STATUS_CODES[status] ?? 'Client Error', message }, status) };
+}
 
 interface Reply {
   status(code: number): Reply;
@@ -34,7 +46,7 @@ export class JsonErrorsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<Reply>();
     const request = http.getRequest<{ id?: string; method?: string; url?: string }>();
-    const mapped: MappedError | undefined = e instanceof HttpException ? { exception: e } : this.mapper?.(e);
+    const mapped: MappedError | undefined = e instanceof HttpException ? { exception: e } : (this.mapper?.(e) ?? clientError(e));
     let status: number;
     let body: object;
     if (mapped) {

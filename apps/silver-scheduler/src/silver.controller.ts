@@ -1,5 +1,6 @@
 import { Controller, DefaultValuePipe, Get, HttpCode, InternalServerErrorException, ParseIntPipe, Post, Query, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '@app/common';
 import { RunReport, SilverJobClosedError } from '@app/silver';
 import { SilverSchedulerService } from './silver-scheduler.service';
 
@@ -10,6 +11,7 @@ export class SilverController {
 
   /** Runs a refresh now and answers with its report; if one is already running, waits for it and answers with that one. */
   @Post('run')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ description: 'Report of the run' })
   async run(): Promise<RunReport> {
@@ -17,7 +19,8 @@ export class SilverController {
       return await this.scheduler.job.run('manual');
     } catch (e) {
       if (e instanceof SilverJobClosedError) throw new ServiceUnavailableException(e.message);
-      throw new InternalServerErrorException({ message: 'silver run failed', error: (e as Error).message, run: this.scheduler.job.runs.last });
+      // The error (it may quote SQL) is logged by the scheduler service with the run id; the client gets the id.
+      throw new InternalServerErrorException(`the silver run failed (run ${this.scheduler.job.runs.last?.runId ?? 'unknown'}); its error is in the silver-scheduler log`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -7,9 +7,9 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Answer, AnalyticsService, AsOf } from '@app/analytics';
+import { AnalyticsService, AsOf } from '@app/analytics';
 import { RequireRole } from '@app/common';
-import { JsonAnswerInterceptor } from './json-answer';
+import { answerJson, AnswerReply } from './json-answer';
 import {
   AsOfQueryDto,
   ClientParamsDto,
@@ -44,11 +44,10 @@ function ApiAnalyticsErrors(): MethodDecorator & ClassDecorator {
   );
 }
 
-/** Every answer is JSON text made once per cached answer, sent with its ETag (json-answer.ts); the documented types are those of the parsed JSON. */
+/** Every answer is JSON text made once per cached answer, sent with its ETag (answerJson); the documented types are those of the parsed JSON. */
 @ApiTags('analytics')
 @ApiAnalyticsErrors()
 @RequireRole('analyst')
-@UseInterceptors(JsonAnswerInterceptor)
 @Controller('analytics')
 export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
@@ -56,8 +55,8 @@ export class AnalyticsController {
   @Get('top-customers')
   @ApiOperation({ summary: 'Clients by total spend', description: 'Aggregated from ventes_aggreges over the days in [from, to], optionally only one country or segment.' })
   @ApiOkResponse({ type: TopCustomersResponseDto })
-  async topCustomers(@Query() q: TopCustomersQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.topCustomers({ limit: q.limit, offset: q.offset, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q));
+  async topCustomers(@Query() q: TopCustomersQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.topCustomers({ limit: q.limit, offset: q.offset, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q)), q.asOfVersion);
   }
 
   @Get('revenue-by-country')
@@ -66,22 +65,22 @@ export class AnalyticsController {
     description: 'With from and/or to: aggregated from ventes_aggreges over those days. Without: the all-time ventes_par_pays table.',
   })
   @ApiOkResponse({ type: RevenueByCountryResponseDto })
-  async revenueByCountry(@Query() q: PagedDateRangeQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.revenueByCountry({ from: q.from, to: q.to, limit: q.limit, offset: q.offset }, asOf(q));
+  async revenueByCountry(@Query() q: PagedDateRangeQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.revenueByCountry({ from: q.from, to: q.to, limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
   @Get('segments')
   @ApiOperation({ summary: 'Revenue per customer segment', description: 'The ventes_par_segment table.' })
   @ApiOkResponse({ type: SegmentsResponseDto })
-  async segments(@Query() q: PagedQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.segmentRevenue({ limit: q.limit, offset: q.offset }, asOf(q));
+  async segments(@Query() q: PagedQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.segmentRevenue({ limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
   @Get('revenue-trends')
   @ApiOperation({ summary: 'Revenue per day, week or month', description: 'From ventes_aggreges; periods are named by their first day.' })
   @ApiOkResponse({ type: RevenueTrendsResponseDto })
-  async revenueTrends(@Query() q: RevenueTrendsQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to, limit: q.limit, offset: q.offset }, asOf(q));
+  async revenueTrends(@Query() q: RevenueTrendsQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to, limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
   @Get('loyalty')
@@ -92,16 +91,16 @@ export class AnalyticsController {
       'repeat_purchase_rate = loyal / all clients. spending_tiers counts client-days per segment_depense.',
   })
   @ApiOkResponse({ type: LoyaltyResponseDto })
-  async loyalty(@Query() q: DateRangeQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q));
+  async loyalty(@Query() q: DateRangeQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q)), q.asOfVersion);
   }
 
   @Get('customers/:clientId')
   @ApiOperation({ summary: 'One client: totals and per-day history', description: 'From ventes_aggreges.' })
   @ApiOkResponse({ type: CustomerResponseDto })
   @ApiNotFoundResponse({ type: NotFoundResponseDto, description: 'No row for this client in the table version read' })
-  async customer(@Param() p: ClientParamsDto, @Query() q: CustomerQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.customer(p.clientId, { limit: q.limit, offset: q.offset }, asOf(q));
+  async customer(@Param() p: ClientParamsDto, @Query() q: CustomerQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.customer(p.clientId, { limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
   @Get('freshness')
@@ -112,7 +111,7 @@ export class AnalyticsController {
       'and of bronze (latest), with its newest event time. last_silver_refresh is the newest silver commit time.',
   })
   @ApiOkResponse({ type: FreshnessResponseDto })
-  async freshness(@Query() q: AsOfQueryDto): Promise<Answer<unknown>> {
-    return this.analytics.freshness(asOf(q));
+  async freshness(@Query() q: AsOfQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.freshness(asOf(q)), q.asOfVersion);
   }
 }

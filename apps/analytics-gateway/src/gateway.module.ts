@@ -19,7 +19,6 @@ import { AnalyticsController } from './analytics.controller';
 import { mapAnalyticsError } from './analytics-errors';
 import { GatewayConfig } from './config';
 import { HttpMetrics } from './http-metrics';
-import { JsonAnswerInterceptor } from './json-answer';
 
 /** The analytics library for this app: its cache lookups, bytes and table versions as metrics, its silver tables as a health check. */
 export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRegistry, health: HealthChecks): AnalyticsService {
@@ -82,7 +81,6 @@ export class AnalyticsGatewayModule {
         { provide: AnalyticsService, inject: [APP_CONFIG, MetricsRegistry, HealthChecks], useFactory: createAnalyticsService },
         { provide: HTTP_ERROR_MAPPER, useValue: mapAnalyticsError },
         { provide: APP_FILTER, useClass: JsonErrorsFilter },
-        JsonAnswerInterceptor,
         HttpMetrics, // its Fastify hook is added by configureGateway() (setup.ts)
       ],
     };

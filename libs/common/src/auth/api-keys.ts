@@ -30,6 +30,8 @@ export class ApiKeysFileError extends Error {
  */
 export class ApiKeyStore {
   private readonly byHash = new Map<string, ApiKeyIdentity>();
+  /** Keys recognised, so a key is hashed once, not on every request (only valid keys: their number is bounded by the file). */
+  private readonly recognised = new Map<string, ApiKeyIdentity>();
 
   constructor(entries: Array<{ roles: Role[]; sha256: string }>) {
     for (const e of entries) this.byHash.set(e.sha256, { id: e.sha256.slice(0, 12), roles: new Set(e.roles) });
@@ -71,8 +73,12 @@ export class ApiKeyStore {
 
   /** The key's identity, or undefined when it is not one of the stored keys. */
   identify(key: string): ApiKeyIdentity | undefined {
+    const known = this.recognised.get(key);
+    if (known) return known;
     // Looking up the hash, not the key: how long the lookup takes tells nothing usable about a stored key.
-    return this.byHash.get(hashApiKey(key));
+    const found = this.byHash.get(hashApiKey(key));
+    if (found) this.recognised.set(key, found);
+    return found;
   }
 }
 

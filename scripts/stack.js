@@ -6,9 +6,14 @@
  *   npm run stack            (LAKEHOUSE_ROOT defaults to ./.data/lakehouse)
  *
  * Any app variable (PRODUCER_RATE, SILVER_CRON, ...) can be set in the environment.
+ *
+ * A development API key (all roles) is made on the first run, kept in .data/dev-api-key (its hash
+ * in .data/api-keys, the API_KEYS_FILE the apps read) and printed with the URLs.
  */
 'use strict';
 const { spawn } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const kafka = require('./kafka/kafka.js');
 
@@ -21,8 +26,24 @@ const APPS = [
 ];
 const COLORS = [36, 33, 35, 32];
 
+/** The development key: made once, then reused so a browser or script keeps working across restarts. */
+function developmentKey() {
+  const dir = path.join(ROOT, '.data');
+  const keyFile = path.join(dir, 'dev-api-key');
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(keyFile)) fs.writeFileSync(keyFile, `dev-${crypto.randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  const key = fs.readFileSync(keyFile, 'utf8').trim();
+  const keysFile = path.join(dir, 'api-keys');
+  const hash = crypto.createHash('sha256').update(key, 'utf8').digest('hex');
+  fs.writeFileSync(keysFile, `# Made by npm run stack from .data/dev-api-key\nanalyst,operator,metrics:${hash}\n`, { mode: 0o600 });
+  return { key, keysFile };
+}
+
+const devKey = process.env.API_KEYS_FILE ? undefined : developmentKey();
+
 const env = {
   ...process.env,
+  ...(devKey ? { API_KEYS_FILE: devKey.keysFile } : {}),
   LAKEHOUSE_ROOT: process.env.LAKEHOUSE_ROOT || path.join(ROOT, '.data', 'lakehouse'),
   KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
   TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
@@ -79,7 +100,13 @@ async function shutdown(code) {
   setTimeout(() => {
     process.stdout.write('\nLakehouse stack running. Ctrl-C stops it.\n');
     for (const app of APPS) process.stdout.write(`  ${app.name.padEnd(18)} ${app.urls.map((u) => `http://localhost:${app.port}${u}`).join('  ')}\n`);
-    process.stdout.write(`  Delta tables under ${env.LAKEHOUSE_ROOT}\n\n`);
+    process.stdout.write(`  Delta tables under ${env.LAKEHOUSE_ROOT}\n`);
+    if (devKey) {
+      process.stdout.write(`\n  Development API key (analyst, operator, metrics): ${devKey.key}\n`);
+      process.stdout.write(`    curl -H 'Authorization: Bearer ${devKey.key}' http://localhost:3000/analytics/top-customers\n`);
+      process.stdout.write('    In Swagger UI (/docs): Authorize, then paste it.\n');
+    }
+    process.stdout.write('\n');
   }, 8000);
 })().catch((e) => {
   process.stderr.write(`${e.stack || e}\n`);

@@ -1,5 +1,8 @@
 /**
- * Analytics gateway latency under load. Silver tables of 200 clients x 90 days (~14,400 client-
+ * Analytics gateway latency under load, as deployed: every request presents an API key and
+ * accepts compression, and rate limiting is on (its per-key limit raised above the load). Targets:
+ * p99 <= 10 ms for cached answers (steady) and <= 100 ms for answers computed on first request
+ * (cold). Silver tables of 200 clients x 90 days (~14,400 client-
  * days; one Parquet file per day) are written to a temp lakehouse in two silver runs (days 1-89,
  * then a full overwrite with day 90), so version 1 exists for time travel. The gateway runs in
  * this process on a random port, as main.ts builds it; autocannon runs in a worker thread (its
@@ -19,7 +22,7 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadEnv } from '@app/common';
+import { authOptions, hashApiKey, loadEnv } from '@app/common';
 import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
 import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
@@ -52,7 +55,9 @@ const DAYS = 90;
 const FIRST_DAY = '2024-09-01';
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const TARGET_P99_MS = 20;
+/** p99 of cached answers (steady phase), and of answers computed on first request (cold phase). */
+const TARGET_P99_MS = 10;
+const COLD_TARGET_P99_MS = 100;
 /** Requests drawn for the mix; each request of the run takes one of them at random. */
 const MIX_SIZE = 5_000;
 
@@ -123,9 +128,20 @@ async function buildLakehouse(root: string): Promise<{ rows: number }> {
   return { rows: rows.length };
 }
 
+/** The API key the load presents (its hash is in the gateway's keys file). */
+const BENCH_KEY = 'bench-analyst-key-0123456789abcdef';
+/** Headers of every request: the key, and compression accepted (as browsers do). */
+const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, 'accept-encoding': 'gzip, deflate, br' };
+
 async function startGateway(root: string): Promise<{ app: NestFastifyApplication; url: string }> {
-  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error' });
-  const app = configureGateway(await NestFactory.create<NestFastifyApplication>(AnalyticsGatewayModule.forRoot(config), createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }));
+  const keysFile = path.join(root, 'api-keys');
+  writeFileSync(keysFile, `analyst:${hashApiKey(BENCH_KEY)}\n`);
+  // As deployed (auth, rate limits, compression, security headers), with the per-key limit raised
+  // above the load; the access log is off (a line per request would flood the console).
+  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', API_KEYS_FILE: keysFile, RATE_LIMIT_PER_KEY: '100000000', ACCESS_LOG: 'false' });
+  const auth = authOptions(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AnalyticsGatewayModule.forRoot(config, auth), createGatewayAdapter(config), { ...GATEWAY_APP_OPTIONS, logger: false });
+  await configureGateway(app, config, auth);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -161,6 +177,7 @@ async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS
     connections,
     duration: DURATION_S,
     workers: 1,
+    headers: HEADERS,
     requests: [{ method: 'GET', setupRequest: path.join(__dirname, 'random-request.js') }],
   });
   const after = await cacheLookups(url);
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
 
     t = Date.now();
     for (const family of requestMix()) {
-      const res = await fetch(gateway.url + family.path(rng(7)));
+      const res = await fetch(gateway.url + family.path(rng(7)), { headers: HEADERS });
       if (res.status !== 200) throw new Error(`warm-up ${family.name}: HTTP ${res.status} ${await res.text()}`);
     }
     console.log(`start-up warm-up (one request per endpoint, copies the silver tables in memory): ${Date.now() - t} ms`);
@@ -210,7 +227,7 @@ async function main(): Promise<void> {
     const mixFile = path.join(root, 'mix.json');
     writeFileSync(mixFile, JSON.stringify(paths));
     const cold = await loadPhase(gateway.url, mixFile);
-    for (const p of new Set(paths)) await (await fetch(gateway.url + p)).text();
+    for (const p of new Set(paths)) await (await fetch(gateway.url + p, { headers: HEADERS })).text();
     const steady = await loadPhase(gateway.url, mixFile);
     const single = await loadPhase(gateway.url, mixFile, 1);
 
@@ -231,13 +248,16 @@ async function main(): Promise<void> {
       ]),
     );
     const meetsTarget = steady.latencyMs.p99 <= TARGET_P99_MS;
-    console.log(`steady p99 ${steady.latencyMs.p99} ms: ${meetsTarget ? 'meets' : 'MISSES'} the ${TARGET_P99_MS} ms target`);
+    const coldMeetsTarget = cold.latencyMs.p99 <= COLD_TARGET_P99_MS;
+    console.log(`steady (cached) p99 ${steady.latencyMs.p99} ms: ${meetsTarget ? 'meets' : 'MISSES'} the ${TARGET_P99_MS} ms target`);
+    console.log(`cold p99 ${cold.latencyMs.p99} ms: ${coldMeetsTarget ? 'meets' : 'MISSES'} the ${COLD_TARGET_P99_MS} ms target`);
 
     const file = writeResult('gateway', {
       dataset: { clients: CLIENTS, days: DAYS, clientDays: rows, silverVersions: 2 },
       load: { connections: CONNECTIONS, phases: ['cold', 'steady', 'steady-1-connection'], durationSecondsPerPhase: DURATION_S, distinctRequests: distinct, mixShares: shares, autocannonWorkers: 1 },
       results: { cold, steady, steadySingleConnection: single },
-      target: { steadyP99Ms: TARGET_P99_MS, meetsTarget },
+      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false },
+      target: { steadyP99Ms: TARGET_P99_MS, meetsTarget, coldP99Ms: COLD_TARGET_P99_MS, coldMeetsTarget },
       ...(warning ? { warning } : {}),
     });
     console.log(`results written to ${file}`);

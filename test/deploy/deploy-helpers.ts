@@ -37,7 +37,7 @@ export const APPS: AppInfo[] = [
   { name: 'producer', spec: PRODUCER_ENV, load: (env) => loadEnv(PRODUCER_ENV, env), module: (c) => ProducerModule.forRoot(c as any) },
   { name: 'bronze-ingestor', spec: BRONZE_ENV, load: (env) => loadEnv(BRONZE_ENV, env), module: (c) => BronzeModule.forRoot(c as any) },
   { name: 'silver-scheduler', spec: SILVER_ENV, load: (env) => loadSilverConfig(env), module: (c) => SilverModule.forRoot(c as any) },
-  { name: 'analytics-gateway', spec: GATEWAY_ENV, load: (env) => loadEnv(GATEWAY_ENV, env), module: (c) => AnalyticsGatewayModule.forRoot(c as any) },
+  { name: 'analytics-gateway', spec: GATEWAY_ENV, load: (env) => loadEnv(GATEWAY_ENV, env), module: (c) => AnalyticsGatewayModule.forRoot(c as any, { disabled: true, openRoles: [] }) },
 ];
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -5,15 +5,10 @@
  * the 400s and the 404, then a new silver commit (followed without restart) and time travel.
  */
 import { rmSync } from 'node:fs';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DeltaTable, Row } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
-import { loadEnv } from '@app/common';
-import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
-import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
-import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
+import { KEYS, startTestGateway, TestGateway } from '../support/gateway';
 import { Client, clientDay, tempLakehouse, writeSilver } from '../../libs/analytics/test/silver-fixtures';
 
 const JEAN: Client = { client_id: 1, client_nom: 'Jean Dupont', pays: 'France', segment: 'Particulier' };
@@ -47,13 +42,8 @@ const NEW_DAY = clientDay(EMMA, '2025-01-03', [{ produit_id: 103, quantite: 1, m
 
 const REFRESH_MS = 50;
 
-async function startGateway(root: string): Promise<NestFastifyApplication> {
-  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms`, CACHE_MAX_ENTRIES: '100' });
-  const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config)] }).compile();
-  const app = configureGateway(moduleRef.createNestApplication<NestFastifyApplication>(createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }));
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready(); // Fastify routes (Swagger's included) are in place once ready
-  return app;
+function startGateway(root: string): Promise<TestGateway> {
+  return startTestGateway({ LAKEHOUSE_ROOT: root, SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms`, CACHE_MAX_BYTES: '1000000' });
 }
 
 async function writeBronze(root: string): Promise<void> {
@@ -99,17 +89,17 @@ function messages(res: request.Response): string {
 
 describe('analytics-gateway (e2e)', () => {
   const root = tempLakehouse('gateway-e2e-');
-  let app: NestFastifyApplication;
-  let http: ReturnType<NestFastifyApplication['getHttpServer']>;
-  const get = (url: string) => request(http).get(url);
+  let gateway: TestGateway;
+  let http: string;
+  const get = (url: string) => request(http).get(url).set('Authorization', `Bearer ${KEYS.analyst}`);
 
   beforeAll(async () => {
-    app = await startGateway(root);
-    http = app.getHttpServer();
+    gateway = await startGateway(root);
+    http = gateway.url;
   });
 
   afterAll(async () => {
-    await app?.close();
+    await gateway?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -152,6 +142,8 @@ describe('analytics-gateway (e2e)', () => {
       const res = await get('/analytics/top-customers').expect(200);
       expect(res.body).toEqual({
         source: { table: 'ventes_aggreges', version: 1 },
+        currency: 'EUR',
+        page: { limit: 10, offset: 0, total: 4 },
         customers: [
           { client_id: 2, client_nom: 'Marie Martin', pays: 'Belgique', segment: 'Entreprise', total_depense: 1010, nb_achats: 2, total_quantite: 2 },
           { client_id: 3, client_nom: 'Luc Simon', pays: 'France', segment: 'Entreprise', total_depense: 599.99, nb_achats: 3, total_quantite: 6 },
@@ -182,6 +174,8 @@ describe('analytics-gateway (e2e)', () => {
       const all = await get('/analytics/revenue-by-country').expect(200);
       expect(all.body).toEqual({
         source: { table: 'ventes_par_pays', version: 1 },
+        currency: 'EUR',
+        page: { limit: 100, offset: 0, total: 3 },
         countries: [
           { pays: 'Belgique', revenue_total: 1010, total_transactions: 2, transaction_moyenne: 505, items_sold: 2, unique_customers: 1 },
           // 769.99 / 6 = 128.33
@@ -192,6 +186,8 @@ describe('analytics-gateway (e2e)', () => {
       const range = await get('/analytics/revenue-by-country?from=2024-12-09&to=2024-12-10').expect(200);
       expect(range.body).toEqual({
         source: { table: 'ventes_aggreges', version: 1 },
+        currency: 'EUR',
+        page: { limit: 100, offset: 0, total: 2 },
         countries: [
           { pays: 'Belgique', revenue_total: 1000, total_transactions: 1, transaction_moyenne: 1000, items_sold: 1, unique_customers: 1 },
           // Jean 150 + 20, Luc 500: 670 over 5 sales.
@@ -204,6 +200,8 @@ describe('analytics-gateway (e2e)', () => {
       const res = await get('/analytics/segments').expect(200);
       expect(res.body).toEqual({
         source: { table: 'ventes_par_segment', version: 1 },
+        currency: 'EUR',
+        page: { limit: 100, offset: 0, total: 2 },
         segments: [
           // Marie 1010 + Luc 599.99 over 5 sales: 321.998.
           { segment: 'Entreprise', total_transactions: 5, revenue_total: 1609.99, transaction_moyenne: 322, unique_customers: 2, countries_count: 2 },
@@ -216,7 +214,9 @@ describe('analytics-gateway (e2e)', () => {
       const day = await get('/analytics/revenue-trends').expect(200);
       expect(day.body).toEqual({
         source: { table: 'ventes_aggreges', version: 1 },
+        currency: 'EUR',
         granularity: 'day',
+        page: { limit: 100, offset: 0, total: 4 },
         periods: [
           { period: '2024-12-09', revenue_total: 1150, total_transactions: 3, unique_customers: 2 },
           { period: '2024-12-10', revenue_total: 520, total_transactions: 3, unique_customers: 2 },
@@ -241,6 +241,7 @@ describe('analytics-gateway (e2e)', () => {
       const all = await get('/analytics/loyalty').expect(200);
       expect(all.body).toEqual({
         source: { table: 'ventes_aggreges', version: 1 },
+        currency: 'EUR',
         definition: expect.stringContaining('at least 2'),
         total_customers: 4,
         loyal_customers: 3, // Jean 3, Marie 2 (on two days), Luc 3
@@ -263,6 +264,8 @@ describe('analytics-gateway (e2e)', () => {
       const res = await get('/analytics/customers/1').expect(200);
       expect(res.body).toEqual({
         source: { table: 'ventes_aggreges', version: 1 },
+        currency: 'EUR',
+        page: { limit: 100, offset: 0, total: 2 },
         client_id: 1,
         client_nom: 'Jean Dupont',
         pays: 'France',
@@ -364,6 +367,8 @@ describe('analytics-gateway (e2e)', () => {
         );
         expect(res.body).toEqual({
           source: { table: 'ventes_aggreges', version: 2 },
+          currency: 'EUR',
+          page: { limit: 1, offset: 0, total: 4 },
           customers: [{ client_id: 4, client_nom: 'Emma Garcia', pays: 'Suisse', segment: 'Particulier', total_depense: 2060, nb_achats: 2, total_quantite: 3 }],
         });
         const fresh = await eventually(

@@ -9,16 +9,10 @@
  * as the gateway's own auth will.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import puppeteer, { Browser, HTTPResponse, Page } from 'puppeteer-core';
 import { Row } from '@app/delta';
-import { loadEnv } from '@app/common';
-import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
-import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
-import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
+import { KEYS, startTestGateway, TestGateway } from '../support/gateway';
 import { addDays, Client, clientDay, tempLakehouse, writeSilver } from '../../libs/analytics/test/silver-fixtures';
 
 // The build script is plain JavaScript (it runs before anything is compiled).
@@ -27,7 +21,7 @@ const { buildDashboard } = require('../../apps/analytics-gateway/dashboard/build
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'dashboard');
-const API_KEY = 'dashboard-test-key';
+const API_KEY = KEYS.analyst;
 const REFRESH_MS = 50;
 
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -61,30 +55,9 @@ function clientDays(): Row[] {
 /** The second silver run: client A, the smallest spender, buys for 50,000 today and tops the list. */
 const NEW_SALE = clientDay(CLIENTS[0], TODAY, [{ produit_id: 110, quantite: 1, montant: 50_000 }]);
 
-interface Gateway {
-  app: NestFastifyApplication;
-  url: string;
-  requireKey: boolean;
-}
-
-async function startGateway(root: string): Promise<Gateway> {
-  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms` });
-  const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config)] }).compile();
-  const app = configureGateway(
-    moduleRef.createNestApplication<NestFastifyApplication>(createGatewayAdapter(), { ...GATEWAY_APP_OPTIONS, logger: false }),
-  );
-  const gateway: Gateway = { app, url: '', requireKey: false };
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', async (request, reply) => {
-      if (gateway.requireKey && request.url.startsWith('/analytics/') && request.headers.authorization !== `Bearer ${API_KEY}`) {
-        await reply.code(401).send({ statusCode: 401, message: 'a valid API key is required', error: 'Unauthorized' });
-      }
-    });
-  await app.listen(0, '127.0.0.1');
-  gateway.url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  return gateway;
+/** The gateway with real API keys (test/support/gateway.ts): the page is public, its API calls need the analyst key. */
+function startGateway(root: string): Promise<TestGateway> {
+  return startTestGateway({ LAKEHOUSE_ROOT: root, SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms` });
 }
 
 /** What the page's browser-side code sees, evaluated in the page (the test's TypeScript has no DOM types). */
@@ -134,7 +107,7 @@ const sumCents = (values: number[]) => values.reduce((n, v) => n + Math.round(v 
 
 describe('dashboard (e2e, headless Chromium)', () => {
   const root = tempLakehouse('dashboard-e2e-');
-  let gateway: Gateway;
+  let gateway: TestGateway;
   let browser: Browser;
   let v1RefreshedAt: string;
 
@@ -150,8 +123,11 @@ describe('dashboard (e2e, headless Chromium)', () => {
     width = 1366,
     height = 900,
     mobile = false,
+    withKey = true,
   ): Promise<{ page: Page; problems: string[]; responses: HTTPResponse[] }> {
     const page = await browser.newPage();
+    // As if the key had been entered once in this tab: the page keeps it in sessionStorage.
+    if (withKey) await page.evaluateOnNewDocument(`sessionStorage.setItem('lakehouse.analytics.apiKey', ${JSON.stringify(API_KEY)})`);
     await page.setViewport({ width, height, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
     const problems: string[] = [];
     const responses: HTTPResponse[] = [];
@@ -187,7 +163,7 @@ describe('dashboard (e2e, headless Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await gateway?.app.close();
+    await gateway?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -510,17 +486,9 @@ describe('dashboard (e2e, headless Chromium)', () => {
     });
   });
 
-  describe('with API keys', () => {
-    beforeAll(() => {
-      gateway.requireKey = true;
-    });
-
-    afterAll(() => {
-      gateway.requireKey = false;
-    });
-
+  describe('without an API key', () => {
     it('asks for a key on a 401, then sends it as a Bearer token and shows the figures', async () => {
-      const { page, problems, responses } = await openPage();
+      const { page, problems, responses } = await openPage(1366, 900, false, false);
       await page.goto(`${gateway.url}/`, { waitUntil: 'load' });
       await page.waitForSelector('#key-dialog[open]');
       expect(await inPage(page, `document.querySelector('#status').textContent`)).toContain('API key');

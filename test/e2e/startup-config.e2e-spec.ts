@@ -5,7 +5,9 @@ const CASES: Array<[app: string, env: Record<string, string>, named: RegExp]> = 
   ['producer', { PRODUCER_RATE: 'fast' }, /PRODUCER_RATE: expected a number/],
   ['bronze-ingestor', { WATERMARK_DELAY: 'ten minutes' }, /WATERMARK_DELAY: expected a duration/],
   ['silver-scheduler', { SILVER_CRON: 'every hour' }, /SILVER_CRON/],
-  ['analytics-gateway', { CACHE_MAX_ENTRIES: '-5' }, /CACHE_MAX_ENTRIES/],
+  ['analytics-gateway', { CACHE_MAX_BYTES: '-5', AUTH_DISABLED: 'true' }, /CACHE_MAX_BYTES/],
+  // Auth is off only when told so: without a keys file the gateway does not start.
+  ['analytics-gateway', { API_KEYS_FILE: '' }, /API_KEYS_FILE: required/],
 ];
 
 it.each(CASES)('%s refuses to start and names the bad variable', async (app, env, named) => {

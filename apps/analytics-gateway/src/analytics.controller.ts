@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, Param, Query } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -8,12 +8,24 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AnalyticsService, AsOf } from '@app/analytics';
-import { JsonGet, jsonText } from './json-answer';
-import { AsOfQueryDto, ClientParamsDto, DateRangeQueryDto, RevenueTrendsQueryDto, TopCustomersQueryDto } from './dto/query.dto';
+import { RequireRole } from '@app/common';
+import { answerJson, AnswerReply } from './json-answer';
+import {
+  AsOfQueryDto,
+  ClientParamsDto,
+  CustomerQueryDto,
+  DateRangeQueryDto,
+  PagedDateRangeQueryDto,
+  PagedQueryDto,
+  RevenueTrendsQueryDto,
+  TopCustomersQueryDto,
+} from './dto/query.dto';
 import {
   CustomerResponseDto,
   ErrorResponseDto,
   FreshnessResponseDto,
+  NotFoundResponseDto,
+  ServiceUnavailableResponseDto,
   LoyaltyResponseDto,
   RevenueByCountryResponseDto,
   RevenueTrendsResponseDto,
@@ -28,49 +40,50 @@ function asOf(q: AsOfQueryDto): AsOf {
 function ApiAnalyticsErrors(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A parameter is invalid (the message names it), or asOfVersion/asOfTimestamp names no readable version' }),
-    ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The silver table has not been computed yet' }),
+    ApiServiceUnavailableResponse({ type: ServiceUnavailableResponseDto, description: 'The silver table has not been computed yet (Retry-After says when to try again)' }),
   );
 }
 
-/** Every answer is JSON text made once per cached answer (json-answer.ts); the documented types are those of the parsed JSON. */
+/** Every answer is JSON text made once per cached answer, sent with its ETag (answerJson); the documented types are those of the parsed JSON. */
 @ApiTags('analytics')
 @ApiAnalyticsErrors()
+@RequireRole('analyst')
 @Controller('analytics')
 export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
-  @JsonGet('top-customers')
+  @Get('top-customers')
   @ApiOperation({ summary: 'Clients by total spend', description: 'Aggregated from ventes_aggreges over the days in [from, to], optionally only one country or segment.' })
   @ApiOkResponse({ type: TopCustomersResponseDto })
-  async topCustomers(@Query() q: TopCustomersQueryDto): Promise<string> {
-    return jsonText(await this.analytics.topCustomers({ limit: q.limit, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q)));
+  async topCustomers(@Query() q: TopCustomersQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.topCustomers({ limit: q.limit, offset: q.offset, from: q.from, to: q.to, pays: q.pays, segment: q.segment }, asOf(q)), q.asOfVersion);
   }
 
-  @JsonGet('revenue-by-country')
+  @Get('revenue-by-country')
   @ApiOperation({
     summary: 'Revenue per country',
     description: 'With from and/or to: aggregated from ventes_aggreges over those days. Without: the all-time ventes_par_pays table.',
   })
   @ApiOkResponse({ type: RevenueByCountryResponseDto })
-  async revenueByCountry(@Query() q: DateRangeQueryDto): Promise<string> {
-    return jsonText(await this.analytics.revenueByCountry({ from: q.from, to: q.to }, asOf(q)));
+  async revenueByCountry(@Query() q: PagedDateRangeQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.revenueByCountry({ from: q.from, to: q.to, limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
-  @JsonGet('segments')
+  @Get('segments')
   @ApiOperation({ summary: 'Revenue per customer segment', description: 'The ventes_par_segment table.' })
   @ApiOkResponse({ type: SegmentsResponseDto })
-  async segments(@Query() q: AsOfQueryDto): Promise<string> {
-    return jsonText(await this.analytics.segmentRevenue(asOf(q)));
+  async segments(@Query() q: PagedQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.segmentRevenue({ limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
-  @JsonGet('revenue-trends')
+  @Get('revenue-trends')
   @ApiOperation({ summary: 'Revenue per day, week or month', description: 'From ventes_aggreges; periods are named by their first day.' })
   @ApiOkResponse({ type: RevenueTrendsResponseDto })
-  async revenueTrends(@Query() q: RevenueTrendsQueryDto): Promise<string> {
-    return jsonText(await this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to }, asOf(q)));
+  async revenueTrends(@Query() q: RevenueTrendsQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.revenueTrends({ granularity: q.granularity, from: q.from, to: q.to, limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
-  @JsonGet('loyalty')
+  @Get('loyalty')
   @ApiOperation({
     summary: 'Loyal vs occasional clients',
     description:
@@ -78,19 +91,19 @@ export class AnalyticsController {
       'repeat_purchase_rate = loyal / all clients. spending_tiers counts client-days per segment_depense.',
   })
   @ApiOkResponse({ type: LoyaltyResponseDto })
-  async loyalty(@Query() q: DateRangeQueryDto): Promise<string> {
-    return jsonText(await this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q)));
+  async loyalty(@Query() q: DateRangeQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.loyalty({ from: q.from, to: q.to }, asOf(q)), q.asOfVersion);
   }
 
-  @JsonGet('customers/:clientId')
+  @Get('customers/:clientId')
   @ApiOperation({ summary: 'One client: totals and per-day history', description: 'From ventes_aggreges.' })
   @ApiOkResponse({ type: CustomerResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No row for this client in the table version read' })
-  async customer(@Param() p: ClientParamsDto, @Query() q: AsOfQueryDto): Promise<string> {
-    return jsonText(await this.analytics.customer(p.clientId, asOf(q)));
+  @ApiNotFoundResponse({ type: NotFoundResponseDto, description: 'No row for this client in the table version read' })
+  async customer(@Param() p: ClientParamsDto, @Query() q: CustomerQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.customer(p.clientId, { limit: q.limit, offset: q.offset }, asOf(q)), q.asOfVersion);
   }
 
-  @JsonGet('freshness')
+  @Get('freshness')
   @ApiOperation({
     summary: 'How fresh the data is',
     description:
@@ -98,7 +111,7 @@ export class AnalyticsController {
       'and of bronze (latest), with its newest event time. last_silver_refresh is the newest silver commit time.',
   })
   @ApiOkResponse({ type: FreshnessResponseDto })
-  async freshness(@Query() q: AsOfQueryDto): Promise<string> {
-    return jsonText(await this.analytics.freshness(asOf(q)));
+  async freshness(@Query() q: AsOfQueryDto, @Res({ passthrough: true }) reply: AnswerReply): Promise<string> {
+    return answerJson(reply, await this.analytics.freshness(asOf(q)), q.asOfVersion);
   }
 }

@@ -1,16 +1,34 @@
-import { EnvConfig, EnvSpec, HTTP_ENV, LAKEHOUSE_ENV } from '@app/common';
+import { AUTH_ENV, EnvConfig, EnvSpec, HTTP_CONVENTIONS_ENV, HTTP_ENV, LAKEHOUSE_ENV } from '@app/common';
 
 export const GATEWAY_ENV = {
   ...HTTP_ENV,
   ...LAKEHOUSE_ENV,
-  CACHE_MAX_ENTRIES: { kind: 'int', min: 1, default: '10000', description: 'Answers kept in the in-memory cache, over all endpoints and table versions' },
+  ...AUTH_ENV,
+  ...HTTP_CONVENTIONS_ENV,
+  CACHE_MAX_BYTES: {
+    kind: 'int',
+    min: 65536,
+    default: '67108864',
+    description: 'Bytes of answers kept in the in-memory cache (their JSON text and key), over all endpoints and table versions',
+  },
   SNAPSHOT_REFRESH_INTERVAL: {
     kind: 'duration',
     min: 0,
     default: '200ms',
-    description: 'How often at most requests make the gateway look for new commits of a table (a stat of the next commit file)',
+    description: 'How old the last look for new commits of a table may be; a request after that looks first (a stat of the next commit file), so it sees the newest commit',
   },
-  SNAPSHOT_CACHE_VERSIONS: { kind: 'int', min: 1, default: '8', description: 'Past versions per table kept loaded in memory for time travel' },
+  SNAPSHOT_CACHE_MAX_BYTES: {
+    kind: 'int',
+    min: 1048576,
+    default: '536870912',
+    description: 'Bytes of table data kept in memory (estimated), latest and past versions together; versions share unchanged files, past versions are evicted beyond it',
+  },
+  QUERY_MAX_SCAN_ROWS: {
+    kind: 'int',
+    min: 1,
+    default: '50000000',
+    description: 'Rows a query may scan at most (from file statistics); beyond, a 400 names the parameters that narrow it (from, to)',
+  },
 } as const satisfies EnvSpec;
 
 export type GatewayConfig = EnvConfig<typeof GATEWAY_ENV>;

@@ -1,15 +1,27 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Counter, Gauge } from 'prom-client';
 import { AnalyticsService } from '@app/analytics';
-import { APP_CONFIG, AppConfigModule, HealthChecks, healthResult, HealthModule, MetricsModule, MetricsRegistry } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfigModule,
+  AuthModule,
+  AuthOptions,
+  HealthChecks,
+  healthResult,
+  HealthModule,
+  HTTP_ERROR_MAPPER,
+  JsonErrorsFilter,
+  MetricsModule,
+  MetricsRegistry,
+} from '@app/common';
 import { AnalyticsController } from './analytics.controller';
-import { AnalyticsErrorsFilter } from './analytics-errors.filter';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { mapAnalyticsError } from './analytics-errors';
 import { GatewayConfig } from './config';
 import { HttpMetrics } from './http-metrics';
 
-/** The analytics library for this app: its cache lookups and table versions as metrics, its silver tables as a health check. */
+/** The analytics library for this app: its cache lookups, bytes and table versions as metrics, its silver tables as a health check. */
 export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRegistry, health: HealthChecks): AnalyticsService {
   const cacheLookups = new Counter({
     name: 'analytics_cache_lookups_total',
@@ -19,9 +31,10 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
   });
   const analytics = new AnalyticsService({
     lakehouseRoot: config.LAKEHOUSE_ROOT,
-    cacheMaxEntries: config.CACHE_MAX_ENTRIES,
+    cacheMaxBytes: config.CACHE_MAX_BYTES,
     refreshIntervalMs: config.SNAPSHOT_REFRESH_INTERVAL,
-    maxCachedVersions: config.SNAPSHOT_CACHE_VERSIONS,
+    snapshotMaxBytes: config.SNAPSHOT_CACHE_MAX_BYTES,
+    maxScanRows: config.QUERY_MAX_SCAN_ROWS,
     onCacheLookup: (endpoint, hit) => cacheLookups.inc({ endpoint, result: hit ? 'hit' : 'miss' }),
   });
   new Gauge({
@@ -34,25 +47,41 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
       for (const t of [...analytics.silverTables, analytics.bronze]) if (t.knownVersion !== undefined) this.set({ table: t.table }, t.knownVersion);
     },
   });
+  new Gauge({
+    name: 'analytics_memory_bytes',
+    help: 'Bytes held by the answer cache (answers) and, estimated, by the in-memory copies of table versions (tables)',
+    labelNames: ['cache'],
+    registers: [metrics],
+    collect() {
+      this.set({ cache: 'answers' }, analytics.cachedAnswerBytes);
+      this.set({ cache: 'tables' }, analytics.memory.budget.heldBytes);
+    },
+  });
+  const logger = new Logger('health');
   health.register('silver-tables', async () => {
     // Up when every silver table can be read: it exists and the last look at its log worked.
     const status = await analytics.silverStatus();
     const up = status.every((s) => s.version !== undefined && !s.error);
-    return healthResult('silver-tables', up, { tables: Object.fromEntries(status.map((s) => [s.table, s.error ?? s.version ?? 'not computed yet'])) });
+    for (const s of status) if (s.error) logger.warn({ table: s.table, message: `its log cannot be read: ${s.error.message}` });
+    // The reason goes to the log: a client learns only that the log cannot be read.
+    return healthResult('silver-tables', up, {
+      tables: Object.fromEntries(status.map((s) => [s.table, s.error ? 'log unreadable (see the gateway log)' : (s.version ?? 'not computed yet')])),
+    });
   });
   return analytics;
 }
 
 @Module({})
 export class AnalyticsGatewayModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, auth: AuthOptions): DynamicModule {
     return {
       module: AnalyticsGatewayModule,
-      imports: [AppConfigModule.forRoot(config), MetricsModule, HealthModule, DashboardModule.register()],
+      imports: [AppConfigModule.forRoot(config), AuthModule.forRoot(auth), MetricsModule, HealthModule, DashboardModule.register()],
       controllers: [AnalyticsController],
       providers: [
         { provide: AnalyticsService, inject: [APP_CONFIG, MetricsRegistry, HealthChecks], useFactory: createAnalyticsService },
-        { provide: APP_FILTER, useClass: AnalyticsErrorsFilter },
+        { provide: HTTP_ERROR_MAPPER, useValue: mapAnalyticsError },
+        { provide: APP_FILTER, useClass: JsonErrorsFilter },
         HttpMetrics, // its Fastify hook is added by configureGateway() (setup.ts)
       ],
     };

@@ -1,5 +1,6 @@
 import { Controller, DefaultValuePipe, Get, HttpCode, InternalServerErrorException, ParseIntPipe, Post, Query, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '@app/common';
 import { describeError, MaintenanceReport, RunReport, SaleConflict, SilverJobClosedError } from '@app/silver';
 import { SilverReadiness, SilverSchedulerService } from './silver-scheduler.service';
 
@@ -12,6 +13,7 @@ export class SilverController {
 
   /** Runs a refresh now and answers with its report; if one is already running or queued, waits for it and answers with that one. */
   @Post('run')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ description: 'Report of the run' })
   async run(): Promise<RunReport> {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { parseStats, toEpochMicros } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, TableDefinition, tableLocation } from '@app/schemas';
-import { ClientNotFoundError, TableUnavailableError } from './errors';
+import { ClientNotFoundError, QueryTooLargeError, TableUnavailableError } from './errors';
 import { LruCache } from './lru-cache';
 import {
   LOYAL_MIN_PURCHASES,
@@ -11,16 +12,21 @@ import {
   queryRevenueTrends,
   querySegments,
   queryTopCustomers,
+  topCustomersSelection,
+  dateRangeFilters,
 } from './queries';
-import { AsOf, TableSnapshots } from './table-snapshots';
-import { TableVersion } from './table-version';
+import { AsOf, SnapshotMemory, TableSnapshots } from './table-snapshots';
+import { Selection, TableVersion } from './table-version';
 import {
   BronzeFreshness,
   CountryRevenue,
+  CURRENCY,
   CustomerDetail,
   DateRange,
   Freshness,
   LoyaltySummary,
+  Page,
+  PageParams,
   RevenuePeriod,
   RevenueTrendsParams,
   SegmentRevenue,
@@ -33,17 +39,38 @@ import {
 export interface AnalyticsOptions {
   /** Folder holding `bronze/` and `silver/`. */
   lakehouseRoot: string;
-  /** Answers kept, over all endpoints and versions. */
-  cacheMaxEntries: number;
+  /** Bytes of answers kept (their JSON text and key), over all endpoints and versions. */
+  cacheMaxBytes: number;
   /** Minimum time between two looks at a table's log for new commits. */
   refreshIntervalMs: number;
-  /** Past versions kept loaded per table for time travel. */
-  maxCachedVersions?: number;
+  /** Bytes of table data kept in memory, latest and past versions together (past versions are evicted beyond it). */
+  snapshotMaxBytes?: number;
+  /** Rows a query may scan at most (from file statistics); beyond, it is refused naming the parameters that narrow it. */
+  maxScanRows?: number;
   /** Called on every answer-cache lookup (metrics). */
   onCacheLookup?: (endpoint: string, hit: boolean) => void;
 }
 
 export type WithSource<T> = { source: TableSource } & T;
+/** Money answers name their currency. */
+export type WithCurrency<T> = { currency: typeof CURRENCY } & T;
+/** A list answer: the window it holds and the list's size. */
+export type WithPage<T> = { page: Page } & T;
+
+/**
+ * One answer, as the gateway sends it: its JSON text, made once, and an entity tag naming the
+ * endpoint, the parameters and the version of every table read (so it changes exactly when the
+ * answer may). The type parameter is the JSON's shape.
+ */
+export interface Answer<T> {
+  readonly json: string;
+  readonly etag: string;
+  /** Never set: carries T for callers that parse `json`. */
+  readonly shape?: T;
+}
+
+/** Bytes an answer costs in the cache besides its key and text (the entry, the promise, the answer object). */
+const ANSWER_OVERHEAD_BYTES = 256;
 
 export const LOYALTY_DEFINITION =
   `a client is loyal when their purchases over the period (sum of nb_achats) are at least ${LOYAL_MIN_PURCHASES}, ` +
@@ -53,102 +80,144 @@ function sourceOf(t: TableVersion): TableSource {
   return { table: t.table, version: t.version };
 }
 
+function pageOf(p: PageParams, total: number): Page {
+  return { limit: p.limit, offset: p.offset, total };
+}
+
 /**
  * The gateway's questions over the silver tables, with time travel and an answer cache.
  * Answers are keyed by endpoint, parameters and the version of every table read, so a new
  * silver commit makes new keys (old ones age out of the LRU) and no answer is ever stale for
- * the version it names. Concurrent identical requests share one computation; a cached answer
- * is the same object every time, so callers must not modify it.
+ * the version it names. The cache is bounded by the bytes of its answers. Concurrent identical
+ * requests share one computation.
  */
 export class AnalyticsService {
   readonly clientDays: TableSnapshots;
   readonly countries: TableSnapshots;
   readonly segments: TableSnapshots;
   readonly bronze: TableSnapshots;
-  private readonly answers: LruCache<string, Promise<unknown>>;
+  readonly memory: SnapshotMemory;
+  private readonly answers: LruCache<string, Promise<Answer<unknown> | null>>;
+  private readonly maxScanRows: number;
 
   constructor(private readonly opts: AnalyticsOptions) {
-    const snapshotOpts = { refreshIntervalMs: opts.refreshIntervalMs, maxCachedVersions: opts.maxCachedVersions ?? 8 };
+    this.memory = new SnapshotMemory(opts.snapshotMaxBytes ?? 512 * 1024 * 1024);
+    const snapshotOpts = { refreshIntervalMs: opts.refreshIntervalMs, memory: this.memory };
     const silver = (def: TableDefinition) => new TableSnapshots(def.name, tableLocation(opts.lakehouseRoot, def), snapshotOpts);
     this.clientDays = silver(CLIENT_AGGREGATES_TABLE);
     this.countries = silver(COUNTRY_AGGREGATES_TABLE);
     this.segments = silver(SEGMENT_AGGREGATES_TABLE);
     this.bronze = new TableSnapshots(BRONZE_TABLE.name, tableLocation(opts.lakehouseRoot, BRONZE_TABLE), snapshotOpts);
-    this.answers = new LruCache(opts.cacheMaxEntries);
+    this.answers = new LruCache(opts.cacheMaxBytes);
+    this.maxScanRows = opts.maxScanRows ?? Number.MAX_SAFE_INTEGER;
   }
 
   get silverTables(): TableSnapshots[] {
     return [this.clientDays, this.countries, this.segments];
   }
 
-  private cached<T>(endpoint: string, params: object, versions: Array<TableVersion | undefined>, compute: () => Promise<T>): Promise<T> {
-    const tables = versions.map((v, i) => (v ? `${v.table}@${v.version}` : `#${i}@none`)).join(',');
-    const key = `${endpoint} ${JSON.stringify(params)} ${tables}`;
-    return this.answers.getOrCreate(key, compute, (hit) => this.opts.onCacheLookup?.(endpoint, hit)) as Promise<T>;
+  /** Bytes held by the answer cache. */
+  get cachedAnswerBytes(): number {
+    return this.answers.cost;
   }
 
-  async topCustomers(p: TopCustomersParams, asOf: AsOf = {}): Promise<WithSource<{ customers: TopCustomer[] }>> {
+  private cached<T>(endpoint: string, params: object, versions: Array<TableVersion | undefined>, compute: () => Promise<T | undefined>): Promise<Answer<T> | null> {
+    const tables = versions.map((v, i) => (v ? `${v.table}@${v.version}` : `#${i}@none`)).join(',');
+    const key = `${endpoint} ${JSON.stringify(params)} ${tables}`;
+    const keyBytes = 2 * key.length + ANSWER_OVERHEAD_BYTES;
+    let made: Promise<Answer<T> | null> | undefined;
+    const answer = this.answers.getOrCreate(
+      key,
+      () => {
+        made = compute().then((value) =>
+          value === undefined ? null : { json: JSON.stringify(value), etag: `W/"${createHash('sha1').update(key).digest('base64url')}"` },
+        );
+        void made.then((a) => this.answers.setCost(key, made!, keyBytes + (a ? a.json.length + a.etag.length : 0)), () => undefined);
+        return made;
+      },
+      (hit) => this.opts.onCacheLookup?.(endpoint, hit),
+      keyBytes,
+    );
+    return answer as Promise<Answer<T> | null>;
+  }
+
+  /** Refuses a query whose rows (from file statistics) exceed the bound, naming the parameters that narrow it. */
+  private bounded(selection: Selection, parameters: string[]): Selection {
+    if (selection.rowsScanned > this.maxScanRows) throw new QueryTooLargeError(parameters, selection.rowsScanned, this.maxScanRows);
+    return selection;
+  }
+
+  async topCustomers(p: TopCustomersParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ customers: TopCustomer[] }>>>>> {
     const t = await this.clientDays.at(asOf);
-    const params: TopCustomersParams = { limit: p.limit, from: p.from, to: p.to, pays: p.pays, segment: p.segment };
-    return this.cached('top-customers', params, [t], async () => ({ source: sourceOf(t), customers: await queryTopCustomers(t, params) }));
+    const params: TopCustomersParams = { limit: p.limit, offset: p.offset, from: p.from, to: p.to, pays: p.pays?.toLowerCase(), segment: p.segment };
+    return this.cached('top-customers', params, [t], async () => {
+      const { items, total } = await queryTopCustomers(t, params, this.bounded(await topCustomersSelection(t, params), ['from', 'to']));
+      return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), customers: items };
+    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ customers: TopCustomer[] }>>>>>;
   }
 
   /** With a date range the answer comes from ventes_aggreges (per day), else from ventes_par_pays (all time). */
-  async revenueByCountry(range: DateRange, asOf: AsOf = {}): Promise<WithSource<{ countries: CountryRevenue[] }>> {
-    const params: DateRange = { from: range.from, to: range.to };
-    if (params.from === undefined && params.to === undefined) {
-      const t = await this.countries.at(asOf);
-      return this.cached('revenue-by-country', params, [t], async () => ({ source: sourceOf(t), countries: await queryCountryRevenue(t) }));
-    }
-    const t = await this.clientDays.at(asOf);
-    return this.cached('revenue-by-country', params, [t], async () => ({
-      source: sourceOf(t),
-      countries: await queryCountryRevenueFromClientDays(t, params),
-    }));
+  async revenueByCountry(range: DateRange & PageParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ countries: CountryRevenue[] }>>>>> {
+    const params = { from: range.from, to: range.to, limit: range.limit, offset: range.offset };
+    const whole = params.from === undefined && params.to === undefined;
+    const t = await (whole ? this.countries : this.clientDays).at(asOf);
+    return this.cached('revenue-by-country', params, [t], async () => {
+      const { items, total } = whole
+        ? await queryCountryRevenue(t, params)
+        : await queryCountryRevenueFromClientDays(t, params, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
+      return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), countries: items };
+    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ countries: CountryRevenue[] }>>>>>;
   }
 
-  async segmentRevenue(asOf: AsOf = {}): Promise<WithSource<{ segments: SegmentRevenue[] }>> {
+  async segmentRevenue(page: PageParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ segments: SegmentRevenue[] }>>>>> {
     const t = await this.segments.at(asOf);
-    return this.cached('segments', {}, [t], async () => ({ source: sourceOf(t), segments: await querySegments(t) }));
+    const params = { limit: page.limit, offset: page.offset };
+    return this.cached('segments', params, [t], async () => {
+      const { items, total } = await querySegments(t, params);
+      return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), segments: items };
+    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ segments: SegmentRevenue[] }>>>>>;
   }
 
-  async revenueTrends(p: RevenueTrendsParams, asOf: AsOf = {}): Promise<WithSource<{ granularity: string; periods: RevenuePeriod[] }>> {
+  async revenueTrends(p: RevenueTrendsParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ granularity: string; periods: RevenuePeriod[] }>>>>> {
     const t = await this.clientDays.at(asOf);
-    const params: RevenueTrendsParams = { granularity: p.granularity, from: p.from, to: p.to };
-    return this.cached('revenue-trends', params, [t], async () => ({
-      source: sourceOf(t),
-      granularity: params.granularity,
-      periods: await queryRevenueTrends(t, params),
-    }));
+    const params: RevenueTrendsParams = { granularity: p.granularity, from: p.from, to: p.to, limit: p.limit, offset: p.offset };
+    return this.cached('revenue-trends', params, [t], async () => {
+      const { items, total } = await queryRevenueTrends(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
+      return { source: sourceOf(t), currency: CURRENCY, granularity: params.granularity, page: pageOf(params, total), periods: items };
+    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ granularity: string; periods: RevenuePeriod[] }>>>>>;
   }
 
-  async loyalty(range: DateRange, asOf: AsOf = {}): Promise<WithSource<{ definition: string } & LoyaltySummary>> {
+  async loyalty(range: DateRange, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithSource<{ definition: string } & LoyaltySummary>>>> {
     const t = await this.clientDays.at(asOf);
     const params: DateRange = { from: range.from, to: range.to };
     return this.cached('loyalty', params, [t], async () => ({
       source: sourceOf(t),
+      currency: CURRENCY,
       definition: LOYALTY_DEFINITION,
-      ...(await queryLoyalty(t, params)),
-    }));
+      ...(await queryLoyalty(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']))),
+    })) as Promise<Answer<WithCurrency<WithSource<{ definition: string } & LoyaltySummary>>>>;
   }
 
-  /** Throws ClientNotFoundError when the version read has no row for the client. */
-  async customer(clientId: number, asOf: AsOf = {}): Promise<WithSource<CustomerDetail>> {
+  /** A client's totals and a window of their days; throws ClientNotFoundError when the version read has no row for the client. */
+  async customer(clientId: number, page: PageParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<CustomerDetail>>>>> {
     const t = await this.clientDays.at(asOf);
-    const answer = await this.cached('customer', { clientId }, [t], async () => {
-      const detail = await queryCustomer(t, clientId);
-      return detail && { source: sourceOf(t), ...detail };
+    const params = { clientId, limit: page.limit, offset: page.offset };
+    const answer = await this.cached('customer', params, [t], async () => {
+      const detail = await queryCustomer(t, clientId, params);
+      if (!detail) return undefined;
+      const { history_total, history, ...rest } = detail;
+      return { source: sourceOf(t), currency: CURRENCY, ...rest, page: pageOf(params, history_total), history };
     });
     if (!answer) throw new ClientNotFoundError(clientId, t.table, t.version);
-    return answer;
+    return answer as Answer<WithCurrency<WithPage<WithSource<CustomerDetail>>>>;
   }
 
-  /**
+/**
    * Versions, commit times and row counts of the silver tables (as of `asOf`) and of bronze
    * (always the latest). Tables not written yet are reported unavailable instead of failing:
    * this is the endpoint that tells whether silver has been computed.
    */
-  async freshness(asOf: AsOf = {}): Promise<Freshness> {
+  async freshness(asOf: AsOf = {}): Promise<Answer<Freshness>> {
     const silver = await Promise.all(this.silverTables.map((s) => availableAt(s, asOf)));
     const bronze = await this.bronze.latestIfExists();
     return this.cached('freshness', {}, [...silver, bronze], async () => {
@@ -159,17 +228,21 @@ export class AnalyticsService {
         silver: silverFreshness,
         bronze: { ...(await tableFreshness(this.bronze.table, 'bronze', bronze)), latest_event_time: bronze ? latestEventTime(bronze) : null },
       };
-    });
+    }) as Promise<Answer<Freshness>>;
   }
 
-  /** The latest version of every silver table (undefined for those not written yet), and why the last look at its log failed if it did (health). */
-  async silverStatus(): Promise<Array<{ table: string; version?: number; error?: string }>> {
+  /**
+   * The latest version of every silver table (undefined for those not written yet), and the
+   * error of the last look at its log if it failed (health: callers log it, and show clients only
+   * that the log cannot be read).
+   */
+  async silverStatus(): Promise<Array<{ table: string; version?: number; error?: Error }>> {
     return Promise.all(
       this.silverTables.map(async (s) => {
         try {
-          return { table: s.table, version: (await s.latestIfExists())?.version, error: s.refreshError?.message };
+          return { table: s.table, version: (await s.latestIfExists())?.version, error: s.refreshError };
         } catch (e) {
-          return { table: s.table, error: (e as Error).message };
+          return { table: s.table, error: e as Error };
         }
       }),
     );

@@ -16,9 +16,23 @@ export class InvalidTimeTravelError extends Error {
   constructor(
     readonly parameter: 'asOfVersion' | 'asOfTimestamp',
     message: string,
+    /** What the library reported, for the log: the message above is what the client sees. */
+    override readonly cause?: Error,
   ) {
     super(`${parameter}: ${message}`);
     this.name = 'InvalidTimeTravelError';
+  }
+}
+
+/** A query would read more rows than the configured bound (400, naming the parameters that narrow it). */
+export class QueryTooLargeError extends Error {
+  constructor(
+    readonly parameters: string[],
+    rows: number,
+    maxRows: number,
+  ) {
+    super(`${parameters.join(' and ')}: the query would scan ${rows} rows, more than the ${maxRows} allowed; narrow ${parameters.join(' and ')}`);
+    this.name = 'QueryTooLargeError';
   }
 }
 

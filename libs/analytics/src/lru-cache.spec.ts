@@ -29,6 +29,23 @@ describe('LruCache', () => {
   });
 
   it('refuses a size below 1', () => {
-    expect(() => new LruCache(0)).toThrow('maxEntries');
+    expect(() => new LruCache(0)).toThrow('maxCost');
+  });
+
+  it('bounds the sum of the costs, evicting the oldest entries, and takes a cost known later', () => {
+    const evicted: string[] = [];
+    const cache = new LruCache<string, string>(100, (_v, k) => evicted.push(k));
+    cache.set('a', 'x', 40);
+    cache.set('b', 'y', 40);
+    cache.set('c', 'z', 40);
+    expect(evicted).toEqual(['a']);
+    expect(cache.cost).toBe(80);
+    cache.setCost('c', 'z', 90); // b goes, c stays though it alone is near the bound
+    expect(evicted).toEqual(['a', 'b']);
+    expect([cache.size, cache.cost]).toEqual([1, 90]);
+    cache.setCost('c', 'other value', 1); // not the entry's value any more: ignored
+    expect(cache.cost).toBe(90);
+    expect(cache.evictOldest()).toBe(true);
+    expect([cache.size, cache.cost, cache.evictOldest()]).toEqual([0, 0, false]);
   });
 });

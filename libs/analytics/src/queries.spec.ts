@@ -10,7 +10,7 @@ const ANNE: Client = { client_id: 7, client_nom: 'Anne', pays: 'France', segment
 
 async function clientDaysVersion(root: string, rows: Row[]): Promise<TableVersion> {
   await writeSilver(root, rows);
-  return new TableSnapshots(CLIENT_AGGREGATES_TABLE.name, tableLocation(root, CLIENT_AGGREGATES_TABLE), { refreshIntervalMs: 0, maxCachedVersions: 1 }).latest();
+  return new TableSnapshots(CLIENT_AGGREGATES_TABLE.name, tableLocation(root, CLIENT_AGGREGATES_TABLE), { refreshIntervalMs: 0 }).latest();
 }
 
 describe('analytics queries', () => {
@@ -28,18 +28,22 @@ describe('analytics queries', () => {
   });
 
   it('names a client by their latest day, and rounds money to cents', async () => {
-    const [anne] = await queryTopCustomers(version, { limit: 1 });
+    const {
+      items: [anne],
+      total,
+    } = await queryTopCustomers(version, { limit: 1, offset: 0 });
+    expect(total).toBe(2);
     expect(anne).toEqual({ client_id: 7, client_nom: 'Anne Durand', pays: 'Belgique', segment: 'Particulier', total_depense: 10.31, nb_achats: 3, total_quantite: 3 });
   });
 
   it('puts days in their ISO week and month across a year end', async () => {
-    const weeks = await queryRevenueTrends(version, { granularity: 'week' });
+    const { items: weeks } = await queryRevenueTrends(version, { granularity: 'week', limit: 100, offset: 0 });
     // Monday 2024-12-30 to Sunday 2025-01-05 is one week; Monday 2025-01-06 starts the next.
     expect(weeks.map((w) => [w.period, w.total_transactions])).toEqual([
       ['2024-12-30', 3],
       ['2025-01-06', 1],
     ]);
-    const months = await queryRevenueTrends(version, { granularity: 'month' });
+    const { items: months } = await queryRevenueTrends(version, { granularity: 'month', limit: 100, offset: 0 });
     expect(months.map((m) => [m.period, m.total_transactions])).toEqual([
       ['2024-12-01', 1],
       ['2025-01-01', 3],
@@ -68,7 +72,7 @@ describe('analytics queries', () => {
       ['Economy', 2],
       ['Gold', 1],
     ]);
-    expect(await queryRevenueTrends(version, { granularity: 'day', to: '2020-01-01' })).toEqual([]);
+    expect(await queryRevenueTrends(version, { granularity: 'day', to: '2020-01-01', limit: 100, offset: 0 })).toEqual({ items: [], total: 0 });
   });
 
   it('returns undefined for a client without rows', async () => {
@@ -77,11 +81,22 @@ describe('analytics queries', () => {
   });
 
   it('refuses a limit that is not a positive integer before building SQL', async () => {
-    await expect(queryTopCustomers(version, { limit: 1.5 })).rejects.toThrow(RangeError);
-    await expect(queryTopCustomers(version, { limit: '1; DROP TABLE x' as unknown as number })).rejects.toThrow(RangeError);
+    await expect(queryTopCustomers(version, { limit: 1.5, offset: 0 })).rejects.toThrow(RangeError);
+    await expect(queryTopCustomers(version, { limit: '1; DROP TABLE x' as unknown as number, offset: 0 })).rejects.toThrow(RangeError);
   });
 
-  it('quotes text filters', async () => {
-    expect(await queryTopCustomers(version, { limit: 5, pays: "x' OR '1'='1" })).toEqual([]);
+  it('binds text filters as parameters, NUL and quotes included, and matches pays without regard to case', async () => {
+    for (const pays of ["x' OR '1'='1", 'France\0', '\\\'"; DROP TABLE x; --', '🇫🇷'.repeat(1000)]) {
+      expect(await queryTopCustomers(version, { limit: 5, offset: 0, pays })).toEqual({ items: [], total: 0 });
+    }
+    const belgians = await queryTopCustomers(version, { limit: 5, offset: 0, pays: 'bELGIQUE' });
+    expect(belgians.items.map((c) => c.client_id)).toEqual([7]);
+  });
+
+  it('pages a list: limit and offset in its order, and its total', async () => {
+    const second = await queryTopCustomers(version, { limit: 1, offset: 1 });
+    expect(second.items.map((c) => c.client_id)).toEqual([8]);
+    expect(second.total).toBe(2);
+    expect(await queryTopCustomers(version, { limit: 1, offset: 5 })).toEqual({ items: [], total: 2 });
   });
 });

@@ -1,7 +1,7 @@
 import { Filter, withConnection } from '@app/delta';
 import { SPENDING_TIERS } from '@app/schemas';
 import { centsOf, countryAggregatesSql, eurosOf, roundedQuotient } from '@app/silver';
-import { TableVersion } from './table-version';
+import { Selection, SqlParams, TableVersion } from './table-version';
 import {
   CountryRevenue,
   CustomerDay,
@@ -10,6 +10,8 @@ import {
   DateRange,
   Granularity,
   LoyaltySummary,
+  Paged,
+  PageParams,
   RevenuePeriod,
   RevenueTrendsParams,
   SegmentRevenue,
@@ -21,9 +23,9 @@ import {
 /**
  * The analytics queries, one function per question, each over one table version, aggregated in
  * DuckDB. Money is summed and averaged in integer cents with the silver job's own SQL helpers,
- * so the gateway's totals are the silver tables' to the cent. Every value reaching SQL text is
- * either checked here (integers) or passed as a Delta filter, whose literals are quoted by the
- * delta library.
+ * so the gateway's totals are the silver tables' to the cent. Every request value (dates,
+ * country, segment, client id, limit, offset) is a bound parameter of a prepared statement: the
+ * SQL text is made of constants and of the table's own file names only.
  */
 
 /** A money column rounded to the cent (silver amounts already are; this makes sure of it). */
@@ -43,17 +45,31 @@ function plainRow(row: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Runs the statements on one connection and returns each one's rows. */
-async function runSql(...statements: string[]): Promise<Record<string, unknown>[][]> {
+interface Statement {
+  sql: string;
+  params: SqlParams;
+}
+
+/** Runs the statements on one connection, each with the parameters its text names, and returns each one's rows. */
+async function runSql(...statements: Statement[]): Promise<Record<string, unknown>[][]> {
   return withConnection(async (conn) => {
     const results: Record<string, unknown>[][] = [];
-    for (const sql of statements) results.push((await conn.runAndReadAll(sql)).getRowObjectsJS().map(plainRow));
+    for (const { sql, params } of statements) {
+      const used: SqlParams = {};
+      for (const [, name] of sql.matchAll(/\$([A-Za-z_]\w*)/g)) if (name in params) used[name] = params[name];
+      results.push((await conn.runAndReadAll(sql, used)).getRowObjectsJS().map(plainRow));
+    }
     return results;
   });
 }
 
 function assertInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+}
+
+function assertPage(p: PageParams): void {
+  assertInteger('limit', p.limit, 1);
+  assertInteger('offset', p.offset, 0);
 }
 
 export function dateRangeFilters(range: DateRange): Filter[] {
@@ -67,50 +83,83 @@ function equals(column: string, value: string | number | undefined): Filter[] {
   return value === undefined ? [] : [{ column, op: '=', value }];
 }
 
-/** Clients by spend over the range, from ventes_aggreges; name, country and segment are the latest day's. */
-export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomersParams): Promise<TopCustomer[]> {
-  assertInteger('limit', p.limit, 1);
-  const sql = await clientDays.select([...dateRangeFilters(p), ...equals('pays', p.pays), ...equals('segment', p.segment)]);
-  const [rows] = await runSql(`
+/** The rows of `selection` with the statement's own parameters added. */
+function over(selection: Selection, sql: (rows: string) => string, params: SqlParams = {}): Statement {
+  return { sql: sql(`(${selection.sql})`), params: { ...selection.params, ...params } };
+}
+
+/** Rows `offset`… of an ordered query, and how many it has in all. */
+async function paged<T>(selection: Selection, orderedSql: (rows: string) => string, page: PageParams, params: SqlParams = {}): Promise<Paged<T>> {
+  const [rows, [count]] = await runSql(
+    over(selection, (rows) => `${orderedSql(rows)} LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`, { ...params, page_limit: page.limit, page_offset: page.offset }),
+    over(selection, (rows) => `SELECT count(*) AS total FROM (${orderedSql(rows)})`, params),
+  );
+  return { items: rows as unknown as T[], total: count.total as number };
+}
+
+/** The selection a query will read, given for the scan bound before it runs. */
+export function topCustomersSelection(clientDays: TableVersion, p: TopCustomersParams): Promise<Selection> {
+  return clientDays.select([...dateRangeFilters(p), ...equals('segment', p.segment)]);
+}
+
+/** Clients by spend over the range, from ventes_aggreges; name, country and segment are the latest day's; `pays` matches without regard to case. */
+export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomersParams, selection?: Selection): Promise<Paged<TopCustomer>> {
+  assertPage(p);
+  const rows = selection ?? (await topCustomersSelection(clientDays, p));
+  const byCountry = p.pays === undefined ? '' : 'WHERE lower(pays) = lower($pays)';
+  return paged<TopCustomer>(
+    rows,
+    (r) => `
     SELECT client_id,
            arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
            ${moneySum('total_depense')} AS total_depense, sum(nb_achats) AS nb_achats, sum(total_quantite) AS total_quantite
-    FROM (${sql})
+    FROM ${r} ${byCountry}
     GROUP BY client_id
-    ORDER BY total_depense DESC, client_id
-    LIMIT ${p.limit}`);
-  return rows as unknown as TopCustomer[];
+    ORDER BY total_depense DESC, client_id`,
+    p,
+    p.pays === undefined ? {} : { pays: p.pays },
+  );
 }
 
 /** Revenue per country over a date range: ventes_par_pays rebuilt, as the silver job does, from the range's ventes_aggreges rows. */
-export async function queryCountryRevenueFromClientDays(clientDays: TableVersion, range: DateRange): Promise<CountryRevenue[]> {
-  const sql = await clientDays.select(dateRangeFilters(range));
-  const [rows] = await runSql(`
+export async function queryCountryRevenueFromClientDays(clientDays: TableVersion, range: DateRange, page: PageParams, selection?: Selection): Promise<Paged<CountryRevenue>> {
+  assertPage(page);
+  const rows = selection ?? (await clientDays.select(dateRangeFilters(range)));
+  return paged<CountryRevenue>(
+    rows,
+    (r) => `
     SELECT pays, revenue_total, total_transactions, transaction_moyenne, items_sold, unique_customers
-    FROM (${countryAggregatesSql(sql)})
-    ORDER BY revenue_total DESC, pays`);
-  return rows as unknown as CountryRevenue[];
+    FROM (${countryAggregatesSql(`SELECT * FROM ${r}`)})
+    ORDER BY revenue_total DESC, pays`,
+    page,
+  );
 }
 
 /** Revenue per country over all time, as the silver job stored it in ventes_par_pays. */
-export async function queryCountryRevenue(countries: TableVersion): Promise<CountryRevenue[]> {
-  const sql = await countries.select();
-  const [rows] = await runSql(`
+export async function queryCountryRevenue(countries: TableVersion, page: PageParams): Promise<Paged<CountryRevenue>> {
+  assertPage(page);
+  return paged<CountryRevenue>(
+    await countries.select(),
+    (r) => `
     SELECT pays, ${money('revenue_total')} AS revenue_total, total_transactions,
            ${money('transaction_moyenne')} AS transaction_moyenne, items_sold, unique_customers
-    FROM (${sql})
-    ORDER BY revenue_total DESC, pays`);
-  return rows as unknown as CountryRevenue[];
+    FROM ${r}
+    ORDER BY revenue_total DESC, pays`,
+    page,
+  );
 }
 
-export async function querySegments(segments: TableVersion): Promise<SegmentRevenue[]> {
-  const sql = await segments.select();
-  const [rows] = await runSql(`
+export async function querySegments(segments: TableVersion, page: PageParams): Promise<Paged<SegmentRevenue>> {
+  assertPage(page);
+  return paged<SegmentRevenue>(
+    await segments.select(),
+    (r) => `
     SELECT segment, total_transactions, ${money('revenue_total')} AS revenue_total,
            ${money('transaction_moyenne')} AS transaction_moyenne, unique_customers, countries_count
-    FROM (${sql})
-    ORDER BY revenue_total DESC, segment`);
-  return rows as unknown as SegmentRevenue[];
+    FROM ${r}
+    ORDER BY revenue_total DESC, segment`,
+    page,
+  );
 }
 
 /** Periods are named by their first day; ISO weeks start on Monday. */
@@ -120,18 +169,21 @@ const PERIOD_START: Record<Granularity, string> = {
   month: `CAST(date_trunc('month', jour) AS DATE)`,
 };
 
-export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTrendsParams): Promise<RevenuePeriod[]> {
+export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTrendsParams, selection?: Selection): Promise<Paged<RevenuePeriod>> {
+  assertPage(p);
   const periodStart = PERIOD_START[p.granularity];
   if (!periodStart) throw new RangeError(`unknown granularity "${p.granularity}"`);
-  const sql = await clientDays.select(dateRangeFilters(p));
-  const [rows] = await runSql(`
+  return paged<RevenuePeriod>(
+    selection ?? (await clientDays.select(dateRangeFilters(p))),
+    (r) => `
     SELECT strftime(${periodStart}, '%Y-%m-%d') AS period,
            ${moneySum('total_depense')} AS revenue_total, sum(nb_achats) AS total_transactions,
            count(DISTINCT client_id) AS unique_customers
-    FROM (${sql})
+    FROM ${r}
     GROUP BY 1
-    ORDER BY 1`);
-  return rows as unknown as RevenuePeriod[];
+    ORDER BY 1`,
+    p,
+  );
 }
 
 /**
@@ -139,11 +191,13 @@ export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTre
  * purchases in total over it (on one day or several). The spending tiers count client-days,
  * since `segment_depense` is a per-day tier; every known tier is listed, with 0 when empty.
  */
-export async function queryLoyalty(clientDays: TableVersion, range: DateRange): Promise<LoyaltySummary> {
-  const sql = await clientDays.select(dateRangeFilters(range));
+export async function queryLoyalty(clientDays: TableVersion, range: DateRange, selection?: Selection): Promise<LoyaltySummary> {
+  const rows = selection ?? (await clientDays.select(dateRangeFilters(range)));
   const [[summary], tierRows] = await runSql(
-    `WITH per_client AS (
-       SELECT client_id, sum(nb_achats) AS achats, SUM(${centsOf('total_depense')}) AS depense_cents FROM (${sql}) GROUP BY client_id
+    over(
+      rows,
+      (r) => `WITH per_client AS (
+       SELECT client_id, sum(nb_achats) AS achats, SUM(${centsOf('total_depense')}) AS depense_cents FROM ${r} GROUP BY client_id
      )
      SELECT count(*) AS total_customers,
             count(*) FILTER (WHERE achats >= ${LOYAL_MIN_PURCHASES}) AS loyal_customers,
@@ -151,8 +205,8 @@ export async function queryLoyalty(clientDays: TableVersion, range: DateRange): 
             ${eurosOf(`coalesce(sum(depense_cents) FILTER (WHERE achats >= ${LOYAL_MIN_PURCHASES}), 0)`)} AS loyal_revenue,
             ${eurosOf(`coalesce(sum(depense_cents) FILTER (WHERE achats < ${LOYAL_MIN_PURCHASES}), 0)`)} AS occasional_revenue
      FROM per_client`,
-    `SELECT segment_depense, count(*) AS client_days, ${moneySum('total_depense')} AS revenue_total
-     FROM (${sql}) GROUP BY segment_depense ORDER BY segment_depense`,
+    ),
+    over(rows, (r) => `SELECT segment_depense, count(*) AS client_days, ${moneySum('total_depense')} AS revenue_total FROM ${r} GROUP BY segment_depense ORDER BY segment_depense`),
   );
   const s = summary as Omit<LoyaltySummary, 'repeat_purchase_rate' | 'spending_tiers'>;
   const found = new Map(tierRows.map((r) => [r.segment_depense as string, r as unknown as SpendingTierShare]));
@@ -165,24 +219,34 @@ export async function queryLoyalty(clientDays: TableVersion, range: DateRange): 
   };
 }
 
-/** A client's days and totals, or undefined when the table version has no row for them. */
-export async function queryCustomer(clientDays: TableVersion, clientId: number): Promise<CustomerDetail | undefined> {
+/** A client's totals and a window of their days (oldest first), or undefined when the table version has no row for them. */
+export async function queryCustomer(clientDays: TableVersion, clientId: number, page: PageParams = { limit: 1000, offset: 0 }): Promise<(CustomerDetail & { history_total: number }) | undefined> {
   assertInteger('clientId', clientId, 0, 2 ** 31 - 1);
-  const sql = await clientDays.select(equals('client_id', clientId));
+  assertPage(page);
+  const rows = await clientDays.select(equals('client_id', clientId));
   const [[totals], history] = await runSql(
-    `SELECT arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
+    over(
+      rows,
+      (r) => `SELECT arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
             ${moneySum('total_depense')} AS total_depense, sum(nb_achats) AS nb_achats, sum(total_quantite) AS total_quantite,
             ${moneyAverage('total_depense', 'sum(nb_achats)')} AS panier_moyen,
             ${money('min(achat_min)')} AS achat_min, ${money('max(achat_max)')} AS achat_max,
-            count(*) AS days_active, strftime(min(jour), '%Y-%m-%d') AS first_day, strftime(max(jour), '%Y-%m-%d') AS last_day
-     FROM (${sql})`,
-    `SELECT strftime(jour, '%Y-%m-%d') AS jour, total_quantite, ${money('total_depense')} AS total_depense, nb_achats,
+            count(DISTINCT jour) AS days_active, strftime(min(jour), '%Y-%m-%d') AS first_day, strftime(max(jour), '%Y-%m-%d') AS last_day,
+            count(*) AS history_total
+     FROM ${r}`,
+    ),
+    over(
+      rows,
+      (r) => `SELECT strftime(jour, '%Y-%m-%d') AS jour, total_quantite, ${money('total_depense')} AS total_depense, nb_achats,
             ${money('panier_moyen')} AS panier_moyen, ${money('achat_min')} AS achat_min, ${money('achat_max')} AS achat_max,
             nb_produits_distincts, est_client_fidele, segment_depense
-     FROM (${sql})
-     ORDER BY jour`,
+     FROM ${r}
+     ORDER BY jour, client_nom, pays, segment
+     LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`,
+      { page_limit: page.limit, page_offset: page.offset },
+    ),
   );
-  if (!totals || totals.days_active === 0) return undefined;
-  const { client_nom, pays, segment, ...rest } = totals as unknown as CustomerTotals & Pick<CustomerDetail, 'client_nom' | 'pays' | 'segment'>;
-  return { client_id: clientId, client_nom, pays, segment, totals: rest, history: history as unknown as CustomerDay[] };
+  if (!totals || totals.history_total === 0) return undefined;
+  const { client_nom, pays, segment, history_total, ...rest } = totals as unknown as CustomerTotals & Pick<CustomerDetail, 'client_nom' | 'pays' | 'segment'> & { history_total: number };
+  return { client_id: clientId, client_nom, pays, segment, totals: rest, history: history as unknown as CustomerDay[], history_total };
 }

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { DeltaTable, Row, withConnection } from '@app/delta';
-import { SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
-import { tempLakehouse } from '../test/silver-fixtures';
+import { CLIENT_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE } from '@app/schemas';
+import { clientDay, tempLakehouse } from '../test/silver-fixtures';
 import { InvalidTimeTravelError, TableUnavailableError } from './errors';
-import { parseInstant, TableSnapshots } from './table-snapshots';
+import { parseInstant, SnapshotMemory, TableSnapshots } from './table-snapshots';
 
 const segment = (name: string, revenue: number): Row => ({
   segment: name,
@@ -17,8 +17,8 @@ const segment = (name: string, revenue: number): Row => ({
 
 async function rowsOf(snapshots: TableSnapshots, version?: number): Promise<number[]> {
   const t = await snapshots.at({ version });
-  const sql = await t.select();
-  return withConnection(async (c) => (await c.runAndReadAll(`SELECT revenue_total FROM (${sql}) ORDER BY 1`)).getRowObjectsJS().map((r) => Number(r.revenue_total)));
+  const { sql, params } = await t.select();
+  return withConnection(async (c) => (await c.runAndReadAll(`SELECT revenue_total FROM (${sql}) ORDER BY 1`, params)).getRowObjectsJS().map((r) => Number(r.revenue_total)));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,13 +32,13 @@ describe('TableSnapshots', () => {
   beforeEach(() => {
     root = tempLakehouse();
     uri = path.join(root, 'segments');
-    snapshots = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: REFRESH_MS, maxCachedVersions: 2 });
+    snapshots = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: REFRESH_MS });
   });
 
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('reports a table that does not exist yet as unavailable, and looks for it again only after the refresh interval', async () => {
-    const patient = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: 60_000, maxCachedVersions: 2 });
+    const patient = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: 60_000 });
     await expect(patient.latest()).rejects.toBeInstanceOf(TableUnavailableError);
     const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
     await expect(patient.latest()).rejects.toBeInstanceOf(TableUnavailableError);
@@ -46,7 +46,7 @@ describe('TableSnapshots', () => {
     expect((await patient.latest()).version).toBe(table.version);
   });
 
-  it('serves the current version while it loads a new commit, then swaps it in; the old one stays for time travel', async () => {
+  it('a request after the refresh interval sees the new commit, copied before it is swapped in; the old one stays for time travel', async () => {
     const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
     await table.append({ rows: [segment('A', 1)] });
     const v1 = await snapshots.latest();
@@ -55,9 +55,8 @@ describe('TableSnapshots', () => {
 
     await table.overwrite({ rows: [segment('A', 2)] });
     await sleep(REFRESH_MS);
-    expect(await snapshots.latest()).toBe(v1); // starts the look but answers at once
-    await snapshots.refresh();
-    const v2 = await snapshots.latest();
+    const v2 = await snapshots.latest(); // waits for the look and the load
+
     expect(v2.version).toBe(2);
     expect(v2.isMaterialized).toBe(true); // copied before it was swapped in
     expect(await rowsOf(snapshots)).toEqual([2]);
@@ -92,6 +91,44 @@ describe('TableSnapshots', () => {
     expect((await snapshots.at({ timestamp: new Date(v1At - 1).toISOString() })).version).toBe(0);
   });
 });
+
+describe('SnapshotMemory', () => {
+  it('versions share the copies of the files they have in common, and past versions are evicted beyond the byte budget', async () => {
+    const root = tempLakehouse();
+    try {
+      const uri = path.join(root, 'client-days');
+      const table = await DeltaTable.create(uri, { schema: CLIENT_AGGREGATES_TABLE.schema, partitionColumns: CLIENT_AGGREGATES_TABLE.partitionColumns });
+      for (let d = 1; d <= 5; d++) await table.append({ rows: [clientDay({ client_id: d, client_nom: 'N', pays: 'France', segment: 'Particulier' }, `2024-12-0${d}`, [{ produit_id: 1, quantite: 1, montant: d }])] });
+      const memory = new SnapshotMemory(1024 * 1024);
+      const snapshots = new TableSnapshots('ventes_aggreges', uri, { refreshIntervalMs: 0, memory });
+      await (await snapshots.latest()).materialize();
+      const fiveFiles = memory.budget.heldBytes;
+      expect(fiveFiles).toBeGreaterThan(0);
+      // Versions 1 to 4 hold files the latest also holds: loading them copies nothing more.
+      for (let v = 1; v <= 4; v++) await snapshots.at({ version: v });
+      expect(memory.budget.heldBytes).toBe(fiveFiles);
+      // A version that replaced one day costs one more file, not a copy of every file.
+      await table.overwrite({ rows: [clientDay({ client_id: 9, client_nom: 'N', pays: 'France', segment: 'Particulier' }, '2024-12-03', [{ produit_id: 1, quantite: 1, montant: 9 }])] }, { partitions: 'dynamic' });
+      await snapshots.latest();
+      expect(memory.budget.heldBytes).toBe(fiveFiles * 1.2);
+      expect(memory.pastVersions.size).toBe(5);
+
+      const tight = new SnapshotMemory(1);
+      const evicting = new TableSnapshots('ventes_aggreges', uri, { refreshIntervalMs: 0, memory: tight });
+      await (await evicting.latest()).materialize();
+      await evicting.at({ version: 2 });
+      expect(tight.pastVersions.size).toBe(0); // over budget: past versions go, the latest stays
+      expect(await rowsCount(evicting, 2)).toBe(2); // a version evicted is still answered (read again)
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+async function rowsCount(snapshots: TableSnapshots, version: number): Promise<number> {
+  const { sql, params } = await (await snapshots.at({ version })).select();
+  return withConnection(async (c) => Number((await c.runAndReadAll(`SELECT count(*) AS n FROM (${sql})`, params)).getRowObjectsJS()[0].n));
+}
 
 describe('parseInstant', () => {
   it('reads ISO-8601 timestamps (UTC without offset) and dates, and nothing else', () => {

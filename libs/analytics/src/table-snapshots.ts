@@ -12,6 +12,7 @@ import {
   versionAtTimestamp,
 } from '@app/delta';
 import { InvalidTimeTravelError, TableUnavailableError } from './errors';
+import { CopyBudget, DataFileCopies } from './data-file-copies';
 import { LruCache } from './lru-cache';
 import { TableVersion } from './table-version';
 
@@ -30,24 +31,45 @@ export function parseInstant(text: string): number | undefined {
   return days === undefined ? undefined : days * 86_400_000;
 }
 
+/**
+ * What the tables of one reader share: the byte budget of their in-memory copies, and the past
+ * versions kept for time travel, evicted least recently used first while the budget is exceeded.
+ */
+export class SnapshotMemory {
+  readonly budget: CopyBudget;
+  /** Past versions of every table, keyed `table@version`; only the byte budget bounds them. */
+  readonly pastVersions = new LruCache<string, Promise<TableVersion>>(Number.MAX_SAFE_INTEGER, (evicted) => void evicted.then((v) => v.release(), () => undefined));
+
+  constructor(maxBytes: number) {
+    this.budget = new CopyBudget(maxBytes);
+  }
+
+  /** Evicts past versions while the copies exceed the budget (the latest versions are never evicted). */
+  enforce(): void {
+    while (this.budget.exceeded && this.pastVersions.evictOldest());
+  }
+}
+
+/** The default budget of a TableSnapshots made alone (tests, tools). */
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
 export interface TableSnapshotsOptions {
-  /** Minimum time between two looks at the log for new commits; requests in between reuse the last answer. */
+  /** Minimum time between two looks at the log for new commits; a request after that waits for the look. */
   refreshIntervalMs: number;
-  /** Past versions (time travel) kept loaded. */
-  maxCachedVersions: number;
+  /** Shared with the reader's other tables; a budget of its own by default. */
+  memory?: SnapshotMemory;
 }
 
 /**
- * The versions of one table a reader needs: the latest, kept current by polling the log, and
- * past versions for time travel, loaded on demand and kept in an LRU.
+ * The versions of one table a reader needs: the latest, kept current by looking at the log, and
+ * past versions for time travel, loaded on demand and kept while the memory budget allows.
  *
- * A request that finds the last look at the log older than `refreshIntervalMs` starts a new one
- * (one stat of the next commit file) but does not wait for it: it is answered from the current
- * version, and a new version is swapped in once loaded (and, if the current one was copied in
- * memory, copied too), so no request pays for log reads or copies (stale-while-revalidate).
- * Only while a table has never been loaded do requests wait; a table that does not exist yet
- * is looked for again at most every `refreshIntervalMs`, so the gateway can start before the
- * silver job has run.
+ * A request that finds the last look at the log older than `refreshIntervalMs` waits for a new
+ * one (one stat of the next commit file; concurrent requests share it), and for a new version to
+ * be loaded and, if the current one was copied in memory, copied too (only the files it changed:
+ * the copies are shared), so every request sees the newest commit within the interval. A table
+ * that does not exist yet is looked for again at most every `refreshIntervalMs`, so the gateway
+ * can start before the silver job has run.
  */
 export class TableSnapshots {
   readonly store: ObjectStore;
@@ -56,7 +78,8 @@ export class TableSnapshots {
   private refreshing?: Promise<void>;
   /** Why the last look at the log failed, until one succeeds (health). */
   refreshError?: Error;
-  private readonly pastVersions: LruCache<number, Promise<TableVersion>>;
+  private readonly memory: SnapshotMemory;
+  private readonly copies: DataFileCopies;
   /** Keyed by instant and latest version: a timestamp maps to a fixed version until a new commit lands. */
   private readonly versionsAtInstant: LruCache<string, Promise<number>>;
 
@@ -66,7 +89,8 @@ export class TableSnapshots {
     private readonly opts: TableSnapshotsOptions,
   ) {
     this.store = new LocalObjectStore(uri);
-    this.pastVersions = new LruCache(opts.maxCachedVersions, (evicted) => void evicted.then((v) => v.release(), () => undefined));
+    this.memory = opts.memory ?? new SnapshotMemory(DEFAULT_MAX_BYTES);
+    this.copies = new DataFileCopies(table, this.store, this.memory.budget);
     this.versionsAtInstant = new LruCache(256);
   }
 
@@ -75,15 +99,17 @@ export class TableSnapshots {
     return this.current?.version;
   }
 
-  /** The latest version known; throws TableUnavailableError while the table does not exist. */
+  /** The latest version, looking at the log first when the last look is older than the refresh interval; throws TableUnavailableError while the table does not exist. */
   async latest(): Promise<TableVersion> {
-    const due = Date.now() - this.checkedAt >= this.opts.refreshIntervalMs;
-    if (!this.current) {
-      if (due || this.refreshing) await this.refresh();
-      if (!this.current) throw new TableUnavailableError(this.table);
-    } else if (due) {
-      void this.refresh().catch(() => undefined);
+    if (this.refreshing || Date.now() - this.checkedAt >= this.opts.refreshIntervalMs) {
+      try {
+        await this.refresh();
+      } catch (e) {
+        // A log that cannot be read now (health reports it) leaves the version known so far in service.
+        if (!this.current) throw e;
+      }
     }
+    if (!this.current) throw new TableUnavailableError(this.table);
     return this.current;
   }
 
@@ -115,12 +141,16 @@ export class TableSnapshots {
     return this.refreshing;
   }
 
+  private version(snapshot: Snapshot): TableVersion {
+    return new TableVersion(this.table, this.store, snapshot, this.copies);
+  }
+
   private async checkLog(): Promise<void> {
     this.checkedAt = Date.now();
     const current = this.current;
     if (!current) {
       try {
-        this.current = new TableVersion(this.table, this.store, (await DeltaTable.open(this.uri, { store: this.store })).snapshot);
+        this.current = this.version((await DeltaTable.open(this.uri, { store: this.store })).snapshot);
       } catch (e) {
         if (!(e instanceof TableNotFoundError)) throw e;
       }
@@ -130,11 +160,16 @@ export class TableSnapshots {
     // Queries in flight still read `current`, so the new commits are applied to a copy, never in place.
     const snapshot = new Snapshot(current.version, current.snapshot.state.clone());
     await updateSnapshot(this.store, snapshot);
-    const next = new TableVersion(this.table, this.store, snapshot);
-    if (current.isMaterialized) await next.select();
+    const next = this.version(snapshot);
+    if (current.isMaterialized) await next.materialize();
     this.current = next;
-    // The replaced version stays loaded for time travel until the LRU evicts it.
-    this.pastVersions.set(current.version, Promise.resolve(current));
+    // The replaced version stays loaded for time travel while the budget allows.
+    this.memory.pastVersions.set(this.key(current.version), Promise.resolve(current));
+    this.memory.enforce();
+  }
+
+  private key(version: number): string {
+    return `${this.table}@${version}`;
   }
 
   private async atVersion(version: number, parameter: InvalidTimeTravelError['parameter']): Promise<TableVersion> {
@@ -148,15 +183,20 @@ export class TableSnapshots {
     if (version > latest.version) {
       throw new InvalidTimeTravelError(parameter, `version ${version} of ${this.table} does not exist (latest is ${latest.version})`);
     }
-    return this.pastVersions.getOrCreate(version, async () => {
+    return this.memory.pastVersions.getOrCreate(this.key(version), async () => {
+      let snapshot: Snapshot;
       try {
-        return new TableVersion(this.table, this.store, await loadSnapshot(this.store, this.uri, version));
+        snapshot = await loadSnapshot(this.store, this.uri, version);
       } catch (e) {
-        throw new InvalidTimeTravelError(parameter, `version ${version} of ${this.table} cannot be read: ${(e as Error).message}`);
+        // The reason (a file name, a parse error) is for the operator's log, not for the client.
+        throw new InvalidTimeTravelError(parameter, `version ${version} of ${this.table} cannot be read (its log entries were removed or are damaged)`, e as Error);
       }
+      const past = this.version(snapshot);
+      await past.materialize();
+      this.memory.enforce();
+      return past;
     });
   }
-
   private async versionAt(timestamp: string): Promise<number> {
     const instant = parseInstant(timestamp);
     if (instant === undefined) throw new InvalidTimeTravelError('asOfTimestamp', `"${timestamp}" is not an ISO-8601 timestamp`);

@@ -1,24 +1,38 @@
-import { commitPath, Filter, filterToSql, ObjectStore, planScan, ScanPlan, Snapshot, sqlIdent, withConnection } from '@app/delta';
+import { AddAction, commitPath, duckdbType, fileMayMatch, Filter, ObjectStore, parseStats, planScan, Snapshot, sqlIdent } from '@app/delta';
+import { DataFileCopies, emptySelect } from './data-file-copies';
 
-/** A materialized table is dropped this long after its version stops being served, so queries in flight finish first. */
-const DROP_GRACE_MS = 60_000;
-let materializedTables = 0;
+/** Values bound to a statement's named parameters (`$name`): no request value is ever written into SQL text. */
+export type SqlParams = Record<string, string | number | boolean>;
+
+/** A SELECT of a version's rows and the values of its parameters. */
+export interface Selection {
+  sql: string;
+  params: SqlParams;
+  /** Rows of the files the filters could not prune (file statistics): what the query will scan at most. */
+  rowsScanned: number;
+}
+
+/** Comparisons a filter may make; the value is always a bound parameter. */
+const OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=']);
 
 /**
  * One immutable version of a table: what a query reads, and what its cached answers are keyed by.
- * The first query copies the version's rows into a DuckDB in-memory table, which the following
- * queries read: planning a scan over one Parquet file per partition costs tens of milliseconds
- * each time, an in-memory aggregate a few. Silver tables are aggregates, small enough for this.
+ * The first query copies the version's data files into DuckDB memory (DataFileCopies), which
+ * the following queries read (planning a scan over Parquet files costs tens of
+ * milliseconds each time, an in-memory aggregate a few). The copies are shared with the table's
+ * other loaded versions, so a version kept for time travel costs only the files
+ * it does not share.
  */
 export class TableVersion {
   private committedAtMs?: Promise<number>;
-  private materialized?: Promise<string>;
+  private materialized?: Promise<void>;
   private released = false;
 
   constructor(
     readonly table: string,
     readonly store: ObjectStore,
     readonly snapshot: Snapshot,
+    private readonly copies: DataFileCopies,
   ) {}
 
   get version(): number {
@@ -29,42 +43,66 @@ export class TableVersion {
     return this.materialized !== undefined;
   }
 
-  /** The Delta scan of this version's Parquet files (pruned by the filters). */
-  scan(filters: Filter[] = []): Promise<ScanPlan> {
+  private get files(): AddAction[] {
+    return [...this.snapshot.state.files.values()];
+  }
+
+  /**
+   * The rows that pass the filters (a conjunction), with the filters' values as parameters named
+   * `<prefix>0`, `<prefix>1`…; files are pruned by partition values and statistics first.
+   */
+  async select(filters: Filter[] = [], prefix = 'f'): Promise<Selection> {
     const s = this.snapshot;
-    return planScan(this.store, s.schema, s.partitionColumns, s.state.files.values(), filters);
-  }
-
-  /** SQL selecting this version's rows that pass the filters, from its in-memory copy. */
-  async select(filters: Filter[] = []): Promise<string> {
-    // A version already out of the caches is not copied any more; a late query reads the files.
-    if (this.released && !this.materialized) return (await this.scan(filters)).sql;
-    this.materialized ??= this.materialize().catch((e: unknown) => {
-      this.materialized = undefined;
-      throw e;
+    const files = this.files.filter((f) => fileMayMatch(f, filters, s.schema, s.partitionColumns));
+    const params: SqlParams = {};
+    const conditions = filters.map((f, i) => {
+      const field = s.schema.fields.find((x) => x.name === f.column);
+      if (!field) throw new Error(`unknown column "${f.column}" in filter`);
+      if (!OPERATORS.has(f.op) || Array.isArray(f.value) || f.value === null || f.value === undefined || typeof f.value === 'object') {
+        throw new Error(`filter on ${f.column}: only a comparison with one value is supported`);
+      }
+      params[`${prefix}${i}`] = typeof f.value === 'bigint' ? Number(f.value) : f.value;
+      return `${sqlIdent(f.column)} ${f.op === '!=' ? '<>' : f.op} CAST($${prefix}${i} AS ${duckdbType(field.type)})`;
     });
-    const name = await this.materialized;
-    const where = filters.length ? ` WHERE ${filters.map((f) => filterToSql(f, this.snapshot.schema)).join(' AND ')}` : '';
-    return `SELECT * FROM ${sqlIdent(name)}${where}`;
+    const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+    return { sql: `SELECT * FROM (${await this.rowsOf(files)})${where}`, params, rowsScanned: files.reduce((n, f) => n + (parseStats(f)?.numRecords ?? 0), 0) };
   }
 
-  private async materialize(): Promise<string> {
-    const name = `analytics_${this.table}_v${this.version}_${++materializedTables}`;
-    const { sql } = await this.scan();
-    await withConnection((conn) => conn.run(`CREATE TABLE ${sqlIdent(name)} AS ${sql}`));
-    return name;
+  /** Copies every data file of the version into memory now (those other versions share are not copied again). */
+  async materialize(): Promise<void> {
+    await this.copied();
   }
 
-  /** Called when the version leaves the caches: frees its in-memory copy after a grace period. */
+  private async rowsOf(files: AddAction[]): Promise<string> {
+    if (files.length === 0) return emptySelect(this.snapshot);
+    // A version already out of the caches is not copied any more; a late query reads its files.
+    if (this.released && !this.materialized) return (await planScan(this.store, this.snapshot.schema, this.snapshot.partitionColumns, files)).sql;
+    await this.copied();
+    return this.copies.rowsOf(files);
+  }
+
+  private copied(): Promise<void> {
+    this.materialized ??= (async () => {
+      const files = this.files;
+      try {
+        await this.copies.acquire(this.snapshot, files);
+      } catch (e) {
+        this.copies.release(files);
+        this.materialized = undefined;
+        throw e;
+      }
+    })();
+    return this.materialized;
+  }
+
+  /** Called when the version leaves the caches: its copies go once no other version holds them (after a grace period). */
   release(): void {
+    if (this.released) return;
     this.released = true;
-    const materialized = this.materialized;
-    if (!materialized) return;
-    setTimeout(() => {
-      void materialized
-        .then((name) => withConnection((conn) => conn.run(`DROP TABLE IF EXISTS ${sqlIdent(name)}`)))
-        .catch(() => undefined);
-    }, DROP_GRACE_MS).unref();
+    void this.materialized?.then(
+      () => this.copies.release(this.files),
+      () => undefined,
+    );
   }
 
   /**

@@ -10,8 +10,28 @@ export interface DateRange {
   to?: string;
 }
 
-export interface TopCustomersParams extends DateRange {
+/** A window of a list: `limit` items from the `offset`-th (0-based) in the list's order. */
+export interface PageParams {
   limit: number;
+  offset: number;
+}
+
+/** The window a list answer holds, and how many items the whole list has. */
+export interface Page extends PageParams {
+  total: number;
+}
+
+/** One window of a list, and its size. */
+export interface Paged<T> {
+  items: T[];
+  total: number;
+}
+
+/** Every amount of money the API returns is in this currency. */
+export const CURRENCY = 'EUR';
+
+export interface TopCustomersParams extends DateRange, PageParams {
+  /** Matched without regard to case. */
   pays?: string;
   segment?: string;
 }
@@ -19,7 +39,7 @@ export interface TopCustomersParams extends DateRange {
 export const GRANULARITIES = ['day', 'week', 'month'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
-export interface RevenueTrendsParams extends DateRange {
+export interface RevenueTrendsParams extends DateRange, PageParams {
   granularity: Granularity;
 }
 

@@ -6,3 +6,5 @@ export * from './observability/health';
 export * from './observability/logger';
 export * from './bootstrap';
 export * from './recent-items';
+export * from './auth';
+export * from './http';

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -14,10 +15,11 @@ import { ExcludesProperty, IsCalendarDate, IsInstant, NotAfterProperty, toIntege
 /** Time travel, taken by every endpoint. */
 export class AsOfQueryDto {
   @ApiPropertyOptional({
-    description: 'Read the silver table(s) the endpoint queries as of this Delta version (time travel). Excludes asOfTimestamp.',
+    description:
+      'Read the silver table the endpoint queries (named in the answer\'s source.table) as of this Delta version of it (time travel). ' +
+      'Excludes asOfTimestamp: give at most one of the two.',
     type: 'integer',
     minimum: 0,
-    example: 3,
   })
   @IsOptional()
   @Min(0)
@@ -27,53 +29,105 @@ export class AsOfQueryDto {
 
   @ApiPropertyOptional({
     description:
-      'Read the silver table(s) as of the newest version committed at or before this instant: ISO-8601 (UTC when no offset) or YYYY-MM-DD (its midnight UTC). Excludes asOfVersion.',
-    example: '2024-12-12T18:00:00Z',
+      'Read the silver table(s) as of the newest version committed at or before this instant, e.g. 2024-12-12T18:00:00Z: ISO-8601 (UTC when no offset) or YYYY-MM-DD (its midnight UTC). ' +
+      'Excludes asOfVersion: give at most one of the two.',
+    type: 'string',
+    maxLength: 64,
   })
   @IsOptional()
   @ExcludesProperty('asOfVersion')
   @IsInstant()
+  @MaxLength(64)
+  @IsString()
   asOfTimestamp?: string;
 }
 
 /** Inclusive bounds on the sales day `jour`. */
 export class DateRangeQueryDto extends AsOfQueryDto {
-  @ApiPropertyOptional({ description: 'First day included (YYYY-MM-DD, on `jour`); must not be after `to`', format: 'date', example: '2024-12-01' })
+  @ApiPropertyOptional({ description: 'First day included, e.g. 2024-12-01 (YYYY-MM-DD, on `jour`); must not be after `to`', format: 'date' })
   @IsOptional()
   @NotAfterProperty('to')
   @IsCalendarDate()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Last day included (YYYY-MM-DD, on `jour`)', format: 'date', example: '2024-12-31' })
+  @ApiPropertyOptional({ description: 'Last day included, e.g. 2024-12-31 (YYYY-MM-DD, on `jour`)', format: 'date' })
   @IsOptional()
   @IsCalendarDate()
   to?: string;
 }
 
+/** Lists beyond this offset are refused: a deep page costs a scan of everything before it. */
+export const MAX_OFFSET = 100_000;
+
+function PageOffset(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description: 'Items skipped before the first one returned, in the list\'s order (the answer\'s page.total says how many there are)', type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 }),
+    IsOptional(),
+    Max(MAX_OFFSET),
+    Min(0),
+    IsInt(),
+    Transform(toInteger),
+  );
+}
+
+function PageLimit(max: number, byDefault: number, what: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description: `Number of ${what} returned at most`, type: 'integer', minimum: 1, maximum: max, default: byDefault }),
+    IsOptional(),
+    Max(max),
+    Min(1),
+    IsInt(),
+    Transform(toInteger),
+  );
+}
+
+/** Time travel and a window of a list. */
+export class PagedQueryDto extends AsOfQueryDto {
+  @PageLimit(1000, 100, 'items')
+  limit: number = 100;
+
+  @PageOffset()
+  offset: number = 0;
+}
+
+export class PagedDateRangeQueryDto extends DateRangeQueryDto {
+  @PageLimit(1000, 100, 'items')
+  limit: number = 100;
+
+  @PageOffset()
+  offset: number = 0;
+}
+
+export class CustomerQueryDto extends AsOfQueryDto {
+  @PageLimit(1000, 100, 'days of history')
+  limit: number = 100;
+
+  @PageOffset()
+  offset: number = 0;
+}
+
 export class TopCustomersQueryDto extends DateRangeQueryDto {
-  @ApiPropertyOptional({ description: 'Number of clients returned', type: 'integer', minimum: 1, maximum: 100, default: 10, example: 10 })
-  @IsOptional()
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  @Transform(toInteger)
+  @PageLimit(100, 10, 'clients')
   limit: number = 10;
 
-  @ApiPropertyOptional({ description: 'Only purchases of clients of this country', example: 'France' })
+  @PageOffset()
+  offset: number = 0;
+
+  @ApiPropertyOptional({ description: 'Only purchases of clients of this country, e.g. France (in any case: france, FRANCE)', minLength: 1, maxLength: 100 })
   @IsOptional()
   @MaxLength(100)
   @IsNotEmpty()
   @IsString()
   pays?: string;
 
-  @ApiPropertyOptional({ description: 'Only purchases of clients of this segment', enum: SEGMENTS, example: 'Particulier' })
+  @ApiPropertyOptional({ description: 'Only purchases of clients of this segment', enum: SEGMENTS })
   @IsOptional()
   @IsIn(SEGMENTS)
   segment?: string;
 }
 
-export class RevenueTrendsQueryDto extends DateRangeQueryDto {
-  @ApiPropertyOptional({ description: 'Period length; weeks start on Monday (ISO 8601)', enum: GRANULARITIES, default: 'day', example: 'week' })
+export class RevenueTrendsQueryDto extends PagedDateRangeQueryDto {
+  @ApiPropertyOptional({ description: 'Period length; weeks start on Monday (ISO 8601)', enum: GRANULARITIES, default: 'day' })
   @IsOptional()
   @IsIn(GRANULARITIES)
   granularity: Granularity = 'day';

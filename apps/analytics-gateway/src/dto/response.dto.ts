@@ -4,9 +4,11 @@ import {
   CountryRevenue,
   CustomerDay,
   CustomerDetail,
+  CURRENCY,
   CustomerTotals,
   Freshness,
   LoyaltySummary,
+  Page,
   RevenuePeriod,
   SegmentRevenue,
   SpendingTierShare,
@@ -22,12 +24,26 @@ import { SEGMENTS, SPENDING_TIERS } from '@app/schemas';
  */
 
 export class TableSourceDto implements TableSource {
-  @ApiProperty({ description: 'Silver table the answer was computed from', example: 'ventes_aggreges' })
+  @ApiProperty({ description: 'Silver table the answer was computed from', enum: ['ventes_aggreges', 'ventes_par_pays', 'ventes_par_segment'], example: 'ventes_aggreges' })
   table: string;
 
   @ApiProperty({ description: 'Delta version of that table that was read', example: 12 })
   version: number;
 }
+
+export class PageDto implements Page {
+  @ApiProperty({ description: 'Items asked for at most', example: 10 })
+  limit: number;
+
+  @ApiProperty({ description: 'Items skipped before the first one returned', example: 0 })
+  offset: number;
+
+  @ApiProperty({ description: 'Items in the whole list', example: 200 })
+  total: number;
+}
+
+/** Every answer with amounts of money names their currency. */
+const currency = { enum: [CURRENCY], description: 'Currency of every amount of money in the answer', example: CURRENCY } as const;
 
 export class TopCustomerDto implements TopCustomer {
   @ApiProperty({ example: 42 })
@@ -53,6 +69,12 @@ export class TopCustomerDto implements TopCustomer {
 }
 
 export class TopCustomersResponseDto {
+  @ApiProperty(currency)
+  currency: typeof CURRENCY;
+
+  @ApiProperty({ type: PageDto })
+  page: PageDto;
+
   @ApiProperty({ type: TableSourceDto })
   source: TableSourceDto;
 
@@ -81,7 +103,13 @@ export class CountryRevenueDto implements CountryRevenue {
 }
 
 export class RevenueByCountryResponseDto {
-  @ApiProperty({ type: TableSourceDto, description: 'ventes_aggreges when from/to is given, else ventes_par_pays' })
+  @ApiProperty(currency)
+  currency: typeof CURRENCY;
+
+  @ApiProperty({ type: PageDto })
+  page: PageDto;
+
+  @ApiProperty({ type: TableSourceDto, description: 'ventes_aggreges when from/to is given, else ventes_par_pays', example: { table: 'ventes_par_pays', version: 12 } })
   source: TableSourceDto;
 
   @ApiProperty({ type: [CountryRevenueDto], description: 'By revenue_total descending' })
@@ -109,7 +137,13 @@ export class SegmentRevenueDto implements SegmentRevenue {
 }
 
 export class SegmentsResponseDto {
-  @ApiProperty({ type: TableSourceDto })
+  @ApiProperty(currency)
+  currency: typeof CURRENCY;
+
+  @ApiProperty({ type: PageDto })
+  page: PageDto;
+
+  @ApiProperty({ type: TableSourceDto, example: { table: 'ventes_par_segment', version: 12 } })
   source: TableSourceDto;
 
   @ApiProperty({ type: [SegmentRevenueDto], description: 'ventes_par_segment, by revenue_total descending' })
@@ -131,6 +165,12 @@ export class RevenuePeriodDto implements RevenuePeriod {
 }
 
 export class RevenueTrendsResponseDto {
+  @ApiProperty(currency)
+  currency: typeof CURRENCY;
+
+  @ApiProperty({ type: PageDto })
+  page: PageDto;
+
   @ApiProperty({ type: TableSourceDto })
   source: TableSourceDto;
 
@@ -153,6 +193,9 @@ export class SpendingTierShareDto implements SpendingTierShare {
 }
 
 export class LoyaltyResponseDto implements LoyaltySummary {
+  @ApiProperty(currency)
+  currency: typeof CURRENCY;
+
   @ApiProperty({ type: TableSourceDto })
   source: TableSourceDto;
 
@@ -243,6 +286,12 @@ export class CustomerDayDto implements CustomerDay {
 }
 
 export class CustomerResponseDto implements CustomerDetail {
+  @ApiProperty(currency)
+  currency: typeof CURRENCY;
+
+  @ApiProperty({ type: PageDto, description: 'The window of history returned (its days, oldest first)' })
+  page: PageDto;
+
   @ApiProperty({ type: TableSourceDto })
   source: TableSourceDto;
 
@@ -305,9 +354,31 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 400 })
   statusCode: number;
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: ['limit must not be greater than 100'] })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'What is wrong, naming the parameter', example: ['limit must not be greater than 100'] })
   message: string | string[];
 
   @ApiProperty({ example: 'Bad Request' })
+  error: string;
+}
+
+export class NotFoundResponseDto {
+  @ApiProperty({ example: 404 })
+  statusCode: number;
+
+  @ApiProperty({ example: 'client 999 not found in ventes_aggreges (version 12)' })
+  message: string;
+
+  @ApiProperty({ example: 'Not Found' })
+  error: string;
+}
+
+export class ServiceUnavailableResponseDto {
+  @ApiProperty({ example: 503 })
+  statusCode: number;
+
+  @ApiProperty({ example: 'the table ventes_aggreges is not available yet (it has not been computed); retry later' })
+  message: string;
+
+  @ApiProperty({ example: 'Service Unavailable' })
   error: string;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Global, Header, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { RequireRole } from '../auth/require-role';
 
 /** One Prometheus registry per app, with Node's default process metrics. */
 export class MetricsRegistry extends Registry {
@@ -10,7 +11,9 @@ export class MetricsRegistry extends Registry {
   }
 }
 
+/** Open, or for keys with the metrics role, as the app's auth settings say (RequireRole does nothing in an app without AuthModule). */
 @ApiExcludeController()
+@RequireRole('metrics')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, HealthModule, MetricsModule } from '@app/common';
-import { BatchKafkaServer, kafkaClientConfig } from '@app/kafka';
+import { BatchKafkaServer, KAFKA_SECURITY, kafkaClientConfig, KafkaSecurity, loadKafkaSecurity } from '@app/kafka';
 import { BronzeConfig } from './config';
 import { ingestController } from './ingest.controller';
 import { IngestorService } from './ingestor.service';
@@ -18,9 +18,9 @@ import { ProgressController } from './progress.controller';
  */
 export const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
-export function createKafkaServer(config: BronzeConfig): BatchKafkaServer {
+export function createKafkaServer(config: BronzeConfig, security: KafkaSecurity): BatchKafkaServer {
   return new BatchKafkaServer({
-    client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS),
+    client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS, security),
     consumer: {
       groupId: config.KAFKA_GROUP_ID,
       sessionTimeout: 30000,
@@ -37,6 +37,7 @@ export function createKafkaServer(config: BronzeConfig): BatchKafkaServer {
 @Module({})
 export class BronzeModule {
   static forRoot(config: BronzeConfig): DynamicModule {
+    const security = loadKafkaSecurity(config);
     return {
       module: BronzeModule,
       imports: [
@@ -45,7 +46,11 @@ export class BronzeModule {
         HealthModule,
       ],
       controllers: [ingestController(config.KAFKA_TOPIC), ProgressController],
-      providers: [{ provide: BatchKafkaServer, useValue: createKafkaServer(config) }, IngestorService],
+      providers: [
+        { provide: KAFKA_SECURITY, useValue: security },
+        { provide: BatchKafkaServer, useValue: createKafkaServer(config, security) },
+        IngestorService,
+      ],
       exports: [IngestorService],
     };
   }

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { Partitioners } from 'kafkajs';
 import { AppConfigModule, HealthModule, MetricsModule } from '@app/common';
-import { kafkaClientConfig } from '@app/kafka';
+import { KAFKA_SECURITY, kafkaClientConfig, loadKafkaSecurity } from '@app/kafka';
 import { ProducerConfig } from './config';
 import { ProducerController } from './producer.controller';
 import { SALES_CLIENT, SalesPublisher } from './sales-publisher.service';
@@ -10,6 +10,7 @@ import { SALES_CLIENT, SalesPublisher } from './sales-publisher.service';
 @Module({})
 export class ProducerModule {
   static forRoot(config: ProducerConfig): DynamicModule {
+    const security = loadKafkaSecurity(config);
     return {
       module: ProducerModule,
       imports: [
@@ -20,7 +21,7 @@ export class ProducerModule {
             name: SALES_CLIENT,
             transport: Transport.KAFKA,
             options: {
-              client: kafkaClientConfig('sales-producer', config.KAFKA_BROKERS),
+              client: kafkaClientConfig('sales-producer', config.KAFKA_BROKERS, security),
               // Idempotent: broker-side dedup of retries, so a retry never publishes a sale twice.
               producer: {
                 idempotent: true,
@@ -37,7 +38,7 @@ export class ProducerModule {
         HealthModule,
       ],
       controllers: [ProducerController],
-      providers: [SalesPublisher],
+      providers: [{ provide: KAFKA_SECURITY, useValue: security }, SalesPublisher],
     };
   }
 }

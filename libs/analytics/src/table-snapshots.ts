@@ -1,10 +1,10 @@
 import {
   commitExists,
   DeltaTable,
-  LocalObjectStore,
   loadSnapshot,
   ObjectStore,
   Snapshot,
+  storeForUri,
   TableNotFoundError,
   toEpochDays,
   toEpochMicros,
@@ -65,7 +65,7 @@ export class TableSnapshots {
     readonly uri: string,
     private readonly opts: TableSnapshotsOptions,
   ) {
-    this.store = new LocalObjectStore(uri);
+    this.store = storeForUri(uri);
     this.pastVersions = new LruCache(opts.maxCachedVersions, (evicted) => void evicted.then((v) => v.release(), () => undefined));
     this.versionsAtInstant = new LruCache(256);
   }

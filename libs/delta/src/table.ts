@@ -1,5 +1,5 @@
 import { assertCanWrite } from './protocol/protocol-support';
-import { LocalObjectStore } from './storage/local-store';
+import { storeForUri } from './storage/store-for-uri';
 import { ObjectStore } from './storage/object-store';
 import { checkpointActions, writeCheckpoint } from './log/checkpoint';
 import { commitWithRetries, CommitRequest } from './log/commit';
@@ -48,14 +48,14 @@ export class DeltaTable {
   ) {}
 
   static async open(uri: string, opts: OpenOptions = {}): Promise<DeltaTable> {
-    const store = opts.store ?? new LocalObjectStore(uri);
+    const store = opts.store ?? storeForUri(uri);
     let version = opts.version;
     if (opts.timestamp !== undefined) version = await versionAtTimestamp(store, instantMs(opts.timestamp));
     return new DeltaTable(uri, store, await loadSnapshot(store, uri, version));
   }
 
   static async create(uri: string, opts: CreateTableOptions & { store?: ObjectStore }): Promise<DeltaTable> {
-    const store = opts.store ?? new LocalObjectStore(uri);
+    const store = opts.store ?? storeForUri(uri);
     const actions = await createTableLog(store, opts);
     const state = new TableState();
     state.apply(actions);

@@ -38,6 +38,23 @@ export const KAFKA_ENV = {
   ...KAFKA_SECURITY_ENV,
 } as const satisfies EnvSpec;
 
+/**
+ * The S3 client reads these itself (the standard AWS chain, like the credentials:
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a credentials file, or an instance or pod role);
+ * declared here to be validated and documented.
+ */
+export const S3_ENV = {
+  AWS_ENDPOINT_URL_S3: { kind: 'string', default: '', description: 'S3 endpoint of a non-AWS server (SeaweedFS...), e.g. http://s3:8333; unset: AWS' },
+  AWS_S3_FORCE_PATH_STYLE: { kind: 'boolean', default: 'false', description: 'Path-style S3 addressing (endpoint/bucket/key), for servers without per-bucket host names' },
+  AWS_REGION: { kind: 'string', default: '', description: 'S3 region (unset: us-east-1)' },
+  AWS_SHARED_CREDENTIALS_FILE: { kind: 'string', default: '', description: 'AWS credentials file (a mounted secret) with the S3 access key; unset: the rest of the AWS chain' },
+} as const satisfies EnvSpec;
+
 export const LAKEHOUSE_ENV = {
-  LAKEHOUSE_ROOT: { kind: 'string', default: './.data/lakehouse', description: 'Folder holding the Delta tables (bronze/, silver/)' },
+  LAKEHOUSE_ROOT: {
+    kind: 'string',
+    default: './.data/lakehouse',
+    description: 'Where the Delta tables (bronze/, silver/) live: a folder, or s3://bucket/prefix on S3-compatible object storage',
+  },
+  ...S3_ENV,
 } as const satisfies EnvSpec;

@@ -25,9 +25,9 @@ describe('libs/delta writes on S3, delta-rs reads from S3', () => {
 
     const latest = readTable(uri);
     expect(latest.version).toBe(4);
-    expect(latest.rows.map((r) => Number(r.vente_id)).sort((a, b) => a - b)).toEqual(range(1, 30));
+    expect(latest.rows!.map((r) => Number(r.vente_id)).sort((a, b) => a - b)).toEqual(range(1, 30));
     const v1 = readTable(uri, { version: 1 });
-    expect(v1.rows.map((r) => Number(r.vente_id)).sort((a, b) => a - b)).toEqual(range(1, 10));
-    expect(v1.rows.every((r) => r.jour === '2024-12-12')).toBe(true);
+    expect(v1.rows!.map((r) => Number(r.vente_id)).sort((a, b) => a - b)).toEqual(range(1, 10));
+    expect(v1.rows!.every((r) => r.jour === '2024-12-12')).toBe(true);
   });
 });

@@ -37,18 +37,18 @@ export function createKafkaServer(config: BronzeConfig, security: KafkaSecurity)
 @Module({})
 export class BronzeModule {
   static forRoot(config: BronzeConfig): DynamicModule {
-    const security = loadKafkaSecurity(config);
     return {
       module: BronzeModule,
-      imports: [
-        AppConfigModule.forRoot(config),
-        MetricsModule,
-        HealthModule,
-      ],
+      imports: [AppConfigModule.forRoot(config), MetricsModule, HealthModule],
       controllers: [ingestController(config.KAFKA_TOPIC), ProgressController],
       providers: [
-        { provide: KAFKA_SECURITY, useValue: security },
-        { provide: BatchKafkaServer, useValue: createKafkaServer(config, security) },
+        // Read when the app is built (the files are there only where it runs).
+        { provide: KAFKA_SECURITY, useFactory: () => loadKafkaSecurity(config) },
+        {
+          provide: BatchKafkaServer,
+          useFactory: (security: KafkaSecurity) => createKafkaServer(config, security),
+          inject: [KAFKA_SECURITY],
+        },
         IngestorService,
       ],
       exports: [IngestorService],

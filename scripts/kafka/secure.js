@@ -41,13 +41,35 @@ function openssl(args, cwd) {
 /** A key and a certificate signed by the CA in `dir` (or self-signed, for a CA). */
 function makeCertificate(dir, name, subject, { ca, san } = {}) {
   if (!ca) {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '365', '-subj', subject], dir);
+    openssl(
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '365', '-subj', subject],
+      dir,
+    );
     return;
   }
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
   const ext = `${name}.ext`;
   fs.writeFileSync(path.join(dir, ext), san ? `subjectAltName=${san}\n` : 'extendedKeyUsage=clientAuth\n');
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '365', '-extfile', ext], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '365',
+      '-extfile',
+      ext,
+    ],
+    dir,
+  );
   fs.rmSync(path.join(dir, `${name}.csr`));
   fs.rmSync(path.join(dir, ext));
 }
@@ -121,7 +143,11 @@ function scramFormatArgs(o) {
  */
 async function grant(o, kafkajs, { topic, group, partitions = 3 }) {
   const { AclResourceTypes: R, AclOperationTypes: Op, AclPermissionTypes: P, ResourcePatternTypes: T } = kafkajs;
-  const kafka = new kafkajs.Kafka({ clientId: 'kafka-dev-acl', brokers: [`${o.host}:${ports(o).internal}`], logLevel: kafkajs.logLevel.NOTHING });
+  const kafka = new kafkajs.Kafka({
+    clientId: 'kafka-dev-acl',
+    brokers: [`${o.host}:${ports(o).internal}`],
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

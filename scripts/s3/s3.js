@@ -76,12 +76,19 @@ function build(opts) {
   if (fs.existsSync(o.weed)) return o.weed;
   const t0 = Date.now();
   o.log(`building SeaweedFS ${WEED_VERSION} with Go (first run only; several minutes)`);
-  const dl = spawnSync('go', ['mod', 'download', '-json', `${WEED_MODULE}@${WEED_VERSION}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const dl = spawnSync('go', ['mod', 'download', '-json', `${WEED_MODULE}@${WEED_VERSION}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (dl.error || dl.status !== 0) throw new Error(`go mod download failed: ${dl.error ? dl.error.message : `exit ${dl.status}`}`);
   const moduleDir = JSON.parse(dl.stdout).Dir;
   fs.mkdirSync(path.dirname(o.weed), { recursive: true });
   const tmp = `${o.weed}.tmp-${process.pid}`;
-  const r = spawnSync('go', ['build', '-o', tmp, './weed'], { cwd: moduleDir, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  const r = spawnSync('go', ['build', '-o', tmp, './weed'], {
+    cwd: moduleDir,
+    stdio: 'inherit',
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
   if (r.error || r.status !== 0) throw new Error(`go build of weed failed: ${r.error ? r.error.message : `exit ${r.status}`}`);
   fs.renameSync(tmp, o.weed);
   o.log(`built ${o.weed} in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
@@ -155,7 +162,13 @@ async function start(opts) {
     fs.writeFileSync(
       config,
       JSON.stringify({
-        identities: [{ name: 'lakehouse', credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] }],
+        identities: [
+          {
+            name: 'lakehouse',
+            credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }],
+            actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
+          },
+        ],
       }),
     );
     const out = fs.openSync(o.logFile, 'a');

@@ -90,9 +90,18 @@ it('SCRAM-SHA-512, PLAIN and mutual TLS: the producer publishes, the ingestor la
   const root = mkdtempSync(path.join(os.tmpdir(), 'lakehouse-secure-'));
   const base = { KAFKA_TOPIC: topic, PRODUCER_RATE: '500', PRODUCER_CLIENTS: '10', PRODUCER_PRODUCTS: '5' };
   // The ingestor reads with SCRAM, through its Kafka transport and Fetch decoder.
-  const ingestor = await start('bronze-ingestor', { ...scram('ingestor'), KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, LAKEHOUSE_ROOT: root, FLUSH_MAX_LATENCY: '200ms' });
+  const ingestor = await start('bronze-ingestor', {
+    ...scram('ingestor'),
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: group,
+    LAKEHOUSE_ROOT: root,
+    FLUSH_MAX_LATENCY: '200ms',
+  });
   await ingestor.waitHealthy();
-  await producedAll(await start('producer', { ...scram('producer', 'PLAIN'), ...base, PRODUCER_TOTAL: '200', PRODUCER_INSTANCE_ID: '1' }), 200);
+  await producedAll(
+    await start('producer', { ...scram('producer', 'PLAIN'), ...base, PRODUCER_TOTAL: '200', PRODUCER_INSTANCE_ID: '1' }),
+    200,
+  );
   await producedAll(await start('producer', { ...mutualTls('producer'), ...base, PRODUCER_TOTAL: '100', PRODUCER_INSTANCE_ID: '2' }), 100);
   const counts = await waitFor('bronze to hold 300 sales', async () => {
     const c = await bronzeIdCounts(root);

@@ -34,7 +34,14 @@ it('producer -> bronze -> silver -> gateway with LAKEHOUSE_ROOT on S3', async ()
   const common = { ...s3.env, KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, LAKEHOUSE_ROOT: root };
 
   await start('bronze-ingestor', { ...common, KAFKA_GROUP_ID: `${topic}-bronze`, FLUSH_MAX_LATENCY: '200ms' });
-  const producer = await start('producer', { ...common, PRODUCER_RATE: '300', PRODUCER_TOTAL: String(SALES), PRODUCER_CLIENTS: '12', PRODUCER_PRODUCTS: '8', PRODUCER_SEED: '11' });
+  const producer = await start('producer', {
+    ...common,
+    PRODUCER_RATE: '300',
+    PRODUCER_TOTAL: String(SALES),
+    PRODUCER_CLIENTS: '12',
+    PRODUCER_PRODUCTS: '8',
+    PRODUCER_SEED: '11',
+  });
   const silver = await start('silver-scheduler', { ...common, SILVER_CRON: '0 0 0 1 1 *' });
   const gateway = await start('analytics-gateway', { ...s3.env, LAKEHOUSE_ROOT: root });
 

@@ -16,7 +16,11 @@ beforeAll(async () => {
 describe('libs/delta writes on S3, delta-rs reads from S3', () => {
   it('reads the latest version (from a checkpoint) and a past one, with the same rows', async () => {
     const uri = s3.root('interop');
-    const table = await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'], configuration: { 'delta.checkpointInterval': '2' } });
+    const table = await DeltaTable.create(uri, {
+      schema: salesSchema,
+      partitionColumns: ['jour'],
+      configuration: { 'delta.checkpointInterval': '2' },
+    });
     await table.append({ rows: salesRows(10, 1, '2024-12-12') });
     await table.append({ rows: salesRows(10, 11, '2024-12-13') });
     await table.append({ rows: salesRows(10, 21, '2024-12-13') });

@@ -63,7 +63,11 @@ function splitHostPort(broker: string): [string, number] {
  */
 export function explainKafkaError(e: unknown, security: KafkaSecurity, topic: string): unknown {
   const s = security.settings;
-  const user = s.KAFKA_SASL_USERNAME ? `user "${s.KAFKA_SASL_USERNAME}"` : s.KAFKA_SSL_CERT_FILE ? `the certificate in KAFKA_SSL_CERT_FILE` : 'this client';
+  const user = s.KAFKA_SASL_USERNAME
+    ? `user "${s.KAFKA_SASL_USERNAME}"`
+    : s.KAFKA_SSL_CERT_FILE
+      ? `the certificate in KAFKA_SSL_CERT_FILE`
+      : 'this client';
   for (const err of causes(e)) {
     if (err.name === 'KafkaJSSASLAuthenticationError') {
       return new ConfigError([

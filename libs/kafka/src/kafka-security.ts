@@ -48,7 +48,13 @@ export function loadKafkaSecurity(settings: KafkaSecuritySettings): KafkaSecurit
   };
 
   if (protocol === 'PLAINTEXT') {
-    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'] as const) {
+    for (const name of [
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD_FILE',
+      'KAFKA_SSL_CA_FILE',
+      'KAFKA_SSL_CERT_FILE',
+      'KAFKA_SSL_KEY_FILE',
+    ] as const) {
       if (settings[name]) problems.push(`${name}: set, but KAFKA_SECURITY_PROTOCOL is PLAINTEXT (expected SSL or SASL_SSL)`);
     }
     if (problems.length) throw new ConfigError(problems);
@@ -65,7 +71,9 @@ export function loadKafkaSecurity(settings: KafkaSecuritySettings): KafkaSecurit
   const key = read('KAFKA_SSL_KEY_FILE');
   if (!!settings.KAFKA_SSL_CERT_FILE !== !!settings.KAFKA_SSL_KEY_FILE) {
     const missing = settings.KAFKA_SSL_CERT_FILE ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE';
-    problems.push(`${missing}: required with ${missing === 'KAFKA_SSL_KEY_FILE' ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE'} (mutual TLS needs both)`);
+    problems.push(
+      `${missing}: required with ${missing === 'KAFKA_SSL_KEY_FILE' ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE'} (mutual TLS needs both)`,
+    );
   } else if (cert !== undefined && key !== undefined) {
     const [leaf] = certificates(cert);
     let privateKey;
@@ -92,7 +100,12 @@ export function loadKafkaSecurity(settings: KafkaSecuritySettings): KafkaSecurit
     if (password && settings.KAFKA_SASL_USERNAME) {
       const username = settings.KAFKA_SASL_USERNAME;
       const mechanism = settings.KAFKA_SASL_MECHANISM;
-      sasl = mechanism === 'PLAIN' ? { mechanism: 'plain', username, password } : mechanism === 'SCRAM-SHA-256' ? { mechanism: 'scram-sha-256', username, password } : { mechanism: 'scram-sha-512', username, password };
+      sasl =
+        mechanism === 'PLAIN'
+          ? { mechanism: 'plain', username, password }
+          : mechanism === 'SCRAM-SHA-256'
+            ? { mechanism: 'scram-sha-256', username, password }
+            : { mechanism: 'scram-sha-512', username, password };
     }
   } else {
     for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE'] as const) {

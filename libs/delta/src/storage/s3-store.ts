@@ -194,7 +194,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private async download(p: string, cached: string): Promise<string> {
-    if (await fs.stat(cached).then(() => true, () => false)) return cached;
+    if (
+      await fs.stat(cached).then(
+        () => true,
+        () => false,
+      )
+    )
+      return cached;
     const data = await this.get(p);
     await fs.mkdir(path.dirname(cached), { recursive: true });
     const tmp = `${cached}.tmp-${randomUUID()}`;
@@ -205,7 +211,9 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Keyed by bucket and key, hashed so that any key makes a short, valid file name. */
   private cachePath(p: string): string {
-    const digest = createHash('sha256').update(`${this.bucket}/${this.key(p)}`).digest('hex');
+    const digest = createHash('sha256')
+      .update(`${this.bucket}/${this.key(p)}`)
+      .digest('hex');
     return path.join(this.localDir, 'cache', digest.slice(0, 2), `${digest.slice(2)}${path.extname(p)}`);
   }
 }

@@ -16,7 +16,11 @@ const logFile = (v: number, kind = 'json') => `_delta_log/${String(v).padStart(2
 describe('Delta tables on S3', () => {
   it('appends, checkpoints, reopens from the checkpoint and time-travels by version and timestamp', async () => {
     const uri = s3.root('ops');
-    const table = await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'], configuration: { 'delta.checkpointInterval': '3' } });
+    const table = await DeltaTable.create(uri, {
+      schema: salesSchema,
+      partitionColumns: ['jour'],
+      configuration: { 'delta.checkpointInterval': '3' },
+    });
     expect(table.store).toBeInstanceOf(S3ObjectStore);
     const times: number[] = [];
     for (let v = 1; v <= 4; v++) {
@@ -76,7 +80,11 @@ describe('Delta tables on S3', () => {
       expect(txns).toHaveLength(1);
       seen.push(`${txns[0].appId}#${txns[0].version}`);
     }
-    expect(seen.sort()).toEqual(range(0, WRITERS - 1).flatMap((w) => range(1, BATCHES).map((b) => `writer-${w}#${b}`)).sort());
+    expect(seen.sort()).toEqual(
+      range(0, WRITERS - 1)
+        .flatMap((w) => range(1, BATCHES).map((b) => `writer-${w}#${b}`))
+        .sort(),
+    );
     expect(ids(await table.readRows())).toEqual(range(1, total * ROWS));
   }, 300_000);
 });
@@ -91,7 +99,16 @@ interface Writer {
 function startWriter(uri: string, writer: number, batches: number, rows: number): Writer {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'concurrent-writer.ts'), uri, String(writer), String(batches), String(rows), '--barrier'],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(__dirname, '..', 'concurrent-writer.ts'),
+      uri,
+      String(writer),
+      String(batches),
+      String(rows),
+      '--barrier',
+    ],
     { env: { ...process.env, DUCKDB_THREADS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stdout = '';

@@ -39,7 +39,12 @@ describe.each(stores)('%s', (_, make) => {
 
   it('list: one level, sorted, from startAfter inclusive; listRecursive: everything below', async () => {
     const store = make('listing');
-    const names = ['00000000000000000009.json', '00000000000000000010.checkpoint.parquet', '00000000000000000010.json', '00000000000000000011.json'];
+    const names = [
+      '00000000000000000009.json',
+      '00000000000000000010.checkpoint.parquet',
+      '00000000000000000010.json',
+      '00000000000000000011.json',
+    ];
     for (const n of [...names].reverse()) await store.put(`_delta_log/${n}`, n);
     await store.put('_delta_log/sub/deeper.json', 'x');
     await store.put('jour=2024-12-12/part-0.parquet', 'p');
@@ -47,7 +52,9 @@ describe.each(stores)('%s', (_, make) => {
     expect((await store.list('_delta_log', '00000000000000000010.checkpoint.parquet')).map((f) => f.path)).toEqual(
       names.slice(1).map((n) => `_delta_log/${n}`),
     );
-    expect((await store.list('_delta_log', '00000000000000000010.json')).map((f) => f.path)).toEqual(names.slice(2).map((n) => `_delta_log/${n}`));
+    expect((await store.list('_delta_log', '00000000000000000010.json')).map((f) => f.path)).toEqual(
+      names.slice(2).map((n) => `_delta_log/${n}`),
+    );
     expect(await store.list('nothing-here')).toEqual([]);
     expect((await store.listRecursive('')).map((f) => f.path)).toEqual([
       ...names.map((n) => `_delta_log/${n}`),

@@ -5,7 +5,7 @@
  *   node scripts/s3/s3.js build|start|stop|status|env
  *
  * `build` compiles SeaweedFS's `weed` at a pinned version with the Go toolchain through the Go
- * module proxy, once, into <cache>/bin/weed-<version> (`go install` refuses the module: its
+ * module proxy, once, into $GOPATH/bin/weed-<version> (kept across clones; `go install` refuses the module: its
  * go.mod has replace directives, so it is built inside the downloaded module). `start` runs
  * `weed server` (master, volume, filer and S3 gateway in one process), detached, with one
  * identity (access key and secret in <data dir>/s3.json), creates the bucket and waits until it
@@ -16,7 +16,7 @@
  *                    (their gRPC ports are those + 10000)
  *   S3_BUCKET        bucket created at start, default lakehouse
  *   S3_DATA_DIR      data dir, default <repo>/.cache/s3/data-<port>
- *   S3_CACHE_DIR     where the built binary goes, default <repo>/.cache/s3
+ *   S3_CACHE_DIR     default <repo>/.cache/s3 (parent of the data dirs)
  *   S3_ACCESS_KEY, S3_SECRET_KEY   the identity, default lakehouse / lakehouse-secret
  *   WEED_BIN         a weed binary to use instead of building one
  */
@@ -25,6 +25,7 @@
 const fs = require('fs');
 const path = require('path');
 const net = require('net');
+const os = require('os');
 const { spawn, spawnSync } = require('child_process');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -49,7 +50,7 @@ function options(opts = {}) {
     secretKey: env.S3_SECRET_KEY ?? 'lakehouse-secret',
     cacheDir,
     dataDir,
-    weed: env.WEED_BIN || path.join(cacheDir, 'bin', `weed-${WEED_VERSION}`),
+    weed: env.WEED_BIN || path.join(env.GOBIN || path.join(env.GOPATH || path.join(os.homedir(), 'go'), 'bin'), `weed-${WEED_VERSION}`),
     pidFile: path.join(dataDir, 'weed.pid'),
     logFile: path.join(dataDir, 'weed.log'),
     log: opts.quiet ? () => {} : (msg) => console.log(`[s3] ${msg}`),

@@ -106,8 +106,10 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** Replaces the file (checkpoints, `_last_checkpoint`): a local copy of the old content is dropped. */
   async put(p: string, data: Buffer | string): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(p), Body: data }));
+    await fs.rm(this.cachePath(p), { force: true });
   }
 
   async head(p: string): Promise<FileMeta> {

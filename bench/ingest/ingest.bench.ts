@@ -44,7 +44,8 @@
  *        BENCH_RESULT=<name> (bench/results/<name>.json instead of ingest.json, for variants),
  *        INGEST_CPU_PROF=<dir> (V8 CPU profile of the ingestor, written at its SIGTERM by
  *        cpu-prof-hook.js), INGEST_LOG=<file> (the ingestor's stdout and stderr, e.g. with
- *        INGEST_NODE_OPTIONS=--trace-gc), BENCH_TMP, BENCH_KEEP=1 (keep topic and lakehouse).
+ *        INGEST_NODE_OPTIONS=--trace-gc), BENCH_TMP, BENCH_KEEP=1 (keep topic and lakehouse),
+ *        BENCH_LAKEHOUSE_ROOT (the tables elsewhere than a temp folder, e.g. s3://bucket/prefix).
  *
  * Latency phases: the 30/min phase's peak RSS still includes what the 1M backlog left resident.
  */
@@ -685,7 +686,8 @@ async function main(): Promise<void> {
   log(`consume-only, libs/kafka's Fetch decoder: ${JSON.stringify(consumeFastDecoding)}`);
 
   log('ingest: starting apps/bronze-ingestor');
-  const lakehouse = path.join(root, 'lakehouse');
+  // BENCH_LAKEHOUSE_ROOT: another root for the tables, e.g. s3://lakehouse/bench-1 (docs/production.md); left in place.
+  const lakehouse = process.env.BENCH_LAKEHOUSE_ROOT ?? path.join(root, 'lakehouse');
   const childEnv: Record<string, string> = {
     KAFKA_BROKERS: brokers,
     KAFKA_TOPIC: topic,

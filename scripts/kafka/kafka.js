@@ -3,13 +3,16 @@
  * Local Apache Kafka (KRaft, single node) for development, tests and CI — no Docker.
  *
  *   node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch
+ *   KAFKA_SECURE=1 node scripts/kafka/kafka.js grant <topic> <group>   (ACLs, secured broker)
  *
  * Needs only Java 17+, Maven (Maven Central) and Node. The broker jars are resolved once by
  * Maven from scripts/kafka/pom.xml into <cache>/<kafka.version>/lib; the broker then runs as
  * `java -cp <lib>/* kafka.Kafka server.properties`, detached, logging to <data dir>/kafka.log.
  *
  * Environment (all optional):
- *   KAFKA_PORT              client port (PLAINTEXT), default 9092
+ *   KAFKA_PORT              client port (PLAINTEXT, or SASL_SSL when secured), default 9092
+ *   KAFKA_SECURE            "1": the secured broker of secure.js (SASL_SSL, mutual TLS, ACLs;
+ *                           ports KAFKA_PORT..KAFKA_PORT+3), its secrets in <data dir>/secrets
  *   KAFKA_CONTROLLER_PORT   KRaft controller port, default KAFKA_PORT + 1 (9093)
  *   KAFKA_DATA_DIR          data dir, default <repo>/.cache/kafka/data-<port>
  *   KAFKA_CACHE_DIR         jar cache root, default <repo>/.cache/kafka (jars in <root>/<version>/lib)
@@ -29,6 +32,7 @@ const path = require('path');
 const net = require('net');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
+const secure = require('./secure');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const POM = path.join(__dirname, 'pom.xml');
@@ -69,12 +73,16 @@ function resolveOptions(opts = {}) {
     opts.dataDir ?? env.KAFKA_DATA_DIR ?? path.join(REPO_ROOT, '.cache', 'kafka', `data-${port}`),
   );
   const quiet = !!opts.quiet;
+  const secured = !!(opts.secure ?? env.KAFKA_SECURE === '1');
   return {
     __resolved: true,
     port,
     controllerPort,
     host,
     brokers: `${host}:${port}`,
+    secure: secured,
+    // Readiness and administration go through the loopback PLAINTEXT listener of a secured broker.
+    adminBrokers: secured ? `${host}:${port + 3}` : `${host}:${port}`,
     version,
     cacheRoot,
     libDir: path.join(cacheRoot, version, 'lib'),
@@ -350,6 +358,7 @@ function serverProperties(o) {
     'num.recovery.threads.per.data.dir': '1',
     'log.cleaner.dedupe.buffer.size': String(16 * 1024 * 1024),
     'log.retention.hours': '168',
+    ...(o.secure ? secure.secureProperties(o) : {}),
     ...o.properties,
   };
   const body = Object.entries(props)
@@ -402,7 +411,8 @@ function formatStorage(o) {
   const clusterId = randomClusterId();
   let last = null;
   for (const main of STORAGE_TOOL_MAINS) {
-    const args = ['-Xmx256m', ...jvmBaseArgs(o), main, 'format', '-t', clusterId, '-c', o.propsFile];
+    const scram = o.secure ? secure.scramFormatArgs(o) : [];
+    const args = ['-Xmx256m', ...jvmBaseArgs(o), main, 'format', '-t', clusterId, '-c', o.propsFile, ...scram];
     const r = spawnSync(javaBin(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: o.dataDir });
     const out = `${r.stdout || ''}${r.stderr || ''}`;
     if (r.status === 0) {
@@ -438,7 +448,7 @@ async function isReady(opts) {
   if (!kjs) return true;
   const kafka = new kjs.Kafka({
     clientId: 'kafka-dev-readiness',
-    brokers: [o.brokers],
+    brokers: [o.adminBrokers],
     logLevel: kjs.logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 5000,
@@ -523,6 +533,7 @@ async function start(opts) {
     }
     checkJava();
     fetchJars(o);
+    if (o.secure) secure.ensureSecrets(o);
     writeConfig(o);
     formatStorage(o);
     rotateLog(o);
@@ -555,6 +566,7 @@ async function start(opts) {
       child.unref();
     }
     const startMs = Date.now() - t0;
+    if (o.secure) o.log(`secured: SASL_SSL on ${o.brokers}, mutual TLS on ${o.host}:${o.port + 2}, secrets in ${secure.secretsDir(o)}`);
     o.log(`ready on ${o.brokers} in ${(startMs / 1000).toFixed(1)}s`);
     return { brokers: o.brokers, port: o.port, dataDir: o.dataDir, pid: child.pid, alreadyRunning: false, startMs };
   });
@@ -601,6 +613,16 @@ async function stop(opts) {
   });
 }
 
+/** ACLs of the secured broker for one topic and group (creates the topic if missing). */
+async function grant(opts, access) {
+  const o = resolveOptions(opts);
+  if (!o.secure) throw new Error('grant needs the secured broker (KAFKA_SECURE=1)');
+  const kjs = loadKafkajs();
+  if (!kjs) throw new Error('grant needs kafkajs (npm ci)');
+  await secure.grant(o, kjs, access);
+  o.log(`ACLs: producer writes ${access.topic}, ingestor reads it with group ${access.group}`);
+}
+
 async function restart(opts) {
   await stop(opts);
   return start(opts);
@@ -623,6 +645,8 @@ module.exports = {
   waitReady,
   fetchJars,
   resolveOptions,
+  grant,
+  secretsDir: (opts) => secure.secretsDir(resolveOptions(opts)),
   KafkaStartError,
 };
 
@@ -657,8 +681,15 @@ async function main(argv) {
     case 'fetch':
       fetchJars();
       return 0;
+    case 'grant':
+      if (argv.length !== 3) {
+        console.error('usage: KAFKA_SECURE=1 node scripts/kafka/kafka.js grant <topic> <group>');
+        return 2;
+      }
+      await grant(undefined, { topic: argv[1], group: argv[2] });
+      return 0;
     default:
-      console.error('usage: node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch');
+      console.error('usage: node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch|grant');
       return 2;
   }
 }

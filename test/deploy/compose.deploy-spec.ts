@@ -1,6 +1,6 @@
 /**
  * docker-compose.yml, checked offline: valid against the Compose Specification schema, and
- * consistent with the apps (env vars, health probes, ports, the shared Delta volume).
+ * consistent with the apps (env vars, health probes, ports, the S3 server holding the tables).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -124,13 +124,30 @@ describe('docker-compose.yml', () => {
       }
 
       if (app.spec.LAKEHOUSE_ROOT) {
-        it('has the shared Delta volume mounted at LAKEHOUSE_ROOT', () => {
-          const root = environmentOf(app.name).LAKEHOUSE_ROOT;
-          const mounts = (service().volumes ?? []).map((v: string | { source: string; target: string }) =>
-            typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v,
-          );
-          expect(mounts).toContainEqual(expect.objectContaining({ source: 'lakehouse', target: root }));
-          expect(Object.keys(compose.volumes)).toContain('lakehouse');
+        it('keeps the Delta tables in a bucket of the s3 service, after it is healthy, with its key from a secret file', () => {
+          const env = environmentOf(app.name);
+          expect(env.LAKEHOUSE_ROOT).toMatch(/^s3:\/\/[a-z0-9.-]+\/./);
+          const endpoint = new URL(env.AWS_ENDPOINT_URL_S3);
+          expect(compose.services[endpoint.hostname]).toBeDefined();
+          expect(compose.services[endpoint.hostname].healthcheck).toBeDefined();
+          expect(service().depends_on?.[endpoint.hostname]?.condition).toBe('service_healthy');
+          expect(env.AWS_S3_FORCE_PATH_STYLE).toBe('true');
+          // The bucket the server creates at start is the one LAKEHOUSE_ROOT names.
+          expect(compose.services[endpoint.hostname].command).toContain(`-bucket=${new URL(env.LAKEHOUSE_ROOT).hostname}`);
+          const secret = path.basename(env.AWS_SHARED_CREDENTIALS_FILE);
+          expect(env.AWS_SHARED_CREDENTIALS_FILE).toBe(`/run/secrets/${secret}`);
+          expect(service().secrets).toContain(secret);
+          expect(readFileSync(path.join(REPO_ROOT, compose.secrets[secret].file), 'utf8')).toMatch(/aws_access_key_id = \S+/);
+          // Stateless: no volume is mounted.
+          expect(service().volumes).toBeUndefined();
+        });
+      }
+
+      if (app.spec.KAFKA_SECURITY_PROTOCOL) {
+        it('carries the Kafka security settings (PLAINTEXT here, no secret file needed)', () => {
+          const env = environmentOf(app.name);
+          expect(env.KAFKA_SECURITY_PROTOCOL).toBe('PLAINTEXT');
+          for (const file of ['KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE']) expect([file, env[file]]).toEqual([file, '']);
         });
       }
     });

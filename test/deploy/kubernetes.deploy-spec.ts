@@ -50,6 +50,21 @@ function containerEnv(target: string, container: K8sObject): { env: Record<strin
   return { env, problems };
 }
 
+/** The Secret key a file path of a container comes from (through a mounted secret volume), if any. */
+function secretFile(target: string, deployment: K8sObject, container: K8sObject, file: string): { secret: string; key: string } | undefined {
+  for (const mount of container.volumeMounts ?? []) {
+    if (!file.startsWith(`${mount.mountPath}/`)) continue;
+    const volume = (deployment.spec.template.spec.volumes ?? []).find((v: K8sObject) => v.name === mount.name);
+    if (!volume?.secret) continue;
+    const name = file.slice(mount.mountPath.length + 1);
+    const item = (volume.secret.items ?? []).find((i: { path: string }) => i.path === name);
+    const key = item ? item.key : name;
+    const secret = find(target, 'Secret', volume.secret.secretName);
+    if (secret && key in { ...(secret.data ?? {}), ...(secret.stringData ?? {}) }) return { secret: volume.secret.secretName, key };
+  }
+  return undefined;
+}
+
 /** A probe's or Service's port (number or container port name) as a number. */
 function resolvePort(container: K8sObject, port: number | string): number | undefined {
   if (typeof port === 'number') return port;
@@ -73,13 +88,22 @@ describe.each(TARGETS)('%s', (target) => {
     for (const o of objects(target).filter((o) => o.kind !== 'Namespace')) expect([o.kind, o.metadata.name, o.metadata.namespace]).toEqual([o.kind, o.metadata.name, ns]);
   });
 
-  it('has a ReadWriteMany-capable claim for the Delta tables (ReadWriteOnce only in dev, one node)', () => {
-    const pvc = find(target, 'PersistentVolumeClaim', 'lakehouse-data');
-    expect(pvc).toBeDefined();
-    expect(pvc!.spec.accessModes).toEqual(target.endsWith('dev') ? ['ReadWriteOnce'] : ['ReadWriteMany']);
-  });
+  if (target.endsWith('prod')) {
+    it('keeps the Delta tables on S3: no claim, no volume of any pod refers to one', () => {
+      expect(objects(target).filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+      for (const d of objects(target).filter((o) => o.kind === 'Deployment')) {
+        expect([d.metadata.name, (d.spec.template.spec.volumes ?? []).filter((v: K8sObject) => v.persistentVolumeClaim)]).toEqual([d.metadata.name, []]);
+      }
+    });
+  } else {
+    it('has a ReadWriteMany-capable claim for the Delta tables (ReadWriteOnce only in dev, one node)', () => {
+      const pvc = find(target, 'PersistentVolumeClaim', 'lakehouse-data');
+      expect(pvc).toBeDefined();
+      expect(pvc!.spec.accessModes).toEqual(target.endsWith('dev') ? ['ReadWriteOnce'] : ['ReadWriteMany']);
+    });
+  }
 
-  it('has the placeholder Secret for future Kafka credentials (no app reads it yet: see the env checks)', () => {
+  it('has the Secret of the Kafka credentials (mounted as files where Kafka is secured: see the apps)', () => {
     expect(find(target, 'Secret', 'kafka-credentials')).toBeDefined();
   });
 
@@ -137,7 +161,28 @@ describe.each(TARGETS)('%s', (target) => {
         for (const r of ['requests', 'limits']) for (const k of ['cpu', 'memory']) expect([r, k, c.resources?.[r]?.[k] !== undefined]).toEqual([r, k, true]);
       });
 
-      if (app.spec.LAKEHOUSE_ROOT) {
+      if (app.spec.LAKEHOUSE_ROOT && target.endsWith('prod')) {
+        it('has an s3:// LAKEHOUSE_ROOT and its S3 key as a file of a mounted Secret', () => {
+          expect(env().LAKEHOUSE_ROOT).toMatch(/^s3:\/\/[a-z0-9.-]+\/./);
+          expect(secretFile(target, deployment(), container(), env().AWS_SHARED_CREDENTIALS_FILE)).toEqual({ secret: 's3-credentials', key: 'credentials' });
+        });
+      }
+
+      if (app.spec.KAFKA_SECURITY_PROTOCOL) {
+        it(target.endsWith('prod') ? 'reaches Kafka over SASL_SSL, its password and CA files from the kafka-credentials Secret' : 'reaches the dev broker in PLAINTEXT', () => {
+          if (!target.endsWith('prod')) {
+            expect(env().KAFKA_SECURITY_PROTOCOL).toBe('PLAINTEXT');
+            return;
+          }
+          expect(env().KAFKA_SECURITY_PROTOCOL).toBe('SASL_SSL');
+          expect(env().KAFKA_SASL_USERNAME).not.toBe('');
+          const user = app.name === 'producer' ? 'producer' : 'ingestor';
+          expect(secretFile(target, deployment(), container(), env().KAFKA_SASL_PASSWORD_FILE)).toEqual({ secret: 'kafka-credentials', key: `${user}-password` });
+          expect(secretFile(target, deployment(), container(), env().KAFKA_SSL_CA_FILE)).toEqual({ secret: 'kafka-credentials', key: 'ca.crt' });
+        });
+      }
+
+      if (app.spec.LAKEHOUSE_ROOT && !target.endsWith('prod')) {
         it('mounts the lakehouse-data claim at LAKEHOUSE_ROOT (read-only for the gateway)', () => {
           const pod = deployment().spec.template.spec;
           const volume = pod.volumes.find((v: K8sObject) => v.persistentVolumeClaim?.claimName === 'lakehouse-data');
@@ -218,7 +263,7 @@ describe('k8s/base/config/*.env', () => {
     const descriptions = new Map<string, string>();
     for (const app of APPS) for (const [k, v] of Object.entries(app.spec)) descriptions.set(k, v.description);
     const problems: string[] = [];
-    for (const file of ['lakehouse', ...APPS.map((a) => a.name)]) {
+    for (const file of ['lakehouse', 'kafka-security', 's3', ...APPS.map((a) => a.name)]) {
       for (const { key, comment } of readEnvFile(path.join(REPO_ROOT, 'k8s', 'base', 'config', `${file}.env`))) {
         const description = descriptions.get(key);
         if (!description) problems.push(`${file}.env: ${key} is read by no app`);

@@ -105,6 +105,8 @@ export function runScript<T>(script: string, args: readonly string[]): T {
   try {
     stdout = execFileSync(pythonExecutable(), [path.join(PY_DIR, script), ...args], {
       encoding: 'utf8',
+      // jest's process.env is the test's own copy: pass it, with the AWS variables a test set.
+      env: process.env,
       maxBuffer: 512 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, HealthModule, MetricsModule } from '@app/common';
-import { BatchKafkaServer, kafkaClientConfig } from '@app/kafka';
+import { BatchKafkaServer, KAFKA_SECURITY, kafkaClientConfig, KafkaSecurity, loadKafkaSecurity } from '@app/kafka';
 import { BronzeConfig } from './config';
 import { ingestController } from './ingest.controller';
 import { IngestorService } from './ingestor.service';
@@ -19,9 +19,9 @@ import { QuarantineController } from './quarantine.controller';
  */
 export const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
-export function createKafkaServer(config: BronzeConfig): BatchKafkaServer {
+export function createKafkaServer(config: BronzeConfig, security: KafkaSecurity): BatchKafkaServer {
   return new BatchKafkaServer({
-    client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS),
+    client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS, security),
     consumer: {
       groupId: config.KAFKA_GROUP_ID,
       sessionTimeout: 30000,
@@ -40,13 +40,18 @@ export class BronzeModule {
   static forRoot(config: BronzeConfig): DynamicModule {
     return {
       module: BronzeModule,
-      imports: [
-        AppConfigModule.forRoot(config),
-        MetricsModule,
-        HealthModule,
-      ],
+      imports: [AppConfigModule.forRoot(config), MetricsModule, HealthModule],
       controllers: [ingestController(config.KAFKA_TOPIC), ProgressController, QuarantineController],
-      providers: [{ provide: BatchKafkaServer, useValue: createKafkaServer(config) }, IngestorService],
+      providers: [
+        // Read when the app is built (the files are there only where it runs).
+        { provide: KAFKA_SECURITY, useFactory: () => loadKafkaSecurity(config) },
+        {
+          provide: BatchKafkaServer,
+          useFactory: (security: KafkaSecurity) => createKafkaServer(config, security),
+          inject: [KAFKA_SECURITY],
+        },
+        IngestorService,
+      ],
       exports: [IngestorService],
     };
   }

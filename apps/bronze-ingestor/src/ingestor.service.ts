@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, HealthChecks, healthResult, MetricsRegistry } from '@app/common';
 import { BronzeIngestor, ReasonOnsets } from '@app/ingest';
-import { BatchKafkaServer, ensureTopic, KafkaBatch } from '@app/kafka';
+import { BatchKafkaServer, ensureTopic, KAFKA_SECURITY, KafkaBatch, KafkaSecurity } from '@app/kafka';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Subscription } from 'rxjs';
 import { BronzeConfig } from './config';
@@ -16,6 +16,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: BronzeConfig,
+    @Inject(KAFKA_SECURITY) private readonly security: KafkaSecurity,
     readonly server: BatchKafkaServer,
     metrics: MetricsRegistry,
     health: HealthChecks,
@@ -101,7 +102,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS);
+    await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS, this.security);
     await this.ingestor.open();
     this.subscriptions.push(
       this.server.assignments$.subscribe((assignments) => {

@@ -8,7 +8,7 @@ import { BRONZE_ENV } from './config';
 runApp('bronze-ingestor', async () => {
   const config = loadEnv(BRONZE_ENV);
   configureDuckDB({ threads: config.DUCKDB_THREADS });
-  const app = await NestFactory.create(BronzeModule.forRoot(config), { logger: jsonLogger('bronze-ingestor', config.LOG_LEVEL) });
+  const app = await NestFactory.create(BronzeModule.forRoot(config), { logger: jsonLogger('bronze-ingestor', config.LOG_LEVEL), abortOnError: false });
   app.connectMicroservice({ strategy: app.get(BatchKafkaServer) }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   // init() first: the topic check and the Delta tables are opened before the consumer joins.

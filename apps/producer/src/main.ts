@@ -5,7 +5,7 @@ import { ProducerModule } from './producer.module';
 
 runApp('producer', async () => {
   const config = loadEnv(PRODUCER_ENV);
-  const app = await NestFactory.create(ProducerModule.forRoot(config), { logger: jsonLogger('producer', config.LOG_LEVEL) });
+  const app = await NestFactory.create(ProducerModule.forRoot(config), { logger: jsonLogger('producer', config.LOG_LEVEL), abortOnError: false });
   app.enableShutdownHooks();
   await app.listen(config.PORT);
   return app;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { APP_CONFIG, HealthChecks, healthResult, MetricsRegistry } from '@app/common';
-import { ensureTopic } from '@app/kafka';
+import { ensureTopic, KAFKA_SECURITY, KafkaSecurity } from '@app/kafka';
 import { instanceIdFrom, SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
@@ -34,6 +34,7 @@ export class SalesPublisher implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: ProducerConfig,
     @Inject(SALES_CLIENT) private readonly client: ClientKafka,
+    @Inject(KAFKA_SECURITY) private readonly security: KafkaSecurity,
     metrics: MetricsRegistry,
     health: HealthChecks,
   ) {
@@ -49,7 +50,7 @@ export class SalesPublisher implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS);
+    await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS, this.security);
     await this.client.connect();
     this.stats.running = true;
     this.loop = this.run().finally(() => (this.stats.running = false));

@@ -1,10 +1,10 @@
 import {
   commitExists,
   DeltaTable,
-  LocalObjectStore,
   loadSnapshot,
   ObjectStore,
   Snapshot,
+  storeForUri,
   TableNotFoundError,
   toEpochDays,
   toEpochMicros,
@@ -88,7 +88,7 @@ export class TableSnapshots {
     readonly uri: string,
     private readonly opts: TableSnapshotsOptions,
   ) {
-    this.store = new LocalObjectStore(uri);
+    this.store = storeForUri(uri);
     this.memory = opts.memory ?? new SnapshotMemory(DEFAULT_MAX_BYTES);
     this.copies = new DataFileCopies(table, this.store, this.memory.budget);
     this.versionsAtInstant = new LruCache(256);

@@ -3,6 +3,8 @@ export * from './protocol/actions';
 export * from './protocol/protocol-support';
 export * from './storage/object-store';
 export * from './storage/local-store';
+export * from './storage/s3-store';
+export * from './storage/store-for-uri';
 export * from './log/log-files';
 export * from './log/snapshot';
 export * from './log/version-probe';

@@ -1,4 +1,4 @@
-import { LocalObjectStore } from './storage/local-store';
+import { storeForUri } from './storage/store-for-uri';
 import { ObjectStore } from './storage/object-store';
 import { checkpointActions, writeCheckpoint } from './log/checkpoint';
 import { loadSnapshot, Snapshot, TableNotFoundError, updateSnapshot } from './log/snapshot';
@@ -60,14 +60,14 @@ export class DeltaTable {
   }
 
   static async open(uri: string, opts: OpenOptions = {}): Promise<DeltaTable> {
-    const store = opts.store ?? new LocalObjectStore(uri);
+    const store = opts.store ?? storeForUri(uri);
     let version = opts.version;
     if (opts.timestamp !== undefined) version = await versionAtTimestamp(store, instantMs(opts.timestamp));
     return new DeltaTable(uri, tableLog(store, opts), await loadSnapshot(store, uri, version));
   }
 
   static async create(uri: string, opts: CreateOptions): Promise<DeltaTable> {
-    const log = tableLog(opts.store ?? new LocalObjectStore(uri), opts);
+    const log = tableLog(opts.store ?? storeForUri(uri), opts);
     const actions = await createTableLog(log, opts);
     const state = new TableState();
     state.apply(actions);

@@ -2,12 +2,15 @@
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import { checkBrokerCertificate, explainKafkaError } from './kafka-access';
+import { KafkaSecurity, kafkaSecurityOptions, PLAINTEXT } from './kafka-security';
 
 /** kafkajs client settings shared by every app: retry long enough to ride out a broker restart. */
-export function kafkaClientConfig(clientId: string, brokers: string[]): KafkaConfig {
+export function kafkaClientConfig(clientId: string, brokers: string[], security: KafkaSecurity = PLAINTEXT): KafkaConfig {
   return {
     clientId,
     brokers,
+    ...kafkaSecurityOptions(security),
     logLevel: logLevel.WARN,
     connectionTimeout: 5000,
     retry: { initialRetryTime: 300, retries: 30, maxRetryTime: 5000 },
@@ -16,10 +19,26 @@ export function kafkaClientConfig(clientId: string, brokers: string[]): KafkaCon
 
 /**
  * Creates the topic when it is missing (Nest #13220: a consumer started before its topic exists
- * fails with "This server does not host this topic-partition" until restarted).
+ * fails with "This server does not host this topic-partition" until restarted). It is each app's
+ * first contact with the brokers, so an untrusted certificate, refused credentials or a missing
+ * ACL stop start-up here with a ConfigError naming the setting.
  */
-export async function ensureTopic(brokers: string[], topic: string, partitions: number): Promise<void> {
-  const admin = new Kafka(kafkaClientConfig('lakehouse-admin', brokers)).admin();
+export async function ensureTopic(
+  brokers: string[],
+  topic: string,
+  partitions: number,
+  security: KafkaSecurity = PLAINTEXT,
+): Promise<void> {
+  await checkBrokerCertificate(brokers, security);
+  try {
+    await createTopicIfMissing(brokers, topic, partitions, security);
+  } catch (e) {
+    throw explainKafkaError(e, security, topic);
+  }
+}
+
+async function createTopicIfMissing(brokers: string[], topic: string, partitions: number, security: KafkaSecurity): Promise<void> {
+  const admin = new Kafka(kafkaClientConfig('lakehouse-admin', brokers, security)).admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();

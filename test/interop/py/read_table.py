@@ -55,12 +55,30 @@ def parse_timestamp(text: str) -> _dt.datetime:
     return t
 
 
+def storage_options(uri: str) -> dict | None:
+    """S3 settings from the AWS variables the Node apps read: a custom endpoint, path-style, plain HTTP."""
+    if not uri.startswith("s3://"):
+        return None
+    opts = {"AWS_REGION": os.environ.get("AWS_REGION") or "us-east-1"}
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        if os.environ.get(name):
+            opts[name] = os.environ[name]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3")
+    if endpoint:
+        opts["AWS_ENDPOINT_URL"] = endpoint
+        opts["AWS_ALLOW_HTTP"] = "true" if endpoint.startswith("http://") else "false"
+    path_style = os.environ.get("AWS_S3_FORCE_PATH_STYLE", "").lower() in ("true", "1", "yes")
+    opts["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false" if path_style else "true"
+    return opts
+
+
 def load_table(args: argparse.Namespace):
     from deltalake import DeltaTable
 
+    options = storage_options(args.table_uri)
     if args.version is not None:
-        return DeltaTable(args.table_uri, version=args.version)
-    dt = DeltaTable(args.table_uri)
+        return DeltaTable(args.table_uri, version=args.version, storage_options=options)
+    dt = DeltaTable(args.table_uri, storage_options=options)
     if args.timestamp is not None:
         dt.load_as_version(parse_timestamp(args.timestamp))
     return dt

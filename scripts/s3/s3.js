@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+/*
+ * Local S3-compatible server (SeaweedFS, Apache-2.0) for development, tests and CI: no Docker.
+ *
+ *   node scripts/s3/s3.js build|start|stop|status|env
+ *
+ * `build` compiles SeaweedFS's `weed` at a pinned version with the Go toolchain through the Go
+ * module proxy, once, into $GOPATH/bin/weed-<version> (kept across clones; `go install` refuses the module: its
+ * go.mod has replace directives, so it is built inside the downloaded module). `start` runs
+ * `weed server` (master, volume, filer and S3 gateway in one process), detached, with one
+ * identity (access key and secret in <data dir>/s3.json), creates the bucket and waits until it
+ * answers. `env` prints the AWS variables the apps need to use it.
+ *
+ * Environment (all optional):
+ *   S3_PORT          S3 port, default 8333; master S3_PORT+1000, volume +1001, filer +1002
+ *                    (their gRPC ports are those + 10000)
+ *   S3_BUCKET        bucket created at start, default lakehouse
+ *   S3_DATA_DIR      data dir, default <repo>/.cache/s3/data-<port>
+ *   S3_CACHE_DIR     default <repo>/.cache/s3 (parent of the data dirs)
+ *   S3_ACCESS_KEY, S3_SECRET_KEY   the identity, default lakehouse / lakehouse-secret
+ *   WEED_BIN         a weed binary to use instead of building one
+ */
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const net = require('net');
+const os = require('os');
+const { spawn, spawnSync } = require('child_process');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+// No tagged release of SeaweedFS is on the Go module proxy (its tags are not semver): a pseudo-version pins the commit.
+const WEED_MODULE = 'github.com/seaweedfs/seaweedfs';
+const WEED_VERSION = 'v0.0.0-20261109003541-7506e5f91cd6';
+const START_TIMEOUT_MS = 90000;
+
+function options(opts = {}) {
+  const env = process.env;
+  const port = Number(opts.port ?? env.S3_PORT ?? 8333);
+  const cacheDir = path.resolve(opts.cacheDir ?? env.S3_CACHE_DIR ?? path.join(REPO_ROOT, '.cache', 's3'));
+  const dataDir = path.resolve(opts.dataDir ?? env.S3_DATA_DIR ?? path.join(cacheDir, `data-${port}`));
+  return {
+    port,
+    masterPort: port + 1000,
+    volumePort: port + 1001,
+    filerPort: port + 1002,
+    host: '127.0.0.1',
+    bucket: opts.bucket ?? env.S3_BUCKET ?? 'lakehouse',
+    accessKey: env.S3_ACCESS_KEY ?? 'lakehouse',
+    secretKey: env.S3_SECRET_KEY ?? 'lakehouse-secret',
+    cacheDir,
+    dataDir,
+    weed: env.WEED_BIN || path.join(env.GOBIN || path.join(env.GOPATH || path.join(os.homedir(), 'go'), 'bin'), `weed-${WEED_VERSION}`),
+    pidFile: path.join(dataDir, 'weed.pid'),
+    logFile: path.join(dataDir, 'weed.log'),
+    log: opts.quiet ? () => {} : (msg) => console.log(`[s3] ${msg}`),
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The AWS variables that point the apps (and the AWS SDK, and delta-rs) at this server. */
+function clientEnv(opts) {
+  const o = options(opts);
+  return {
+    AWS_ENDPOINT_URL_S3: `http://${o.host}:${o.port}`,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: o.accessKey,
+    AWS_SECRET_ACCESS_KEY: o.secretKey,
+  };
+}
+
+/** Builds weed once (idempotent): `go mod download` of the pinned module, `go build` inside it. */
+function build(opts) {
+  const o = options(opts);
+  if (fs.existsSync(o.weed)) return o.weed;
+  const t0 = Date.now();
+  o.log(`building SeaweedFS ${WEED_VERSION} with Go (first run only; several minutes)`);
+  const dl = spawnSync('go', ['mod', 'download', '-json', `${WEED_MODULE}@${WEED_VERSION}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (dl.error || dl.status !== 0) throw new Error(`go mod download failed: ${dl.error ? dl.error.message : `exit ${dl.status}`}`);
+  const moduleDir = JSON.parse(dl.stdout).Dir;
+  fs.mkdirSync(path.dirname(o.weed), { recursive: true });
+  const tmp = `${o.weed}.tmp-${process.pid}`;
+  const r = spawnSync('go', ['build', '-o', tmp, './weed'], {
+    cwd: moduleDir,
+    stdio: 'inherit',
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  if (r.error || r.status !== 0) throw new Error(`go build of weed failed: ${r.error ? r.error.message : `exit ${r.status}`}`);
+  fs.renameSync(tmp, o.weed);
+  o.log(`built ${o.weed} in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  return o.weed;
+}
+
+function tcpProbe(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(o) {
+  try {
+    const pid = Number(fs.readFileSync(o.pidFile, 'utf8').trim());
+    return pid > 0 && isAlive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the bucket (idempotent); true once the S3 gateway answers. */
+async function ensureBucket(o) {
+  const { S3Client, CreateBucketCommand, HeadBucketCommand } = require(require.resolve('@aws-sdk/client-s3', { paths: [REPO_ROOT] }));
+  const env = clientEnv(o);
+  const client = new S3Client({
+    endpoint: env.AWS_ENDPOINT_URL_S3,
+    forcePathStyle: true,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey },
+    maxAttempts: 1,
+  });
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: o.bucket }));
+    return true;
+  } catch {
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: o.bucket }));
+      return true;
+    } catch (e) {
+      return e.name === 'BucketAlreadyOwnedByYou' || e.name === 'BucketAlreadyExists';
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function start(opts) {
+  const o = options(opts);
+  const running = readPid(o);
+  if (!running) {
+    build(opts);
+    fs.mkdirSync(path.join(o.dataDir, 'data'), { recursive: true });
+    const config = path.join(o.dataDir, 's3.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        identities: [
+          {
+            name: 'lakehouse',
+            credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }],
+            actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
+          },
+        ],
+      }),
+    );
+    const out = fs.openSync(o.logFile, 'a');
+    const args = [
+      'server',
+      `-dir=${path.join(o.dataDir, 'data')}`,
+      `-ip=${o.host}`,
+      `-ip.bind=${o.host}`,
+      `-master.port=${o.masterPort}`,
+      `-volume.port=${o.volumePort}`,
+      `-filer.port=${o.filerPort}`,
+      '-filer',
+      '-s3',
+      `-s3.port=${o.port}`,
+      `-s3.config=${config}`,
+      '-volume.max=0',
+      '-master.volumeSizeLimitMB=64',
+    ];
+    const child = spawn(o.weed, args, { cwd: o.dataDir, detached: true, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    fs.writeFileSync(o.pidFile, `${child.pid}\n`);
+    child.unref();
+    o.log(`started weed (pid ${child.pid}), S3 on http://${o.host}:${o.port}, log ${o.logFile}`);
+  }
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!((await tcpProbe(o.host, o.port)) && (await ensureBucket(o)))) {
+    if (!readPid(o)) throw new Error(`weed exited during start-up; see ${o.logFile}`);
+    if (Date.now() > deadline) throw new Error(`S3 on ${o.host}:${o.port} not ready after ${START_TIMEOUT_MS / 1000}s; see ${o.logFile}`);
+    await sleep(300);
+  }
+  o.log(`ready: bucket ${o.bucket} on http://${o.host}:${o.port}`);
+  return { endpoint: `http://${o.host}:${o.port}`, bucket: o.bucket, env: clientEnv(o) };
+}
+
+async function stop(opts) {
+  const o = options(opts);
+  const pid = readPid(o);
+  if (!pid) {
+    o.log('not running');
+    return;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 20000;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(o.pidFile, { force: true });
+  o.log(`stopped pid ${pid}`);
+}
+
+module.exports = { build, start, stop, clientEnv, options, WEED_VERSION };
+
+async function main(cmd) {
+  switch (cmd) {
+    case 'build':
+      build();
+      return 0;
+    case 'start':
+      await start();
+      return 0;
+    case 'stop':
+      await stop();
+      return 0;
+    case 'status': {
+      const o = options();
+      const pid = readPid(o);
+      console.log(pid ? `running (pid ${pid}) on http://${o.host}:${o.port}` : 'not running');
+      return pid ? 0 : 3;
+    }
+    case 'env':
+      for (const [k, v] of Object.entries(clientEnv())) console.log(`export ${k}=${v}`);
+      return 0;
+    default:
+      console.error('usage: node scripts/s3/s3.js build|start|stop|status|env');
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv[2]).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(`[s3] ${e.message}`);
+      process.exit(1);
+    },
+  );
+}

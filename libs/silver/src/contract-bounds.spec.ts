@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { withConnection } from '@app/delta';
 import { BRONZE_TABLE, MAX_MONTANT, MAX_QUANTITE, openOrCreateTable, parseSalesMessage, SalesEvent, SEGMENTS } from '@app/schemas';
-import { clientDayAggregatesSql, countryAggregatesSql, segmentAggregatesSql } from '@app/silver';
+import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql, customerTotalsSql, segmentAggregatesSql } from '@app/silver';
 
 /**
  * The contract's bounds on `montant` and `quantite` (libs/schemas/src/sales-event.ts) hold what
@@ -28,9 +28,13 @@ const sale = fc.record({
   second: fc.integer({ min: 0, max: 86_399 }),
   quantite: quantity,
   cents,
-  pays: fc.constantFrom('France', 'Sénégal', 'Canada'),
-  segment: fc.constantFrom(...SEGMENTS),
 });
+
+// One identity per client: a client day carries the identity of its last sale (silver's rule for
+// identity changes, tested in silver's own specs), which is beside the point of exact cents here.
+const COUNTRIES = ['France', 'Sénégal', 'Canada'];
+const paysOf = (clientId: number): string => COUNTRIES[clientId % COUNTRIES.length];
+const segmentOf = (clientId: number): string => SEGMENTS[clientId % SEGMENTS.length];
 
 type Sale = typeof sale extends fc.Arbitrary<infer T> ? T : never;
 
@@ -47,8 +51,8 @@ function accepted(s: Sale): SalesEvent {
     client_nom: `Client ${s.client_id}`,
     produit_nom: `Produit ${s.produit_id}`,
     categorie: 'Test',
-    pays: s.pays,
-    segment: s.segment,
+    pays: paysOf(s.client_id),
+    segment: segmentOf(s.client_id),
   };
   const parsed = parseSalesMessage(Buffer.from(JSON.stringify(event)));
   if (!parsed.ok) throw new Error(`the validator refused a sale within the bounds: ${parsed.message}`);
@@ -78,12 +82,14 @@ async function aggregate(sales: Sale[]): Promise<{ clients: Record<string, unkno
     }),
   });
   const clientsSql = clientDayAggregatesSql((await bronze.scan()).sql, THRESHOLDS);
+  // As silver builds them: the derived tables roll up per-customer totals of the client days.
+  const customersSql = customerTotalsSql(customerContributionsSql(clientsSql));
   return withConnection(async (conn) => {
     const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
     return {
       clients: await read(`SELECT client_id, strftime(jour, '%Y-%m-%d') AS jour, total_depense, total_quantite, nb_achats FROM (${clientsSql})`),
-      countries: await read(`SELECT pays, revenue_total, items_sold FROM (${countryAggregatesSql(clientsSql)})`),
-      segments: await read(`SELECT segment, revenue_total, total_transactions FROM (${segmentAggregatesSql(clientsSql)})`),
+      countries: await read(`SELECT pays, revenue_total, items_sold FROM (${countryAggregatesSql(customersSql)})`),
+      segments: await read(`SELECT segment, revenue_total, total_transactions FROM (${segmentAggregatesSql(customersSql)})`),
     };
   });
 }
@@ -97,7 +103,6 @@ describe('contract bounds: every accepted sale aggregates exactly in silver (pro
       fc.asyncProperty(fc.array(sale, { minLength: 1, maxLength: 300 }), async (sales) => {
         const { clients, countries, segments } = await aggregate(sales);
         const byClientDay = totals(sales, (s) => `${s.client_id}|${s.day}`);
-        // A client's identity includes its country and segment: sales drawn with several give several rows.
         const got = new Map<string, { cents: number; quantite: bigint; count: bigint }>();
         for (const r of clients) {
           const key = `${String(r.client_id)}|${String(r.jour)}`;
@@ -111,11 +116,11 @@ describe('contract bounds: every accepted sale aggregates exactly in silver (pro
         expect(new Set(got.keys())).toEqual(new Set(byClientDay.keys()));
         for (const [key, t] of byClientDay) expect([key, got.get(key)]).toEqual([key, { cents: Number(t.cents), quantite: t.quantite, count: BigInt(t.count) }]);
 
-        const byCountry = totals(sales, (s) => s.pays);
+        const byCountry = totals(sales, (s) => paysOf(s.client_id));
         expect(countries.map((r) => [r.pays, r.revenue_total, r.items_sold])).toEqual(
           [...byCountry].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pays, t]) => [pays, euros(t.cents), t.quantite]),
         );
-        const bySegment = totals(sales, (s) => s.segment);
+        const bySegment = totals(sales, (s) => segmentOf(s.client_id));
         expect(segments.map((r) => [r.segment, r.revenue_total, r.total_transactions])).toEqual(
           [...bySegment].sort(([a], [b]) => (a < b ? -1 : 1)).map(([segment, t]) => [segment, euros(t.cents), BigInt(t.count)]),
         );
@@ -134,16 +139,14 @@ describe('contract bounds: every accepted sale aggregates exactly in silver (pro
       second: i % 86_400,
       quantite: MAX_QUANTITE,
       cents: MAX_CENTS,
-      pays: 'France',
-      segment: 'Entreprise',
     }));
     const { clients, countries } = await aggregate(sales);
     expect(clients).toEqual([{ client_id: 1, jour: DAYS[0], total_depense: euros(BigInt(n) * BigInt(MAX_CENTS)), total_quantite: BigInt(n * MAX_QUANTITE), nb_achats: BigInt(n) }]);
-    expect(countries).toEqual([{ pays: 'France', revenue_total: n * MAX_MONTANT, items_sold: BigInt(n * MAX_QUANTITE) }]);
+    expect(countries).toEqual([{ pays: paysOf(1), revenue_total: n * MAX_MONTANT, items_sold: BigInt(n * MAX_QUANTITE) }]);
   }, 120000);
 
   it('refuses, naming the field, what lies beyond the bounds: silver never sees it', () => {
-    const base = accepted({ vente_id: 1, client_id: 1, produit_id: 1, day: DAYS[0], second: 0, quantite: 1, cents: 100, pays: 'France', segment: 'Particulier' });
+    const base = accepted({ vente_id: 1, client_id: 1, produit_id: 1, day: DAYS[0], second: 0, quantite: 1, cents: 100 });
     const refused = (field: string, raw: string) => parseSalesMessage(Buffer.from(JSON.stringify(base).replace(new RegExp(`"${field}":[^,]*`), `"${field}":${raw}`)));
     for (const raw of ['1000000.01', '1e300', '1e400', '-0.01', '0.001', '12.345', '"NaN"', '-1e400']) {
       expect(refused('montant', raw)).toMatchObject({ ok: false, message: expect.stringMatching(/^montant: expected /) });

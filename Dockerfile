@@ -33,7 +33,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY libs ./libs
 COPY apps ./apps
-RUN npx nest build producer \
+RUN node apps/analytics-gateway/dashboard/build.js \
+ && npx nest build producer \
  && npx nest build bronze-ingestor \
  && npx nest build silver-scheduler \
  && npx nest build analytics-gateway
@@ -99,5 +100,7 @@ CMD ["node", "dist/apps/silver-scheduler/src/main.js"]
 FROM runtime AS analytics-gateway
 ENV PORT=3000 LAKEHOUSE_ROOT=/data/lakehouse
 COPY --from=build /app/dist/apps/analytics-gateway ./dist
+# The dashboard's built page (npm run build:dashboard), found at /app/dist/dashboard by the gateway.
+COPY --from=build /app/dist/dashboard ./dist/dashboard
 EXPOSE 3000
 CMD ["node", "dist/apps/analytics-gateway/src/main.js"]

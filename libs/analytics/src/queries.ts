@@ -1,6 +1,6 @@
 import { Filter, withConnection } from '@app/delta';
 import { SPENDING_TIERS } from '@app/schemas';
-import { centsOf, countryAggregatesSql, eurosOf, roundedQuotient } from '@app/silver';
+import { centsOf, countryAggregatesSql, customerContributionsSql, customerTotalsSql, eurosOf, roundedQuotient } from '@app/silver';
 import { Selection, SqlParams, TableVersion } from './table-version';
 import {
   CountryRevenue,
@@ -121,7 +121,7 @@ export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomer
   );
 }
 
-/** Revenue per country over a date range: ventes_par_pays rebuilt, as the silver job does, from the range's ventes_aggreges rows. */
+/** Revenue per country over a date range: ventes_par_pays rebuilt, as the silver job does (client days, then customer totals), from the range's ventes_aggreges rows. */
 export async function queryCountryRevenueFromClientDays(clientDays: TableVersion, range: DateRange, page: PageParams, selection?: Selection): Promise<Paged<CountryRevenue>> {
   assertPage(page);
   const rows = selection ?? (await clientDays.select(dateRangeFilters(range)));
@@ -129,7 +129,7 @@ export async function queryCountryRevenueFromClientDays(clientDays: TableVersion
     rows,
     (r) => `
     SELECT pays, revenue_total, total_transactions, transaction_moyenne, items_sold, unique_customers
-    FROM (${countryAggregatesSql(`SELECT * FROM ${r}`)})
+    FROM (${countryAggregatesSql(customerTotalsSql(customerContributionsSql(`SELECT * FROM ${r}`)))})
     ORDER BY revenue_total DESC, pays`,
     page,
   );

@@ -231,6 +231,8 @@ class CompiledApp implements Ingestor {
           TS_NODE_BASEURL: buildDir,
           NODE_PATH: path.join(ROOT, 'node_modules'),
           LOG_LEVEL: 'log',
+          // The bench reads only open routes (/health, /progress, /metrics): no keys file to make.
+          AUTH_DISABLED: 'true',
           ...env,
           PORT: String(port),
         },

@@ -123,6 +123,16 @@ describe('docker-compose.yml', () => {
         });
       }
 
+      if (app.spec.API_KEYS_FILE) {
+        it('checks API keys, read from the api-keys secret', () => {
+          const env = environmentOf(app.name);
+          expect(env.AUTH_DISABLED).toBe('false');
+          expect(env.API_KEYS_FILE).toBe('/run/secrets/api-keys');
+          expect(service().secrets).toContain('api-keys');
+          expect(readFileSync(path.join(REPO_ROOT, compose.secrets['api-keys'].file), 'utf8')).toMatch(/^[a-z,]*operator[a-z,]*:[0-9a-f]{64}$/m);
+        });
+      }
+
       if (app.spec.LAKEHOUSE_ROOT) {
         it('keeps the Delta tables in a bucket of the s3 service, after it is healthy, with its key from a secret file', () => {
           const env = environmentOf(app.name);

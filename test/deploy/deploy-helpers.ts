@@ -32,12 +32,15 @@ export interface AppInfo {
   module(config: object): DynamicModule;
 }
 
+/** Routes are read from the modules' metadata: the auth settings do not change them. */
+const AUTH_OFF = { disabled: true, openRoles: [] };
+
 /* eslint-disable @typescript-eslint/no-explicit-any -- each forRoot takes its own config type; load() produced it. */
 export const APPS: AppInfo[] = [
   { name: 'producer', spec: PRODUCER_ENV, load: (env) => loadEnv(PRODUCER_ENV, env), module: (c) => ProducerModule.forRoot(c as any) },
-  { name: 'bronze-ingestor', spec: BRONZE_ENV, load: (env) => loadEnv(BRONZE_ENV, env), module: (c) => BronzeModule.forRoot(c as any) },
-  { name: 'silver-scheduler', spec: SILVER_ENV, load: (env) => loadSilverConfig(env), module: (c) => SilverModule.forRoot(c as any) },
-  { name: 'analytics-gateway', spec: GATEWAY_ENV, load: (env) => loadEnv(GATEWAY_ENV, env), module: (c) => AnalyticsGatewayModule.forRoot(c as any, { disabled: true, openRoles: [] }) },
+  { name: 'bronze-ingestor', spec: BRONZE_ENV, load: (env) => loadEnv(BRONZE_ENV, env), module: (c) => BronzeModule.forRoot(c as any, AUTH_OFF) },
+  { name: 'silver-scheduler', spec: SILVER_ENV, load: (env) => loadSilverConfig(env), module: (c) => SilverModule.forRoot(c as any, AUTH_OFF) },
+  { name: 'analytics-gateway', spec: GATEWAY_ENV, load: (env) => loadEnv(GATEWAY_ENV, env), module: (c) => AnalyticsGatewayModule.forRoot(c as any, AUTH_OFF) },
 ];
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -161,6 +161,13 @@ describe.each(TARGETS)('%s', (target) => {
         for (const r of ['requests', 'limits']) for (const k of ['cpu', 'memory']) expect([r, k, c.resources?.[r]?.[k] !== undefined]).toEqual([r, k, true]);
       });
 
+      if (app.spec.API_KEYS_FILE) {
+        it('checks API keys, read from the api-keys Secret', () => {
+          expect(env().AUTH_DISABLED).toBe('false');
+          expect(secretFile(target, deployment(), container(), env().API_KEYS_FILE)).toEqual({ secret: 'api-keys', key: 'api-keys' });
+        });
+      }
+
       if (app.spec.LAKEHOUSE_ROOT && target.endsWith('prod')) {
         it('has an s3:// LAKEHOUSE_ROOT and its S3 key as a file of a mounted Secret', () => {
           expect(env().LAKEHOUSE_ROOT).toMatch(/^s3:\/\/[a-z0-9.-]+\/./);

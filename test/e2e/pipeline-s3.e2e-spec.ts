@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, tableLocation } from '@app/schemas';
 import { startS3 } from '../../libs/delta/test/s3/s3-server';
+import { bearer } from '../support/api-keys';
 import { AppProcess, waitFor } from '../support/app-process';
 import { ensureBroker } from '../support/kafka-broker';
 
@@ -50,19 +51,19 @@ it('producer -> bronze -> silver -> gateway with LAKEHOUSE_ROOT on S3', async ()
     return !s.running && s.acked === SALES ? true : undefined;
   });
   await waitFor('bronze (seen by the gateway) to hold every sale', async () => {
-    const f = (await gateway.get('/analytics/freshness')).body as { bronze?: { num_records?: number } };
+    const f = (await gateway.get('/analytics/freshness', bearer('analyst'))).body as { bronze?: { num_records?: number } };
     return f.bronze?.num_records === SALES ? f : undefined;
   });
   const bronze = await (await DeltaTable.open(tableLocation(root, BRONZE_TABLE))).readRows();
   expect(new Set(bronze.map((r) => String(r.vente_id))).size).toBe(SALES);
   expect(bronze).toHaveLength(SALES);
 
-  const run = await fetch(`${silver.url}/silver/run`, { method: 'POST' });
+  const run = await fetch(`${silver.url}/silver/run`, { method: 'POST', headers: bearer('operator') });
   expect(run.status).toBeLessThan(300);
   const cents = (x: number) => Math.round(x * 100);
   const expected = bronze.reduce((n, r) => n + cents(r.montant as number), 0);
   const countries = await waitFor('silver in the gateway', async () => {
-    const r = await gateway.get('/analytics/revenue-by-country');
+    const r = await gateway.get('/analytics/revenue-by-country', bearer('analyst'));
     const body = r.body as { countries?: Array<{ revenue_total: number; total_transactions: number }> };
     return r.status === 200 && body.countries?.reduce((n, c) => n + c.total_transactions, 0) === SALES ? body.countries : undefined;
   });

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { SalesEvent } from '@app/schemas';
 import { ensureBroker } from '../support/kafka-broker';
+import { bearer } from '../support/api-keys';
 import { AppProcess, waitFor } from '../support/app-process';
 
 jest.setTimeout(240_000);
@@ -71,7 +72,7 @@ it('the API answers what the produced events say', async () => {
     const f = (await gateway.get('/analytics/freshness')).body as { bronze?: { num_records?: number } };
     return f.bronze?.num_records === SALES ? f : undefined;
   });
-  const run = await fetch(`${silver.url}/silver/run`, { method: 'POST' });
+  const run = await fetch(`${silver.url}/silver/run`, { method: 'POST', headers: bearer('operator') });
   expect(run.status).toBeLessThan(300);
 
   // Per country.

@@ -12,13 +12,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { ensureBroker } from '../support/kafka-broker';
+import { bearer, KEYS } from '../support/api-keys';
 import { AppProcess, waitFor } from '../support/app-process';
 import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, readTable } from '../support/sales';
 
 jest.setTimeout(900_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const TOKEN = 'e2e-operator-token';
 let brokers: string;
 const running: AppProcess[] = [];
 
@@ -56,20 +56,21 @@ async function lateSales(root: string, topic: string, onTime: number, late: numb
   // Generous: ts-node compiles the app at start, which takes long on a loaded machine.
   await app.waitHealthy(240_000);
   await waitFor('every sale classified', async () => {
-    const page = (await app.get('/quarantine?reason=late_event&limit=1')).body as { total: number };
+    const page = (await app.get('/quarantine?reason=late_event&limit=1', bearer('operator'))).body as { total: number };
     const bronze = await bronzeIdCounts(root);
     return page.total === late && bronze.size === onTime ? true : undefined;
   }, 300_000, 500);
   return { app, onTimeSales, lateSales };
 }
 
-async function post(app: AppProcess, pathname: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+/** A JSON POST, with the API key of `role` (none: anonymous). */
+async function post(app: AppProcess, pathname: string, body: unknown, role?: keyof typeof KEYS): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
   const res = await fetch(app.url + pathname, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(role ? bearer(role) : {}) },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
 }
 
 /** `npm run quarantine -- <args>` as its node process (so that kill -9 reaches it, not npm). */
@@ -96,23 +97,31 @@ afterEach(async () => {
 it('late sales: browsed over HTTP, replayed once by an operator (a second replay lands nothing), with their Kafka coordinates', async () => {
   const root = lakehouse();
   const topic = uniq('replay-http');
-  const { app, onTimeSales, lateSales: late } = await lateSales(root, topic, 100, 30, { OPERATOR_TOKEN: TOKEN });
+  const { app, onTimeSales, lateSales: late } = await lateSales(root, topic, 100, 30);
+  const operator = (pathname: string) => app.get(pathname, bearer('operator'));
 
-  const page = (await app.get('/quarantine?reason=late_event&partition=0&limit=10&offset=20')).body as { total: number; countsByReason: Record<string, number>; rows: Array<Record<string, unknown>> };
+  // Quarantined rows are raw payloads: browsing them is for operators too.
+  expect(await app.get('/quarantine?limit=1')).toMatchObject({ status: 401, body: { statusCode: 401, message: expect.stringMatching(/an API key is required/) } });
+  expect(await app.get('/quarantine?limit=1', bearer('analyst'))).toMatchObject({ status: 403, body: { statusCode: 403, message: 'this API key lacks the operator role' } });
+  const page = (await operator('/quarantine?reason=late_event&partition=0&limit=10&offset=20')).body as { total: number; countsByReason: Record<string, number>; rows: Array<Record<string, unknown>> };
   expect(page.countsByReason).toEqual({ late_event: 30 });
   expect(page.rows.map((r) => r.kafka_offset)).toEqual(Array.from({ length: 10 }, (_, i) => 120 + i));
-  expect((await app.get('/quarantine?limit=0')).body).toMatchObject({ statusCode: 400, parameter: 'limit' });
-  expect((await app.get('/quarantine?reason=late')).body).toMatchObject({ statusCode: 400, parameter: 'reason' });
-  expect((await app.get('/quarantine?from=yesterday')).body).toMatchObject({ statusCode: 400, parameter: 'from' });
+  expect((await operator('/quarantine?limit=0')).body).toMatchObject({ statusCode: 400, parameter: 'limit' });
+  expect((await operator('/quarantine?reason=late')).body).toMatchObject({ statusCode: 400, parameter: 'reason' });
+  expect((await operator('/quarantine?from=yesterday')).body).toMatchObject({ statusCode: 400, parameter: 'from' });
 
-  expect((await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true })).status).toBe(401);
-  expect((await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: 'yes' }, TOKEN)).body).toMatchObject({ statusCode: 400, parameter: 'skipWatermark' });
+  // 401 without a key, 403 with an analyst's, both as JSON; nothing replayed by either.
+  const anonymous = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true });
+  expect(anonymous).toMatchObject({ status: 401, contentType: expect.stringMatching(/application\/json/), body: { statusCode: 401, message: expect.stringMatching(/an API key is required/) } });
+  const analyst = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, 'analyst');
+  expect(analyst).toMatchObject({ status: 403, contentType: expect.stringMatching(/application\/json/), body: { statusCode: 403, message: 'this API key lacks the operator role' } });
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: 'yes' }, 'operator')).body).toMatchObject({ statusCode: 400, parameter: 'skipWatermark' });
   // Without skipping the watermark, they are late still.
-  expect((await post(app, '/quarantine/replay', { reason: 'late_event' }, TOKEN)).body).toMatchObject({ replayed: 0, refused: { late_event: 30 } });
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event' }, 'operator')).body).toMatchObject({ replayed: 0, refused: { late_event: 30 } });
 
-  const first = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, TOKEN);
+  const first = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, 'operator');
   expect(first).toMatchObject({ status: 200, body: { selected: 30, replayed: 30, alreadyInBronze: 0 } });
-  const again = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, TOKEN);
+  const again = await post(app, '/quarantine/replay', { reason: 'late_event', skipWatermark: true }, 'operator');
   expect(again.body).toMatchObject({ replayed: 0, alreadyInBronze: 30 });
 
   expectExactlyOnce(await bronzeIdCounts(root), [...onTimeSales, ...late]);
@@ -134,8 +143,8 @@ it('late sales: browsed over HTTP, replayed once by an operator (a second replay
 it('a CLI replay killed with kill -9 midway, then run again, lands each row exactly once', async () => {
   const root = lakehouse();
   const { app, onTimeSales, lateSales: late } = await lateSales(root, uniq('replay-kill'), 200, 2000);
-  // Without OPERATOR_TOKEN the ingestor refuses replays over HTTP; the CLI, run where the tables are, is the operator's.
-  expect((await post(app, '/quarantine/replay', { reason: 'late_event' })).status).toBe(403);
+  // Without a key the ingestor refuses replays over HTTP; the CLI, run where the tables are, needs none.
+  expect((await post(app, '/quarantine/replay', { reason: 'late_event' })).status).toBe(401);
 
   const listed = cli(root, ['list', '--reason', 'late_event', '--limit', '1']);
   expect(await listed.exited).toBe(0);

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ensureBroker } from '../support/kafka-broker';
+import { bearer } from '../support/api-keys';
 import { AppProcess, waitFor } from '../support/app-process';
 
 jest.setTimeout(180_000);
@@ -44,7 +45,7 @@ it('the gateway answers within a minute of the first sale, with default settings
   const answer = await waitFor(
     'the gateway to answer with silver numbers',
     async () => {
-      const r = await gateway.get('/analytics/revenue-by-country');
+      const r = await gateway.get('/analytics/revenue-by-country', bearer('analyst'));
       const countries = (r.body as { countries?: Array<{ total_transactions: number }> }).countries;
       return r.status === 200 && countries && countries.length > 0 ? countries : undefined;
     },

@@ -6,6 +6,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { authOptions } from '@app/common';
 import { RunReport } from '@app/silver';
 import { CLIENT_AGGREGATES_TABLE } from '@app/schemas';
 import { loadSilverConfig } from '../../apps/silver-scheduler/src/config';
@@ -16,8 +17,9 @@ const DAY1 = '2024-12-10';
 const DAY2 = '2024-12-11';
 
 async function startApp(root: string, env: Record<string, string> = {}): Promise<INestApplication> {
-  const config = loadSilverConfig({ LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [SilverModule.forRoot(config)] }).compile();
+  // Auth is not the subject here (silver-scheduler.e2e-spec.ts checks the keys).
+  const config = loadSilverConfig({ LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', AUTH_DISABLED: 'true', ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [SilverModule.forRoot(config, authOptions(config, { log() {}, error() {}, warn() {} }))] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   app.enableShutdownHooks();
   await app.init();

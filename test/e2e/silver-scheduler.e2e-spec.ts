@@ -5,12 +5,15 @@
 import { INestApplication } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
+import { rmSync } from 'node:fs';
 import request from 'supertest';
+import { authOptions } from '@app/common';
 import { RunReport } from '@app/silver';
 import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE } from '@app/schemas';
 import { loadSilverConfig } from '../../apps/silver-scheduler/src/config';
 import { SilverModule } from '../../apps/silver-scheduler/src/silver.module';
 import { SILVER_CRON_JOB, SilverSchedulerService } from '../../apps/silver-scheduler/src/silver-scheduler.service';
+import { bearer, writeTestKeysFile } from '../support/api-keys';
 import { appendSales, createBronze, readSilver, Sale, tempLakehouse } from '../../libs/silver/test/bronze-fixtures';
 
 const DAY1 = '2024-12-10';
@@ -24,9 +27,13 @@ const SALES: Sale[] = [
   { vente_id: 6, client_id: 4, produit_id: 103, jour: DAY2, montant: 0.2 },
 ];
 
+const keys = writeTestKeysFile();
+afterAll(() => rmSync(keys.dir, { recursive: true, force: true }));
+
+/** The app as main.ts builds it, with the test API keys. */
 async function startApp(root: string, env: Record<string, string> = {}): Promise<INestApplication> {
-  const config = loadSilverConfig({ LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [SilverModule.forRoot(config)] }).compile();
+  const config = loadSilverConfig({ LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', API_KEYS_FILE: keys.file, ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [SilverModule.forRoot(config, authOptions(config))] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   app.enableShutdownHooks();
   await app.init();
@@ -71,7 +78,7 @@ describe('silver-scheduler (e2e)', () => {
 
     // A late sale for day 1: the on-demand run recomputes that day only.
     await appendSales(bronze, [{ vente_id: 7, client_id: 2, produit_id: 105, jour: DAY1, montant: 79.99 }]);
-    const late = await request(http).post('/silver/run').expect(200);
+    const late = await request(http).post('/silver/run').set(bearer('operator')).expect(200);
     expect(late.body).toMatchObject({
       runId: 2,
       trigger: 'manual',
@@ -89,7 +96,7 @@ describe('silver-scheduler (e2e)', () => {
     const belgique = (await readSilver(root, COUNTRY_AGGREGATES_TABLE, ['pays'])).find((r) => r.pays === 'Belgique');
     expect(belgique).toMatchObject({ total_transactions: 2n, revenue_total: 269.89, unique_customers: 1n });
 
-    const again = await request(http).post('/silver/run').expect(200);
+    const again = await request(http).post('/silver/run').set(bearer('operator')).expect(200);
     expect(again.body).toMatchObject({ runId: 3, mode: 'up-to-date', rowsWritten: {}, silverVersions: late.body.silverVersions });
 
     const runs = await request(http).get('/silver/runs').expect(200);
@@ -109,8 +116,30 @@ describe('silver-scheduler (e2e)', () => {
     app = await startApp(root);
     await startupRun(app);
     const http = app.getHttpServer();
-    const [a, b] = await Promise.all([request(http).post('/silver/run').expect(200), request(http).post('/silver/run').expect(200)]);
+    const [a, b] = await Promise.all([request(http).post('/silver/run').set(bearer('operator')).expect(200), request(http).post('/silver/run').set(bearer('operator')).expect(200)]);
     expect(b.body.runId).toBe(a.body.runId);
+  });
+
+  it('runs silver and maintenance for operator keys only, refusing others with JSON 401 and 403', async () => {
+    const root = tempLakehouse('silver-e2e-');
+    await appendSales(await createBronze(root), SALES);
+    app = await startApp(root);
+    await startupRun(app);
+    const http = app.getHttpServer();
+    for (const route of ['/silver/run', '/maintenance/run']) {
+      const anonymous = await request(http).post(route).expect(401);
+      expect(anonymous.headers['content-type']).toMatch(/application\/json/);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+      expect(anonymous.body).toMatchObject({ statusCode: 401, message: expect.stringMatching(/an API key is required/) });
+      expect((await request(http).post(route).set('Authorization', 'Bearer not-a-key').expect(401)).body).toMatchObject({ message: 'the API key is not valid' });
+      const analyst = await request(http).post(route).set(bearer('analyst')).expect(403);
+      expect(analyst.headers['content-type']).toMatch(/application\/json/);
+      expect(analyst.body).toMatchObject({ statusCode: 403, message: 'this API key lacks the operator role' });
+      await request(http).post(route).set(bearer('operator')).expect(200);
+    }
+    // Reading the run history and scraping metrics (METRICS_ACCESS=open) need no key.
+    await request(http).get('/silver/runs').expect(200);
+    await request(http).get('/metrics').expect(200);
   });
 
   it('serves /health and /metrics', async () => {

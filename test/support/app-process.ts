@@ -3,10 +3,23 @@
  * SIGTERM or kill -9 it like an orchestrator would.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { writeTestKeysFile } from './api-keys';
 
 const ROOT = path.resolve(__dirname, '../..');
+
+let keysFile: string | undefined;
+/** One keys file (of KEYS) for every app this test process starts, removed when it exits. */
+function testKeysFile(): string {
+  if (!keysFile) {
+    const keys = writeTestKeysFile();
+    process.on('exit', () => rmSync(keys.dir, { recursive: true, force: true }));
+    keysFile = keys.file;
+  }
+  return keysFile;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,6 +46,7 @@ export class AppProcess {
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   }
 
+  /** Starts apps/<app>, checking the test API keys (KEYS of ./api-keys) unless `env` says otherwise (API_KEYS_FILE, AUTH_DISABLED). */
   static async start(app: string, env: Record<string, string>): Promise<AppProcess> {
     const port = Number(env.PORT ?? (await freePort()));
     const proc = spawn(
@@ -40,7 +54,7 @@ export class AppProcess {
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, 'apps', app, 'src', 'main.ts')],
       {
         cwd: ROOT,
-        env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), LOG_LEVEL: 'log', ...env, PORT: String(port) },
+        env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), LOG_LEVEL: 'log', API_KEYS_FILE: testKeysFile(), ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -51,8 +65,8 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async get(pathname: string): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(this.url + pathname);
+  async get(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(this.url + pathname, { headers });
     const text = await res.text();
     let body: unknown = text;
     try {

@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { authOptions, hashApiKey, loadEnv } from '@app/common';
+import { authOptions, loadEnv } from '@app/common';
 import { GATEWAY_ENV, GatewayConfig } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
 import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
+import { writeTestKeysFile } from './api-keys';
 
-/** API keys of the test gateways, by the roles they hold. */
-export const KEYS = {
-  analyst: 'test-analyst-key-0123456789abcdef',
-  operator: 'test-operator-key-0123456789abcdef',
-  metrics: 'test-metrics-key-0123456789abcdef',
-} as const;
+export { KEYS } from './api-keys';
 
 export interface TestGateway {
   app: NestFastifyApplication;
@@ -26,9 +20,7 @@ export interface TestGateway {
 
 /** A gateway as main.ts builds it (in this process, not listening), its keys in a temp file; `env` adds or overrides variables. */
 export async function startTestGateway(env: Record<string, string>): Promise<TestGateway> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gateway-keys-'));
-  const keysFile = path.join(dir, 'api-keys');
-  writeFileSync(keysFile, Object.entries(KEYS).map(([role, key]) => `${role}:${hashApiKey(key)}`).join('\n') + '\n');
+  const { dir, file: keysFile } = writeTestKeysFile();
   const config = loadEnv(GATEWAY_ENV, { LOG_LEVEL: 'error', ACCESS_LOG: 'false', API_KEYS_FILE: keysFile, ...env });
   const auth = authOptions(config);
   const moduleRef = await Test.createTestingModule({ imports: [AnalyticsGatewayModule.forRoot(config, auth)] }).compile();

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfigModule, HealthModule, MetricsModule } from '@app/common';
+import { AppConfigModule, AuthModule, AuthOptions, HealthModule, MetricsModule } from '@app/common';
 import { BatchKafkaServer, KAFKA_SECURITY, kafkaClientConfig, KafkaSecurity, loadKafkaSecurity } from '@app/kafka';
 import { BronzeConfig } from './config';
 import { ingestController } from './ingest.controller';
@@ -37,10 +37,10 @@ export function createKafkaServer(config: BronzeConfig, security: KafkaSecurity)
 
 @Module({})
 export class BronzeModule {
-  static forRoot(config: BronzeConfig): DynamicModule {
+  static forRoot(config: BronzeConfig, auth: AuthOptions): DynamicModule {
     return {
       module: BronzeModule,
-      imports: [AppConfigModule.forRoot(config), MetricsModule, HealthModule],
+      imports: [AppConfigModule.forRoot(config), AuthModule.forRoot(auth), MetricsModule, HealthModule],
       controllers: [ingestController(config.KAFKA_TOPIC), ProgressController, QuarantineController],
       providers: [
         // Read when the app is built (the files are there only where it runs).

@@ -1,10 +1,11 @@
-import { EnvConfig, EnvSpec, HTTP_ENV, KAFKA_ENV, LAKEHOUSE_ENV } from '@app/common';
+import { AUTH_ENV, EnvConfig, EnvSpec, HTTP_ENV, KAFKA_ENV, LAKEHOUSE_ENV } from '@app/common';
 
 export const BRONZE_ENV = {
   ...HTTP_ENV,
   PORT: { ...HTTP_ENV.PORT, default: '3001' },
   ...KAFKA_ENV,
   ...LAKEHOUSE_ENV,
+  ...AUTH_ENV,
   KAFKA_GROUP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Consumer group shared by the ingestor replicas' },
   INGEST_APP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Delta txn appId prefix under which offsets are stored in bronze' },
   WATERMARK_DELAY: { kind: 'duration', min: 0, default: '10m', description: 'Events older than the max event time seen minus this are quarantined as late_event' },
@@ -19,11 +20,6 @@ export const BRONZE_ENV = {
     min: 0,
     default: '10m',
     description: 'A quarantine reason unseen for this long logs a warning when it fires again (and on its first occurrence)',
-  },
-  OPERATOR_TOKEN: {
-    kind: 'string',
-    default: '',
-    description: 'Bearer token for operator endpoints (POST /quarantine/replay); empty disables them',
   },
   FLUSH_MAX_ROWS: { kind: 'int', min: 1, default: '50000', description: 'Commit when this many messages are buffered' },
   FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },

@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { jsonLogger, loadEnv, runApp } from '@app/common';
+import { authOptions, jsonLogger, loadEnv, runApp } from '@app/common';
 import { configureDuckDB } from '@app/delta';
 import { BatchKafkaServer } from '@app/kafka';
 import { BronzeModule } from './bronze.module';
@@ -7,8 +7,10 @@ import { BRONZE_ENV } from './config';
 
 runApp('bronze-ingestor', async () => {
   const config = loadEnv(BRONZE_ENV);
+  const logger = jsonLogger('bronze-ingestor', config.LOG_LEVEL);
+  const auth = authOptions(config, logger);
   configureDuckDB({ threads: config.DUCKDB_THREADS });
-  const app = await NestFactory.create(BronzeModule.forRoot(config), { logger: jsonLogger('bronze-ingestor', config.LOG_LEVEL), abortOnError: false });
+  const app = await NestFactory.create(BronzeModule.forRoot(config, auth), { logger, abortOnError: false });
   app.connectMicroservice({ strategy: app.get(BatchKafkaServer) }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   // init() first: the topic check and the Delta tables are opened before the consumer joins.

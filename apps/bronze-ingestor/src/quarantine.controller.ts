@@ -1,10 +1,9 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Logger, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { APP_CONFIG } from '@app/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Logger, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, RequireRole } from '@app/common';
 import { InvalidSelectionError, MAX_PAGE_ROWS, QuarantineOperations, QuarantinePage, ReplayReport } from '@app/ingest';
 import { QUARANTINE_REASONS } from '@app/schemas';
 import { BronzeConfig } from './config';
-import { OperatorGuard } from './operator.guard';
 
 /** A bad parameter as a 400 naming it. */
 async function badRequestOnInvalid<T>(run: () => Promise<T>): Promise<T> {
@@ -18,9 +17,10 @@ async function badRequestOnInvalid<T>(run: () => Promise<T>): Promise<T> {
 
 const SELECTION_PARAMETERS = 'reason, from, to, partition, fromOffset, toOffset';
 
-/** The quarantine table: browse it, and put chosen rows back into bronze (operators only). */
+/** The quarantine table: browse it (its rows are raw payloads) and put chosen rows back into bronze; operators only. */
 @ApiTags('quarantine')
 @Controller('quarantine')
+@RequireRole('operator')
 export class QuarantineController {
   private readonly logger = new Logger('Quarantine');
   private readonly operations: QuarantineOperations;
@@ -49,8 +49,6 @@ export class QuarantineController {
 
   @Post('replay')
   @HttpCode(200)
-  @UseGuards(OperatorGuard)
-  @ApiBearerAuth()
   @ApiBody({
     description:
       `A selection (${SELECTION_PARAMETERS}; at least one)` +

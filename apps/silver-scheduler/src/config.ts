@@ -1,13 +1,14 @@
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { validateCronExpression } from 'cron';
-import { ConfigError, EnvConfig, EnvSpec, HTTP_ENV, LAKEHOUSE_ENV, loadEnv } from '@app/common';
+import { AUTH_ENV, ConfigError, EnvConfig, EnvSpec, HTTP_ENV, LAKEHOUSE_ENV, loadEnv } from '@app/common';
 import { DEFAULT_SPENDING_THRESHOLDS } from '@app/silver';
 
 export const SILVER_ENV = {
   ...HTTP_ENV,
   PORT: { ...HTTP_ENV.PORT, default: '3002' },
   ...LAKEHOUSE_ENV,
+  ...AUTH_ENV,
   SILVER_CRON: {
     kind: 'string',
     default: '0 0 * * * *',

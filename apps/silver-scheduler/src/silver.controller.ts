@@ -54,6 +54,7 @@ export class MaintenanceController {
 
   /** Runs maintenance now (after the silver run in progress, if any) and answers with its report. */
   @Post('run')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ description: 'Report of the maintenance run (status failed when a table failed; the others were maintained)' })
   run(): Promise<MaintenanceReport> {

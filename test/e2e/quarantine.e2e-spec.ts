@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DeltaTable } from '@app/delta';
-import { BRONZE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
+import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, SalesEvent, tableLocation } from '@app/schemas';
+import { SilverJob } from '@app/silver';
 import { ensureBroker } from '../support/kafka-broker';
 import { bearer, KEYS } from '../support/api-keys';
 import { AppProcess, waitFor } from '../support/app-process';
@@ -165,4 +166,17 @@ it('a CLI replay killed with kill -9 midway, then run again, lands each row exac
   const report = JSON.parse(out.slice(out.indexOf('{\n')));
   expect(report).toMatchObject({ selected: 2000, replayed: 2200 - afterKill, alreadyInBronze: afterKill - 200 });
   expectExactlyOnce(await bronzeIdCounts(root), [...onTimeSales, ...late]);
+
+  // Silver's next run counts every sale once, the replayed late ones included.
+  const silver = new SilverJob({ lakehouseRoot: root });
+  try {
+    expect(await silver.run('e2e')).toMatchObject({ status: 'succeeded' });
+  } finally {
+    await silver.close();
+  }
+  const clientDays = await (await DeltaTable.open(tableLocation(root, CLIENT_AGGREGATES_TABLE))).readRows();
+  const all = [...onTimeSales, ...late];
+  expect(clientDays.reduce((n, r) => n + Number(r.nb_achats), 0)).toBe(all.length);
+  const cents = (rows: number[]) => rows.reduce((c, m) => c + Math.round(m * 100), 0);
+  expect(cents(clientDays.map((r) => Number(r.total_depense)))).toBe(cents(all.map((s) => s.montant)));
 });

@@ -12,10 +12,9 @@ import { QuarantineController } from './quarantine.controller';
  * for the first partition of a response (so that the consumer progresses); other partitions whose
  * next batch is larger return nothing in that fetch. At 256 KiB, a producer batching ~1 MB per
  * partition (bench/ingest's prefill) got one partition per fetch, and the ingestor's cost per
- * fetch capped a 1M-row backlog at ~250-270k rows/s; at 1 MiB, 400-440k, with peak RSS
- * 240-263 MB. 2 MiB was no faster and peaked ~25 MB higher: kafkajs reassembles each response
- * by concatenating socket chunks, so bigger fetches mostly grow transient external memory.
- * bench/ingest's consume-only ceiling fetches the same way.
+ * fetch capped its throughput. Larger fetches were no faster and cost memory: kafkajs reassembles
+ * each response by concatenating socket chunks. bench/ingest measures it (bench/results/ingest.json),
+ * and its consume-only ceiling fetches the same way.
  */
 export const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 

@@ -8,24 +8,13 @@ import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, tableLocation } from '@app/schemas';
 import { startS3 } from '../../libs/delta/test/s3/s3-server';
 import { bearer } from '../support/api-keys';
-import { AppProcess, waitFor } from '../support/app-process';
+import { startedApps, waitFor } from '../support/app-process';
 import { ensureBroker } from '../support/kafka-broker';
 
 jest.setTimeout(240_000);
 
 const SALES = 300;
-const running: AppProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(running.splice(0).map((a) => a.stop('SIGTERM')));
-});
-
-async function start(app: string, env: Record<string, string>): Promise<AppProcess> {
-  const p = await AppProcess.start(app, env);
-  running.push(p);
-  await p.waitHealthy();
-  return p;
-}
+const start = startedApps();
 
 it('producer -> bronze -> silver -> gateway with LAKEHOUSE_ROOT on S3', async () => {
   const s3 = await startS3();

@@ -11,23 +11,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { SalesEvent } from '@app/schemas';
 import { ensureBroker } from '../support/kafka-broker';
 import { bearer } from '../support/api-keys';
-import { AppProcess, waitFor } from '../support/app-process';
+import { startedApps, waitFor } from '../support/app-process';
 
 jest.setTimeout(240_000);
 
 const SALES = 400;
-const running: AppProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(running.splice(0).map((a) => a.stop('SIGTERM')));
-});
-
-async function start(app: string, env: Record<string, string>): Promise<AppProcess> {
-  const p = await AppProcess.start(app, env);
-  running.push(p);
-  await p.waitHealthy();
-  return p;
-}
+const start = startedApps();
 
 /** Everything on the topic, read by a plain kafkajs consumer: the independent record of what was produced. */
 async function readTopic(brokers: string, topic: string, expected: number): Promise<SalesEvent[]> {

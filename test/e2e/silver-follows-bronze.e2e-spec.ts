@@ -10,22 +10,11 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ensureBroker } from '../support/kafka-broker';
 import { bearer } from '../support/api-keys';
-import { AppProcess, waitFor } from '../support/app-process';
+import { startedApps, waitFor } from '../support/app-process';
 
 jest.setTimeout(180_000);
 
-const running: AppProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(running.splice(0).map((a) => a.stop('SIGTERM')));
-});
-
-async function start(app: string, env: Record<string, string>): Promise<AppProcess> {
-  const p = await AppProcess.start(app, env);
-  running.push(p);
-  await p.waitHealthy();
-  return p;
-}
+const start = startedApps();
 
 it('the gateway answers within a minute of the first sale, with default settings', async () => {
   const brokers = await ensureBroker();

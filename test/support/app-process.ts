@@ -120,3 +120,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/**
+ * Apps a test file starts and waits healthy, all stopped with SIGTERM after its tests: call it at
+ * the top level of the file (it registers the afterAll).
+ */
+export function startedApps(): (app: string, env: Record<string, string>) => Promise<AppProcess> {
+  const running: AppProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(running.splice(0).map((a) => a.stop('SIGTERM')));
+  });
+  return async (app, env) => {
+    const p = await AppProcess.start(app, env);
+    running.push(p);
+    await p.waitHealthy();
+    return p;
+  };
+}

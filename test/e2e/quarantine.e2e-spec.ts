@@ -76,7 +76,7 @@ async function post(app: AppProcess, pathname: string, body: unknown, role?: key
 
 /** `npm run quarantine -- <args>` as its node process (so that kill -9 reaches it, not npm). */
 function cli(root: string, args: string[]): { proc: ChildProcess; stdout: string[]; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, 'scripts', 'quarantine.ts'), ...args], {
+  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, 'scripts', 'lakehouse.ts'), 'quarantine', ...args], {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), LAKEHOUSE_ROOT: root },
     stdio: ['ignore', 'pipe', 'pipe'],

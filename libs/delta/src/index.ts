@@ -1,3 +1,4 @@
+export * from './errors';
 export * from './schema/types';
 export * from './protocol/actions';
 export * from './protocol/protocol-support';

@@ -1,7 +1,8 @@
 import { storeForUri } from './storage/store-for-uri';
 import { ObjectStore } from './storage/object-store';
 import { checkpointActions, writeCheckpoint } from './log/checkpoint';
-import { loadSnapshot, Snapshot, TableNotFoundError, updateSnapshot } from './log/snapshot';
+import { TableNotFoundError } from './errors';
+import { loadSnapshot, Snapshot, updateSnapshot } from './log/snapshot';
 import { commitTransaction, CommitRequest, TableLog, TableLogOptions } from './log/transaction';
 import { TableConfig, tableConfig } from './log/table-config';
 import { TableState } from './log/table-state';

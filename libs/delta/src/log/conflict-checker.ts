@@ -1,4 +1,5 @@
 import { Action } from '../protocol/actions';
+import { CommitConflictError } from '../errors';
 
 /**
  * What a transaction read and wrote, checked against each commit that won the race for its
@@ -14,25 +15,6 @@ export interface TransactionFootprint {
   changesMetadata: boolean;
   /** Every action has dataChange=false (OPTIMIZE): downgraded to snapshot isolation, so concurrent appends are fine. */
   rearrangeOnly: boolean;
-}
-
-export type ConflictKind =
-  | 'ProtocolChanged'
-  | 'MetadataChanged'
-  | 'ConcurrentAppend'
-  | 'ConcurrentDeleteRead'
-  | 'ConcurrentDeleteDelete'
-  | 'ConcurrentTransaction';
-
-export class CommitConflictError extends Error {
-  constructor(
-    readonly kind: ConflictKind,
-    readonly winningVersion: number,
-    detail: string,
-  ) {
-    super(`${kind}: commit ${winningVersion} conflicts with this transaction (${detail})`);
-    this.name = 'CommitConflictError';
-  }
 }
 
 function partitionMatches(pv: Record<string, string | null>, read: Record<string, string | null>[]): boolean {

@@ -6,13 +6,8 @@ import { checkpointExists, commitExists, lastCommitFrom } from './version-probe'
 import { readCheckpoint, readLastCheckpoint } from './checkpoint';
 import { checkpointPath, commitPath, LOG_DIR, LogFile, pad20, parseLogFileName } from './log-files';
 import { TableState } from './table-state';
+import { TableNotFoundError } from '../errors';
 
-export class TableNotFoundError extends Error {
-  constructor(where: string) {
-    super(`no Delta table at ${where}`);
-    this.name = 'TableNotFoundError';
-  }
-}
 
 /** A table as of one version: its protocol, metadata, live files and app transaction versions. */
 export class Snapshot {

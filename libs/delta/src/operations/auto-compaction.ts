@@ -1,4 +1,4 @@
-import { CommitConflictError } from '../log/conflict-checker';
+import { CommitConflictError } from '../errors';
 import { tableConfig } from '../log/table-config';
 import { PostCommitHook } from '../log/transaction';
 import { optimize, OptimizeResult, partitionKey } from './optimize';

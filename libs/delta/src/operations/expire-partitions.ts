@@ -1,5 +1,6 @@
 import { RemoveAction } from '../protocol/actions';
 import type { DeltaTable } from '../table';
+import { AppendOnlyTableError } from '../errors';
 
 export interface ExpirePartitionsOptions {
   /** A partition column of type date (e.g. `jour`). */
@@ -16,13 +17,6 @@ export interface ExpirePartitionsResult {
   filesRemoved: number;
 }
 
-/** The table sets `delta.appendOnly`: removing data is not allowed, retention included. */
-export class AppendOnlyTableError extends Error {
-  constructor(uri: string) {
-    super(`the table at ${uri} is append-only (delta.appendOnly=true): its expired partitions cannot be removed; unset the property to apply retention`);
-    this.name = 'AppendOnlyTableError';
-  }
-}
 
 /**
  * Retention by partition: removes every file of the partitions whose `column` value is before

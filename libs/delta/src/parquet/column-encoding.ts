@@ -2,17 +2,8 @@ import { PrimitiveType, StructField } from '../schema/types';
 import { ColumnData, isDictionaryColumn } from './column-batch';
 import { sqlIdent, sqlString } from './duckdb';
 import { CellValue, EXPECTED, isoToSafeMicros, toEpochDays, toRawValue } from './values';
+import { SchemaViolationError } from '../errors';
 
-export class SchemaViolationError extends Error {
-  constructor(
-    message: string,
-    readonly column: string,
-    readonly row?: number,
-  ) {
-    super(message);
-    this.name = 'SchemaViolationError';
-  }
-}
 
 /**
  * A column checked and laid out the way it is handed to DuckDB: a block of numbers (typed array)

@@ -19,12 +19,11 @@ import { AddAction, FileStats } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { duckdbType, hasMinMaxStats, PrimitiveType, StructField, StructType } from '../schema/types';
 import { ColumnBatch } from './column-batch';
-import { encodeColumn, EncodedColumn, encodeRowsColumn, SchemaViolationError, stageDdl } from './column-encoding';
+import { SchemaViolationError } from '../errors';
+import { encodeColumn, EncodedColumn, encodeRowsColumn, stageDdl } from './column-encoding';
 import { sqlIdent, sqlString, withConnection } from './duckdb';
 import { encodeLogPath, partitionFolder } from './partition-path';
 import { daysToIsoDate, microsToIso, Row, toEpochMicros } from './values';
-
-export { SchemaViolationError } from './column-encoding';
 
 /** Rows given as JS objects, as columns, or a DuckDB SELECT whose output columns are named like the table's. */
 export type WriteSource = { rows: readonly Row[] } | { columns: ColumnBatch } | { sql: string };

@@ -1,4 +1,5 @@
 import { ProtocolAction } from './actions';
+import { UnsupportedProtocolError } from '../errors';
 
 /**
  * What this library implements: reader version 1 (plus reader-features tables that use only
@@ -13,12 +14,6 @@ export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOn
 
 export const DEFAULT_PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion: 2 };
 
-export class UnsupportedProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedProtocolError';
-  }
-}
 
 export function assertCanRead(p: ProtocolAction): void {
   if (p.minReaderVersion > 3) {

@@ -5,6 +5,7 @@ import { decodeLogPath } from '../parquet/partition-path';
 import { Row } from '../parquet/values';
 import { ObjectStore } from '../storage/object-store';
 import { fileMayMatch, Filter, filterToSql, sqlLiteral } from './filter';
+import { DataFileMissingError } from '../errors';
 
 export interface ScanPlan {
   /** Files left after partition pruning and stats skipping. */
@@ -83,10 +84,3 @@ export async function readScan(schema: StructType, plan: ScanPlan): Promise<Row[
   });
 }
 
-/** A data file the snapshot references is gone: usually a version older than the last VACUUM's retention. */
-export class DataFileMissingError extends Error {
-  constructor(override readonly cause: Error) {
-    super(`a data file of this version no longer exists (removed by VACUUM? time travel reaches only as far back as its retention): ${cause.message}`);
-    this.name = 'DataFileMissingError';
-  }
-}

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DeltaTable, Row } from '@app/delta';
 import { eventTimeAppId } from '@app/ingest';
-import { BRONZE_TABLE, openOrCreateTable, QUARANTINE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
+import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { SilverJob } from '@app/silver';
 import { ensureBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
@@ -114,7 +114,7 @@ it('a bronze table whose stored watermark is ahead of the clock (written before 
   const topic = uniq('healing');
   await createTopic(brokers, topic, 1);
   // What today's main leaves after a year-9999 sale: the partition's max event time in the log.
-  const bronze = await openOrCreateTable(root, BRONZE_TABLE);
+  const bronze = await DeltaTable.openOrCreate(tableLocation(root, BRONZE_TABLE), BRONZE_TABLE);
   await bronze.append({ rows: [] }, { txns: [{ appId: eventTimeAppId('bronze-ingestor', topic, 0), version: Date.UTC(9999, 0, 1) * 1000 }] });
   const sales = makeSales(200);
   await publishTo(topic, 0, sales);

@@ -1,7 +1,5 @@
-export * from './errors';
-export * from './schema/types';
-export * from './protocol/actions';
-export * from './protocol/protocol-support';
+/** `@app/delta`: the whole library; `@app/delta/core` (re-exported here) is its part without DuckDB. */
+export * from './core';
 export * from './storage/object-store';
 export * from './storage/local-store';
 export * from './storage/s3-store';
@@ -15,8 +13,6 @@ export * from './log/checkpoint';
 export * from './log/conflict-checker';
 export * from './log/table-config';
 export * from './parquet/duckdb';
-export * from './parquet/values';
-export * from './parquet/column-batch';
 export * from './parquet/data-file-writer';
 export * from './parquet/partition-path';
 export * from './scan/filter';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CommitConflictError, DeltaTable, microsToIso, Row } from '@app/delta';
-import { BRONZE_TABLE, openOrCreateTable } from '@app/schemas';
+import { BRONZE_TABLE, tableLocation } from '@app/schemas';
 import { openQuarantineTable } from './quarantine/quarantine-table';
 import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './offsets';
 import { healedMaxEventTime } from './watermark';
 import { PendingBatch } from './buffers';
 import { ClassifierThread } from './classifier-thread';
-import { RecentItems } from '@app/common/recent-items';
+import { RecentItems } from '@app/common';
 import { BatchProgress, eventTimeSummary } from './progress';
 
 export interface IngestorOptions {
@@ -76,7 +76,7 @@ export class BronzeIngestor {
   }
 
   async open(): Promise<void> {
-    this.bronze = await openOrCreateTable(this.opts.lakehouseRoot, BRONZE_TABLE);
+    this.bronze = await DeltaTable.openOrCreate(tableLocation(this.opts.lakehouseRoot, BRONZE_TABLE), BRONZE_TABLE);
     this.quarantine = await openQuarantineTable(this.opts.lakehouseRoot);
     this.classifier = new ClassifierThread(
       {

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ColumnBatch } from '@app/delta';
-import { isDictionaryColumn } from '@app/delta/parquet/column-batch';
+import { isDictionaryColumn } from '@app/delta/core';
 import type { ClassifyCommand, ClassifyReply, ClassifyWorkerData } from './classifier-thread';
 import { BatchClassifier } from './transforms';
 

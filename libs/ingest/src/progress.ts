@@ -1,4 +1,4 @@
-import { microsToIso } from '@app/delta/parquet/values';
+import { microsToIso } from '@app/delta/core';
 
 /** One micro-batch, in the shape of Spark's StreamingQueryProgress (`query.recentProgress`). */
 export interface BatchProgress {

@@ -2,11 +2,11 @@ import { isUtf8 } from 'node:buffer';
 import type { ColumnBatch, Row } from '@app/delta';
 // Deep imports: this module runs in the classify worker, which must not load the DuckDB binding
 // that the libraries' index files pull in.
-import { grown, nextCapacity } from '@app/delta/parquet/column-batch';
-import { microsToIso } from '@app/delta/parquet/values';
-import { SalesColumnsBuilder } from '@app/schemas/sales-columns';
+import { grown, nextCapacity } from '@app/delta/core';
+import { microsToIso } from '@app/delta/core';
+import { SalesColumnsBuilder } from '@app/schemas';
 import type { QuarantineReason } from '@app/schemas';
-import { parseSalesMessage } from '@app/schemas/validate';
+import { parseSalesMessage } from '@app/schemas';
 import { PackedMessages } from './packed-messages';
 import { EventTimeStats, EventTimeTotals } from './progress';
 import { PartitionWatermarks } from './watermark';

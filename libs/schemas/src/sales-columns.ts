@@ -1,8 +1,8 @@
 // Deep imports: the classify worker loads this module and must not load the DuckDB binding.
-import type { ColumnData, DictionaryColumn } from '@app/delta';
-import { grown, nextCapacity } from '@app/delta/parquet/column-batch';
+import type { ColumnData, DictionaryColumn } from '@app/delta/core';
+import { grown, nextCapacity } from '@app/delta/core';
 import { isUtf8 } from 'node:buffer';
-import { isoToSafeMicros } from '@app/delta/parquet/values';
+import { isoToSafeMicros } from '@app/delta/core';
 import { CanonicalScan, SPAN_INTS } from './canonical-scan/canonical-scan';
 import { isWholeCents, MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET } from './sales-event';
 

@@ -1,5 +1,5 @@
 // A deep import: the classify worker loads this module and must not load the DuckDB binding.
-import { field, PrimitiveType, struct, StructType } from '@app/delta/schema/types';
+import { field, PrimitiveType, struct, StructType } from '@app/delta/core';
 
 /**
  * Bounds of `quantite` and `montant`, so that every accepted event aggregates exactly in silver,

@@ -1,15 +1,5 @@
 import { DeltaTable, parseSchema, serializeSchema, StructType } from '@app/delta';
-import {
-  BRONZE_TABLE,
-  CLIENT_AGGREGATES_TABLE,
-  COUNTRY_AGGREGATES_TABLE,
-  QUARANTINE_TABLE,
-  SALES_EVENT_FIELDS,
-  salesEventSchema,
-  SEGMENT_AGGREGATES_TABLE,
-  SILVER_TABLES,
-  openOrCreateTable,
-} from '@app/schemas';
+import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, QUARANTINE_TABLE, SALES_EVENT_FIELDS, salesEventSchema, SEGMENT_AGGREGATES_TABLE, SILVER_TABLES, tableLocation } from '@app/schemas';
 import { tempDir } from '../../delta/test/fixtures';
 
 const columns = (s: StructType) => s.fields.map((f) => [f.name, f.type, f.nullable]);
@@ -107,7 +97,7 @@ describe('Delta schemas of the platform tables', () => {
   });
 
   it.each([BRONZE_TABLE, QUARANTINE_TABLE])('$name is created with auto-compaction and a log sized for a commit a second', async (def) => {
-    const table = await openOrCreateTable(tempDir(), def);
+    const table = await DeltaTable.openOrCreate(tableLocation(tempDir(), def), def);
     expect(table.snapshot.configuration).toEqual(def.configuration);
     expect(table.config).toMatchObject({
       checkpointInterval: 100,

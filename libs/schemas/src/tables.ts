@@ -1,4 +1,4 @@
-import { field, StructField, struct, StructType } from '@app/delta';
+import { field, StructField, struct, StructType } from '@app/delta/core';
 import { salesEventSchema } from './sales-event';
 
 /** A Delta table of the platform: its public name, schema and partitioning. */

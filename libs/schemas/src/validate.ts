@@ -1,5 +1,5 @@
 // A deep import: the classify worker loads this module and must not load the DuckDB binding.
-import { toEpochMicros } from '@app/delta/parquet/values';
+import { toEpochMicros } from '@app/delta/core';
 import { isUtf8 } from 'node:buffer';
 import { isWholeCents, MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET, SEGMENTS } from './sales-event';
 

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { withConnection } from '@app/delta';
-import { BRONZE_TABLE, MAX_MONTANT, MAX_QUANTITE, openOrCreateTable, parseSalesMessage, SalesEvent, SEGMENTS } from '@app/schemas';
+import { DeltaTable, withConnection } from '@app/delta';
+import { BRONZE_TABLE, MAX_MONTANT, MAX_QUANTITE, parseSalesMessage, SalesEvent, SEGMENTS, tableLocation } from '@app/schemas';
 import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql, customerTotalsSql, segmentAggregatesSql } from '@app/silver';
 
 /**
@@ -74,7 +74,7 @@ function totals(sales: Sale[], key: (s: Sale) => string): Map<string, { cents: b
 
 /** Writes the sales to a new bronze table and runs silver's three aggregations over it. */
 async function aggregate(sales: Sale[]): Promise<{ clients: Record<string, unknown>[]; countries: Record<string, unknown>[]; segments: Record<string, unknown>[] }> {
-  const bronze = await openOrCreateTable(mkdtempSync(path.join(os.tmpdir(), 'contract-bounds-')), BRONZE_TABLE);
+  const bronze = await DeltaTable.openOrCreate(tableLocation(mkdtempSync(path.join(os.tmpdir(), 'contract-bounds-')), BRONZE_TABLE), BRONZE_TABLE);
   await bronze.append({
     rows: sales.map((s, i) => {
       const e = accepted(s);

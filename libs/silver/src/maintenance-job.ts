@@ -1,6 +1,6 @@
 import { DeltaTable, expirePartitions, TableNotFoundError } from '@app/delta';
 import { BRONZE_TABLE, QUARANTINE_TABLE, SILVER_TABLES, TableDefinition, tableLocation } from '@app/schemas';
-import { RecentItems } from '@app/common/recent-items';
+import { RecentItems } from '@app/common';
 import { describeError } from './run-report';
 import { CUSTOMER_TOTALS_TABLE, SALE_OCCURRENCES_TABLE } from './state-tables';
 

@@ -1,6 +1,6 @@
 import { AddAction, countRecords, DeltaTable, Filter, planScan, TableNotFoundError } from '@app/delta';
-import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, openOrCreateTable, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
-import { RecentItems } from '@app/common/recent-items';
+import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
+import { RecentItems } from '@app/common';
 import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql, customerTotalsSql, segmentAggregatesSql } from './aggregation-sql';
 import { bronzeChangesSince, DAY_COLUMN, daysIn, RecomputeScope } from './bronze-changes';
 import { filesMayHoldIds, filesMayHoldRange, firstOccurrenceSalesSql, occurrencesSql, rankedOccurrencesSql, RECORD_KEY } from './first-occurrences';
@@ -494,11 +494,11 @@ FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
     }
     const root = this.opts.lakehouseRoot;
     this.silver = {
-      clients: await openOrCreateTable(root, CLIENT_AGGREGATES_TABLE),
-      countries: await openOrCreateTable(root, COUNTRY_AGGREGATES_TABLE),
-      segments: await openOrCreateTable(root, SEGMENT_AGGREGATES_TABLE),
-      occurrences: await openOrCreateTable(root, SALE_OCCURRENCES_TABLE),
-      totals: await openOrCreateTable(root, CUSTOMER_TOTALS_TABLE),
+      clients: await DeltaTable.openOrCreate(tableLocation(root, CLIENT_AGGREGATES_TABLE), CLIENT_AGGREGATES_TABLE),
+      countries: await DeltaTable.openOrCreate(tableLocation(root, COUNTRY_AGGREGATES_TABLE), COUNTRY_AGGREGATES_TABLE),
+      segments: await DeltaTable.openOrCreate(tableLocation(root, SEGMENT_AGGREGATES_TABLE), SEGMENT_AGGREGATES_TABLE),
+      occurrences: await DeltaTable.openOrCreate(tableLocation(root, SALE_OCCURRENCES_TABLE), SALE_OCCURRENCES_TABLE),
+      totals: await DeltaTable.openOrCreate(tableLocation(root, CUSTOMER_TOTALS_TABLE), CUSTOMER_TOTALS_TABLE),
     };
     return this.silver;
   }

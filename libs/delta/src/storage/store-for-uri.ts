@@ -1,11 +1,7 @@
 import { LocalObjectStore } from './local-store';
 import { ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-store';
-
-/** Whether a table root is on object storage rather than a local (or mounted) folder. */
-export function isObjectStoreUri(uri: string): boolean {
-  return /^s3a?:\/\//.test(uri);
-}
+import { isObjectStoreUri } from './table-uri';
 
 /** The store of a table root: `s3://bucket/prefix` (or `s3a://`) on S3, anything else a local folder. */
 export function storeForUri(uri: string): ObjectStore {

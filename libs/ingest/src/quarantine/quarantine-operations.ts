@@ -1,5 +1,5 @@
 import { DeltaTable } from '@app/delta';
-import { BRONZE_TABLE, openOrCreateTable } from '@app/schemas';
+import { BRONZE_TABLE, tableLocation } from '@app/schemas';
 import { listQuarantine, QuarantinePage } from './quarantine-query';
 import { openQuarantineTable } from './quarantine-table';
 import { replayQuarantine, ReplayOptions, ReplayReport } from './replay';
@@ -26,7 +26,7 @@ export class QuarantineOperations {
   async replay(params: Record<string, unknown>, onChunk?: ReplayOptions['onChunk']): Promise<ReplayReport> {
     const { selection, ...flags } = parseReplayParams(params);
     const [bronze, quarantine]: [DeltaTable, DeltaTable] = await Promise.all([
-      openOrCreateTable(this.lakehouseRoot, BRONZE_TABLE),
+      DeltaTable.openOrCreate(tableLocation(this.lakehouseRoot, BRONZE_TABLE), BRONZE_TABLE),
       openQuarantineTable(this.lakehouseRoot),
     ]);
     return replayQuarantine(bronze, quarantine, selection, { ...this.options, ...flags, onChunk });

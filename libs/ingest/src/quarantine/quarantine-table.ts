@@ -1,5 +1,5 @@
 import { DeltaTable, sameSchema, serializeSchema, struct, TableNotFoundError } from '@app/delta';
-import { openOrCreateTable, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
+import { QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 
 /**
  * Opens the quarantine table, first adding the columns the contract gained since the table was
@@ -15,7 +15,7 @@ export async function openQuarantineTable(lakehouseRoot: string): Promise<DeltaT
     throw e;
   });
   if (table) await addMissingColumns(table);
-  return openOrCreateTable(lakehouseRoot, QUARANTINE_TABLE);
+  return DeltaTable.openOrCreate(tableLocation(lakehouseRoot, QUARANTINE_TABLE), QUARANTINE_TABLE);
 }
 
 async function addMissingColumns(table: DeltaTable): Promise<void> {

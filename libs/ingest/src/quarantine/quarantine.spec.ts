@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable } from '@app/delta';
-import { BRONZE_TABLE, openOrCreateTable } from '@app/schemas';
+import { BRONZE_TABLE, tableLocation } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { eventTimeAppId } from '../offsets';
 import { packMessages } from '../packed-messages';
@@ -23,7 +23,7 @@ const OPTIONS: ReplayOptions = { appId: APP_ID, watermarkDelayMs: 10 * MINUTE_MS
  */
 async function lakehouse(): Promise<{ bronze: DeltaTable; quarantine: DeltaTable }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'quarantine-'));
-  const bronze = await openOrCreateTable(root, BRONZE_TABLE);
+  const bronze = await DeltaTable.openOrCreate(tableLocation(root, BRONZE_TABLE), BRONZE_TABLE);
   const quarantine = await openQuarantineTable(root);
   const gen = new SalesGenerator({ clients: 20, products: 7 }, new SaleIdGenerator(1), 3);
   const now = Date.now();

@@ -65,10 +65,19 @@ export class CommitConflictError extends DeltaError {
 
 /** The table sets `delta.appendOnly`: an operation that removes data is not allowed. */
 export class AppendOnlyTableError extends DeltaError {
-  constructor(uri: string) {
-    super(`the table at ${uri} is append-only (delta.appendOnly=true): its expired partitions cannot be removed; unset the property to apply retention`);
+  constructor(what: string) {
+    super(`the table is append-only (delta.appendOnly=true): ${what}`);
   }
 }
+
+/** A table was to be created where one already exists. */
+export class TableAlreadyExistsError extends DeltaError {}
+
+/** Every retry of a commit lost its version to a concurrent writer (without a logical conflict). */
+export class CommitRetriesExhaustedError extends DeltaError {}
+
+/** A caller passed an option, a table property or a value this operation cannot take. */
+export class InvalidArgumentError extends DeltaError {}
 
 /** A data file the snapshot references is gone: usually a version older than the last VACUUM's retention. */
 export class DataFileMissingError extends VersionNotAvailableError {

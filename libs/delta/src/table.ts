@@ -1,7 +1,7 @@
 import { storeForUri } from './storage/store-for-uri';
 import { ObjectStore } from './storage/object-store';
 import { checkpointActions, writeCheckpoint } from './log/checkpoint';
-import { TableNotFoundError } from './errors';
+import { InvalidArgumentError, SchemaMismatchError, TableNotFoundError } from './errors';
 import { loadSnapshot, Snapshot, updateSnapshot } from './log/snapshot';
 import { commitTransaction, CommitRequest, TableLog, TableLogOptions } from './log/transaction';
 import { TableConfig, tableConfig } from './log/table-config';
@@ -25,7 +25,7 @@ import { sameSchema } from './schema/types';
 function instantMs(t: Date | string | number): number {
   const micros = typeof t === 'string' ? toEpochMicros(t) : undefined;
   const ms = micros !== undefined ? Number(micros / 1000n) : new Date(t).getTime();
-  if (Number.isNaN(ms)) throw new Error(`invalid time travel timestamp: ${String(t)}`);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`invalid time travel timestamp: ${String(t)}`);
   return ms;
 }
 
@@ -94,7 +94,7 @@ export class DeltaTable {
     }
     const parts = opts.partitionColumns ?? [];
     if (!sameSchema(table.snapshot.schema, opts.schema) || JSON.stringify(table.snapshot.partitionColumns) !== JSON.stringify(parts)) {
-      throw new Error(`the table at ${uri} exists with a different schema or partitioning than expected`);
+      throw new SchemaMismatchError(`the table at ${uri} exists with a different schema or partitioning than expected`);
     }
     return table;
   }

@@ -6,7 +6,7 @@ import { checkpointExists, commitExists, lastCommitFrom } from './version-probe'
 import { readCheckpoint, readLastCheckpoint } from './checkpoint';
 import { checkpointPath, commitPath, LOG_DIR, LogFile, pad20, parseLogFileName } from './log-files';
 import { TableState } from './table-state';
-import { TableNotFoundError } from '../errors';
+import { LogCorruptError, TableNotFoundError, VersionNotAvailableError } from '../errors';
 
 
 /** A table as of one version: its protocol, metadata, live files and app transaction versions. */
@@ -130,16 +130,16 @@ async function segmentFromListing(store: ObjectStore, target: number | undefined
   if (version < 0) {
     // Log files above the target only: the table exists but that version's files have expired.
     if (target !== undefined && listing.some((f) => parseLogFileName(f.path.slice(LOG_DIR.length + 1)))) {
-      throw new Error(`version ${target} cannot be rebuilt: the log has no commit or checkpoint at or below it (expired)`);
+      throw new VersionNotAvailableError(`version ${target} cannot be rebuilt: the log has no commit or checkpoint at or below it (expired)`);
     }
     return { commits: [], version: -1 };
   }
   if (target !== undefined && version !== target) {
-    throw new Error(`version ${target} cannot be rebuilt: the log ends at ${version} or its files have expired`);
+    throw new VersionNotAvailableError(`version ${target} cannot be rebuilt: the log ends at ${version} or its files have expired`);
   }
   let expected = cpVersion + 1;
   for (const v of after) {
-    if (v !== expected) throw new Error(`the Delta log is missing version ${expected} (found ${v})`);
+    if (v !== expected) throw new LogCorruptError(`the Delta log is missing version ${expected} (found ${v})`);
     expected++;
   }
   return { checkpoint: cpVersion >= 0 ? { version: cpVersion, files: checkpoints.get(cpVersion)! } : undefined, commits: after, version };
@@ -167,9 +167,9 @@ export async function loadSnapshot(store: ObjectStore, where: string, version?: 
   const state = new TableState();
   if (segment.checkpoint) state.apply(await readCheckpoint(store, segment.checkpoint.files));
   for (const actions of await readCommits(store, segment.commits)) state.apply(actions);
-  if (!state.protocol || !state.metadata) throw new Error(`the Delta log at ${where} has no protocol or metaData`);
+  if (!state.protocol || !state.metadata) throw new LogCorruptError(`the Delta log at ${where} has no protocol or metaData`);
   assertCanRead(state.protocol);
-  if (typeof state.metadata.schemaString !== 'string') throw new Error(`the Delta log at ${where} has a metaData without schemaString`);
+  if (typeof state.metadata.schemaString !== 'string') throw new LogCorruptError(`the Delta log at ${where} has a metaData without schemaString`);
   return new Snapshot(segment.version, state);
 }
 
@@ -207,7 +207,7 @@ export async function updateSnapshot(store: ObjectStore, snapshot: Snapshot): Pr
 async function reloadPastCleanup(store: ObjectStore, snapshot: Snapshot): Promise<Action[]> {
   const fresh = await loadSnapshot(store, LOG_DIR);
   if (fresh.version < snapshot.version) {
-    throw new Error(`the Delta log ends at version ${fresh.version}, before this snapshot's ${snapshot.version}: was the table replaced?`);
+    throw new LogCorruptError(`the Delta log ends at version ${fresh.version}, before this snapshot's ${snapshot.version}: was the table replaced?`);
   }
   snapshot.state.replaceWith(fresh.state);
   snapshot.version = fresh.version;

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../errors';
+
 /** Table properties (`metaData.configuration`) this library honours, with Delta's defaults. */
 export interface TableConfig {
   checkpointInterval: number;
@@ -23,7 +25,7 @@ function positiveInteger(configuration: Record<string, string>, key: string, fal
   const text = configuration[key];
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`invalid ${key} "${text}", expected a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`invalid ${key} "${text}", expected a positive integer`);
   return n;
 }
 
@@ -31,7 +33,7 @@ function autoCompactConfig(configuration: Record<string, string>): AutoCompactCo
   const mode = (configuration['delta.autoOptimize.autoCompact'] ?? 'false').toLowerCase();
   // Databricks also accepts "auto" and "legacy" for the enabled modes.
   if (!['true', 'false', 'auto', 'legacy'].includes(mode)) {
-    throw new Error(`invalid delta.autoOptimize.autoCompact "${mode}", expected true or false`);
+    throw new InvalidArgumentError(`invalid delta.autoOptimize.autoCompact "${mode}", expected true or false`);
   }
   return {
     enabled: mode !== 'false',
@@ -52,13 +54,13 @@ const UNIT_MS: Record<string, number> = {
 /** Parses Delta's `interval <n> <unit>` (Spark CalendarInterval strings, e.g. "interval 7 days"). */
 export function parseInterval(text: string): number {
   const m = /^\s*(?:interval\s+)?(\d+)\s+([a-z]+?)s?\s*$/i.exec(text);
-  if (!m || !(m[2].toLowerCase() in UNIT_MS)) throw new Error(`invalid interval "${text}", expected e.g. "interval 7 days"`);
+  if (!m || !(m[2].toLowerCase() in UNIT_MS)) throw new InvalidArgumentError(`invalid interval "${text}", expected e.g. "interval 7 days"`);
   return Number(m[1]) * UNIT_MS[m[2].toLowerCase()];
 }
 
 export function tableConfig(configuration: Record<string, string>): TableConfig {
   const interval = Number(configuration['delta.checkpointInterval'] ?? 10);
-  if (!Number.isInteger(interval) || interval < 1) throw new Error(`invalid delta.checkpointInterval "${configuration['delta.checkpointInterval']}"`);
+  if (!Number.isInteger(interval) || interval < 1) throw new InvalidArgumentError(`invalid delta.checkpointInterval "${configuration['delta.checkpointInterval']}"`);
   return {
     checkpointInterval: interval,
     logRetentionMs: parseInterval(configuration['delta.logRetentionDuration'] ?? 'interval 30 days'),

@@ -1,6 +1,7 @@
 import { NotFoundError, ObjectStore } from '../storage/object-store';
 import { readLastCheckpoint } from './checkpoint';
 import { checkpointPath, commitPath, LOG_DIR, parseLogFileName } from './log-files';
+import { LogCorruptError } from '../errors';
 
 /**
  * Finding versions by name instead of listing `_delta_log`: commit files are created in version
@@ -88,5 +89,5 @@ export async function earliestReconstructable(store: ObjectStore, latest: number
   const earliest = await earliestCommit(store, latest);
   if (earliest === 0) return 0;
   for (let v = earliest; v <= latest; v++) if (await checkpointExists(store, v)) return v;
-  throw new Error(`no version of the table can be rebuilt: no checkpoint from version ${earliest} on`);
+  throw new LogCorruptError(`no version of the table can be rebuilt: no checkpoint from version ${earliest} on`);
 }

@@ -4,6 +4,7 @@ import { DEFAULT_PROTOCOL } from '../protocol/protocol-support';
 import { serializeSchema, StructType } from '../schema/types';
 import { tableConfig } from '../log/table-config';
 import { commitWithRetries, TableLog } from '../log/transaction';
+import { InvalidArgumentError } from '../errors';
 
 export interface CreateTableOptions {
   schema: StructType;
@@ -18,7 +19,7 @@ export interface CreateTableOptions {
 export async function createTableLog(log: TableLog, opts: CreateTableOptions): Promise<Action[]> {
   const partitionColumns = opts.partitionColumns ?? [];
   for (const c of partitionColumns) {
-    if (!opts.schema.fields.some((f) => f.name === c)) throw new Error(`partition column "${c}" is not in the schema`);
+    if (!opts.schema.fields.some((f) => f.name === c)) throw new InvalidArgumentError(`partition column "${c}" is not in the schema`);
   }
   const configuration = opts.configuration ?? {};
   tableConfig(configuration);

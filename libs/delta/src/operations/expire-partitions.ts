@@ -1,6 +1,6 @@
 import { RemoveAction } from '../protocol/actions';
 import type { DeltaTable } from '../table';
-import { AppendOnlyTableError } from '../errors';
+import { AppendOnlyTableError, InvalidArgumentError } from '../errors';
 
 export interface ExpirePartitionsOptions {
   /** A partition column of type date (e.g. `jour`). */
@@ -30,16 +30,16 @@ export interface ExpirePartitionsResult {
  */
 export async function expirePartitions(table: DeltaTable, opts: ExpirePartitionsOptions): Promise<ExpirePartitionsResult> {
   const snap = table.snapshot;
-  if (!snap.partitionColumns.includes(opts.column)) throw new Error(`"${opts.column}" is not a partition column of the table at ${table.uri}`);
+  if (!snap.partitionColumns.includes(opts.column)) throw new InvalidArgumentError(`"${opts.column}" is not a partition column of the table at ${table.uri}`);
   const type = snap.schema.fields.find((f) => f.name === opts.column)?.type;
-  if (type !== 'date') throw new Error(`partition column "${opts.column}" has type ${String(type)}; retention needs a date column`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.before)) throw new Error(`retention cutoff must be a day (YYYY-MM-DD), got "${opts.before}"`);
+  if (type !== 'date') throw new InvalidArgumentError(`partition column "${opts.column}" has type ${String(type)}; retention needs a date column`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.before)) throw new InvalidArgumentError(`retention cutoff must be a day (YYYY-MM-DD), got "${opts.before}"`);
   const expired = snap.files().filter((f) => {
     const v = f.partitionValues[opts.column];
     return v !== null && v !== undefined && v !== '' && v < opts.before;
   });
   if (expired.length === 0) return { partitionsRemoved: [], filesRemoved: 0 };
-  if (table.config.appendOnly) throw new AppendOnlyTableError(table.uri);
+  if (table.config.appendOnly) throw new AppendOnlyTableError(`the expired partitions of ${table.uri} cannot be removed; unset the property to apply retention`);
   const now = Date.now();
   const removes: RemoveAction[] = expired.map((f) => ({
     path: f.path,

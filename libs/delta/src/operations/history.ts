@@ -3,6 +3,7 @@ import { commitPath } from '../log/log-files';
 import { readCommit } from '../log/snapshot';
 import { earliestCommit, earliestReconstructable, latestVersion, modificationTime } from '../log/version-probe';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
+import { VersionNotAvailableError } from '../errors';
 
 export interface HistoryEntry extends Partial<CommitInfoAction> {
   version: number;
@@ -95,11 +96,11 @@ const MONOTONIC_WINDOW = 8;
  */
 export async function versionAtTimestamp(store: ObjectStore, timestamp: number, latest?: number): Promise<number> {
   const last = latest ?? (await latestVersion(store));
-  if (last < 0) throw new Error('the table has no commits');
+  if (last < 0) throw new VersionNotAvailableError('the table has no commits');
   const earliest = await earliestReconstructable(store, last);
   const rawTime = async (v: number): Promise<number> => {
     const t = await modificationTime(store, commitPath(v));
-    if (t === undefined) throw new Error(`commit ${v} was removed while searching the log by timestamp`);
+    if (t === undefined) throw new VersionNotAvailableError(`commit ${v} was removed while searching the log by timestamp`);
     return t;
   };
   const monotonicTime = async (v: number): Promise<number> => {
@@ -108,7 +109,7 @@ export async function versionAtTimestamp(store: ObjectStore, timestamp: number, 
   };
   const first = await rawTime(earliest);
   if (timestamp < first) {
-    throw new Error(`timestamp ${new Date(timestamp).toISOString()} is before the earliest available version (${earliest} at ${new Date(first).toISOString()})`);
+    throw new VersionNotAvailableError(`timestamp ${new Date(timestamp).toISOString()} is before the earliest available version (${earliest} at ${new Date(first).toISOString()})`);
   }
   let found = await lastAtOrBefore(earliest, first, last, timestamp, rawTime);
   while (found > earliest && (await monotonicTime(found)) > timestamp) found--;

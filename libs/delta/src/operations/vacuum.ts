@@ -2,6 +2,7 @@ import { decodeLogPath } from '../parquet/partition-path';
 import { Snapshot, updateSnapshot } from '../log/snapshot';
 import { tableConfig } from '../log/table-config';
 import { commitTransaction, TableLog } from '../log/transaction';
+import { InvalidArgumentError } from '../errors';
 
 export interface VacuumOptions {
   /** Defaults to the table's delta.deletedFileRetentionDuration (7 days). */
@@ -25,7 +26,7 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
   const tableRetentionMs = tableConfig(snap.configuration).deletedFileRetentionMs;
   const retentionMs = opts.retentionHours === undefined ? tableRetentionMs : opts.retentionHours * 3_600_000;
   if ((opts.enforceRetentionDuration ?? true) && retentionMs < tableRetentionMs) {
-    throw new Error(
+    throw new InvalidArgumentError(
       `vacuum retention of ${retentionMs / 3_600_000} hours is shorter than the table's ${tableRetentionMs / 3_600_000} hours; ` +
         'pass enforceRetentionDuration=false to force it (readers of older versions may fail)',
     );

@@ -3,6 +3,7 @@ import { writeDataFiles, WriteSource } from '../parquet/data-file-writer';
 import { Snapshot } from '../log/snapshot';
 import { tableConfig } from '../log/table-config';
 import { commitTransaction, PostCommitReport, TableLog } from '../log/transaction';
+import { AppendOnlyTableError, InvalidArgumentError } from '../errors';
 
 export interface AppendOptions {
   /** Application transaction versions committed atomically with the data (idempotent writers). */
@@ -68,7 +69,7 @@ function inPartitions(pv: Record<string, string | null>, partitions: Record<stri
 
 /** Overwrite or replace partitions: removes and adds in one commit, so readers see the old or the new data, never a mix. */
 export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
-  if (tableConfig(snap.configuration).appendOnly) throw new Error('the table is append-only (delta.appendOnly=true): overwrite is not allowed');
+  if (tableConfig(snap.configuration).appendOnly) throw new AppendOnlyTableError('overwrite is not allowed');
   const adds = await writeDataFiles(log.store, snap.schema, snap.partitionColumns, source);
   let partitions: 'all' | Record<string, string | null>[] = 'all';
   if (opts.partitions === 'dynamic') {
@@ -78,7 +79,7 @@ export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSour
   } else if (opts.partitions) {
     partitions = opts.partitions;
     const outside = adds.find((a) => !inPartitions(a.partitionValues, opts.partitions as Record<string, string | null>[]));
-    if (outside) throw new Error(`new data falls outside the partitions being replaced: ${JSON.stringify(outside.partitionValues)}`);
+    if (outside) throw new InvalidArgumentError(`new data falls outside the partitions being replaced: ${JSON.stringify(outside.partitionValues)}`);
   }
   const now = log.clock();
   const removed: RemoveAction[] = snap

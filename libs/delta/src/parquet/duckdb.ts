@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { InvalidArgumentError } from '../errors';
 
 /**
  * One in-memory DuckDB per process does all Parquet I/O and SQL. TimeZone is pinned to UTC
@@ -15,9 +16,9 @@ let threads = Math.min(4, availableParallelism());
  * CPU with fewer: the bronze ingestor uses 1.
  */
 export function configureDuckDB(options: { threads: number }): void {
-  if (instance) throw new Error('configureDuckDB: DuckDB is already started in this process; configure it before its first use');
+  if (instance) throw new InvalidArgumentError('configureDuckDB: DuckDB is already started in this process; configure it before its first use');
   if (!Number.isInteger(options.threads) || options.threads < 1)
-    throw new Error(`configureDuckDB: threads must be a positive integer, got ${options.threads}`);
+    throw new InvalidArgumentError(`configureDuckDB: threads must be a positive integer, got ${options.threads}`);
   threads = options.threads;
 }
 

@@ -1,3 +1,4 @@
+import { UnsupportedProtocolError } from '../errors';
 /**
  * Hive-style partition folders and the URI-encoded paths logged in `add.path`.
  * Spark escapes these characters in folder names, then URI-encodes the whole relative path
@@ -30,6 +31,6 @@ export function encodeLogPath(relative: string): string {
 
 /** Log path -> the file's path relative to the table root. Absolute URIs are refused: we only read tables we own the root of. */
 export function decodeLogPath(logPath: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(logPath)) throw new Error(`absolute file paths are not supported: ${logPath}`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(logPath)) throw new UnsupportedProtocolError(`absolute file paths are not supported: ${logPath}`);
   return logPath.split('/').map(decodeURIComponent).join('/');
 }

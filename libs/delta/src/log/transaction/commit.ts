@@ -4,6 +4,7 @@ import { checkConflicts, TransactionFootprint } from '../conflict-checker';
 import { commitPath } from '../log-files';
 import { readCommit } from '../snapshot';
 import { checkpointExists, commitExists } from '../version-probe';
+import { CommitRetriesExhaustedError, TableAlreadyExistsError, VersionNotAvailableError } from '../../errors';
 
 export interface CommitRequest {
   actions: Action[];
@@ -42,7 +43,7 @@ export async function commitWithRetries(store: ObjectStore, req: CommitRequest, 
   // Log cleanup deletes versions below a newer checkpoint: put-if-absent would then "succeed" in a
   // freed slot behind the checkpoint, a commit no reader ever sees. The read version must still be there.
   if (req.readVersion >= 0 && !(await commitExists(store, req.readVersion)) && !(await checkpointExists(store, req.readVersion))) {
-    throw new Error(`version ${req.readVersion}, which this transaction read, is no longer in the log (expired by log cleanup); reopen the table`);
+    throw new VersionNotAvailableError(`version ${req.readVersion}, which this transaction read, is no longer in the log (expired by log cleanup); reopen the table`);
   }
   let version = req.readVersion + 1;
   for (let attempt = 0; ; attempt++) {
@@ -62,8 +63,8 @@ export async function commitWithRetries(store: ObjectStore, req: CommitRequest, 
       return { version, winners, actions };
     } catch (e) {
       if (!(e instanceof AlreadyExistsError)) throw e;
-      if (version === 0) throw new Error('the table already exists (version 0 was committed concurrently)');
-      if (attempt >= maxRetries) throw new Error(`gave up committing after ${maxRetries} retries under contention`);
+      if (version === 0) throw new TableAlreadyExistsError('the table already exists (version 0 was committed concurrently)');
+      if (attempt >= maxRetries) throw new CommitRetriesExhaustedError(`gave up committing after ${maxRetries} retries under contention`);
     }
     const winner = await readCommit(store, version);
     checkConflicts(req.footprint, winner, version);

@@ -4,6 +4,7 @@ import { Snapshot } from '../snapshot';
 import { tableConfig } from '../table-config';
 import { commitWithRetries, CommitRequest } from './commit';
 import { CommittedTransaction, PostCommitHook, PostCommitReport, TableLog } from './table-log';
+import { AppendOnlyTableError, InvalidArgumentError } from '../../errors';
 
 export interface CommitOutcome {
   version: number;
@@ -42,9 +43,9 @@ export const expiredLogCleanupHook: PostCommitHook = {
 export async function commitTransaction(log: TableLog, snapshot: Snapshot, req: CommitRequest): Promise<CommitOutcome> {
   assertCanWrite(snapshot.protocol);
   if (tableConfig(snapshot.configuration).appendOnly && req.actions.some((a) => 'remove' in a && a.remove.dataChange)) {
-    throw new Error('the table is append-only (delta.appendOnly=true): removing data is not allowed');
+    throw new AppendOnlyTableError('removing data is not allowed');
   }
-  if (req.readVersion !== snapshot.version) throw new Error('commit must be built on the current snapshot');
+  if (req.readVersion !== snapshot.version) throw new InvalidArgumentError('commit must be built on the current snapshot');
   const result = await commitWithRetries(log.store, req, { clock: log.clock });
   for (const w of result.winners) snapshot.state.apply(w);
   snapshot.state.apply(result.actions);

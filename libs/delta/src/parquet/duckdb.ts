@@ -41,7 +41,7 @@ function sharedInstance(): Promise<DuckDBInstance> {
 /**
  * Connections that finished their work cleanly, ready for the next caller. Opening one and
  * setting its time zone are two trips through the event loop; under load (an ingestor's loop
- * busy with Kafka fetches) each trip waited ~10 ms, on every write.
+ * busy with Kafka fetches) each trip waits behind the loop's other work, on every write.
  */
 const idleConnections: DuckDBConnection[] = [];
 const MAX_IDLE_CONNECTIONS = 4;

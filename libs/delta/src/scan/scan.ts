@@ -78,7 +78,8 @@ class DataFileReader {
     this.deletionVectors = new DeletionVectorReader(store);
     const byId = () =>
       dataColumns.map((f) => `${fieldId(f)}: {name: ${sqlString(physicalName(f, mode))}, type: ${sqlString(duckdbType(f.type))}, default_value: NULL}`);
-    this.options = mode === 'id' ? `, schema=map {${byId().join(', ')}}` : '';
+    // A schema by field id already reads a column missing from a file as NULL; DuckDB does not take it with union_by_name.
+    this.options = mode === 'id' ? `, schema=map {${byId().join(', ')}}` : ', union_by_name=true';
     this.allColumns = dataColumns.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(physicalName(f, mode))}`).join(', ');
   }
 
@@ -87,7 +88,7 @@ class DataFileReader {
     const plain = files.filter((f) => !f.deletionVector);
     if (plain.length) {
       const paths = await Promise.all(plain.map((f) => this.store.readablePath(decodeLogPath(f.path))));
-      reads.push(`SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}], union_by_name=true${this.options})`);
+      reads.push(`SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}]${this.options})`);
     }
     for (const f of files) {
       if (!f.deletionVector) continue;

@@ -29,6 +29,9 @@ export class LogCorruptError extends DeltaError {}
 /** The table needs a protocol version or feature this library does not implement for this use. */
 export class UnsupportedProtocolError extends DeltaError {}
 
+/** A deletion vector the log references cannot be decoded: wrong magic number, size or checksum, truncated. */
+export class DeletionVectorCorruptError extends DeltaError {}
+
 /** Data or a schema change does not fit the table's schema. */
 export class SchemaMismatchError extends DeltaError {}
 

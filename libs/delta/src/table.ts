@@ -162,7 +162,14 @@ export class DeltaTable {
   }
 
   scan(filters: Filter[] = []): Promise<ScanPlan> {
-    return planScan(this.store, this.snapshot.schema, this.snapshot.partitionColumns, this.snapshot.state.files.values(), filters);
+    return planScan(
+      this.store,
+      this.snapshot.schema,
+      this.snapshot.partitionColumns,
+      this.snapshot.state.files.values(),
+      filters,
+      this.snapshot.columnMappingMode,
+    );
   }
 
   async readRows(filters: Filter[] = []): Promise<Row[]> {

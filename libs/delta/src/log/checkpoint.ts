@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Action, AddAction, RemoveAction } from '../protocol/actions';
+import { Action, AddAction, DeletionVectorDescriptor, RemoveAction } from '../protocol/actions';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
 import { checkpointPath, LAST_CHECKPOINT } from './log-files';
 import { TableState } from './table-state';
+import { assertCanWrite } from '../protocol/protocol-support';
 
 /** Checkpoint columns, every field nullable, maps as MAP(VARCHAR,VARCHAR): the classic checkpoint schema. */
 const CHECKPOINT_COLUMNS: Record<string, string> = {
@@ -33,6 +34,8 @@ export interface LastCheckpoint {
 
 /** The actions a checkpoint at this state holds: protocol, metaData, txns, live adds and unexpired tombstones. */
 export function checkpointActions(state: TableState, tombstoneRetentionMs: number, now = Date.now()): Action[] {
+  // A checkpoint is a write: one of a table with deletion vectors would drop them from its adds.
+  if (state.protocol) assertCanWrite(state.protocol);
   const actions: Action[] = [];
   if (state.protocol) actions.push({ protocol: state.protocol });
   if (state.metadata) actions.push({ metaData: state.metadata });
@@ -166,13 +169,12 @@ async function readAdds(conn: DuckDBConnection, source: string, fields: Readonly
   const opt = (name: string, expr: string) => (fields.has(name) ? expr : 'NULL');
   const reader = await conn.runAndReadAll(
     `SELECT "add".path, to_json("add".partitionValues), "add".size, "add".modificationTime, "add".dataChange, ` +
-      `${opt('stats', '"add".stats')}, ${opt('tags', 'to_json("add".tags)')}, ${opt('deletionVector', '"add".deletionVector IS NOT NULL')}, ` +
+      `${opt('stats', '"add".stats')}, ${opt('tags', 'to_json("add".tags)')}, ${opt('deletionVector', 'to_json("add".deletionVector)')}, ` +
       `${opt('stats_parsed', 'to_json("add".stats_parsed)')} ` +
       `FROM ${source} WHERE "add" IS NOT NULL`,
   );
   const actions: Action[] = [];
-  for (const [path, partitionValues, size, modificationTime, dataChange, stats, tags, hasDv, statsParsed] of reader.getRowsJS()) {
-    if (hasDv) throw new Error('checkpoint holds deletion vectors, which this library does not support');
+  for (const [path, partitionValues, size, modificationTime, dataChange, stats, tags, deletionVector, statsParsed] of reader.getRowsJS()) {
     const add: AddAction = {
       path: path as string,
       partitionValues: partitionValues === null ? {} : (JSON.parse(partitionValues as string) as Record<string, string | null>),
@@ -183,6 +185,7 @@ async function readAdds(conn: DuckDBConnection, source: string, fields: Readonly
     if (stats !== null) add.stats = stats as string;
     else if (statsParsed !== null) add.stats = statsFromStruct(statsParsed as string);
     if (tags !== null) add.tags = JSON.parse(tags as string) as Record<string, string>;
+    if (deletionVector !== null) add.deletionVector = withoutNulls(JSON.parse(deletionVector as string) as DeletionVectorDescriptor);
     actions.push({ add });
   }
   return actions;
@@ -197,6 +200,11 @@ function statsFromStruct(json: string): string | undefined {
   const parsed = JSON.parse(json) as { numRecords?: number | null; nullCount?: Record<string, unknown> | null };
   if (parsed.numRecords === null || parsed.numRecords === undefined) return undefined;
   return JSON.stringify({ numRecords: Number(parsed.numRecords), ...(parsed.nullCount ? { nullCount: parsed.nullCount } : {}) });
+}
+
+/** A struct read from Parquet has every field, null when absent: `offset` of an inline vector must read as absent. */
+function withoutNulls<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as T;
 }
 
 function normaliseMetadata(v: Record<string, unknown>): never {

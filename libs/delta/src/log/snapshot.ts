@@ -1,6 +1,7 @@
 import { Action, AddAction, countRecords, MetadataAction, parseActions, ProtocolAction } from '../protocol/actions';
 import { assertCanRead } from '../protocol/protocol-support';
 import { parseSchema, StructType } from '../schema/types';
+import { ColumnMappingMode, columnMappingMode } from '../schema/column-mapping';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
 import { checkpointExists, commitExists, lastCommitFrom } from './version-probe';
 import { readCheckpoint, readLastCheckpoint } from './checkpoint';
@@ -38,6 +39,11 @@ export class Snapshot {
 
   get configuration(): Record<string, string> {
     return this.metadata.configuration;
+  }
+
+  /** How data files name their columns (PROTOCOL.md "Column Mapping"). */
+  get columnMappingMode(): ColumnMappingMode {
+    return columnMappingMode(this.protocol, this.configuration);
   }
 
   files(): AddAction[] {

@@ -6,6 +6,7 @@ import {
   RemoveAction,
   TxnAction,
 } from '../protocol/actions';
+import { deletionVectorUniqueId } from '../scan/deletion-vectors';
 
 /**
  * The reconciled state of a table (PROTOCOL.md "Action Reconciliation"): last protocol and
@@ -25,7 +26,10 @@ export class TableState {
         this.files.set(a.add.path, a.add);
         this.tombstones.delete(a.add.path);
       } else if ('remove' in a) {
-        this.files.delete(a.remove.path);
+        // A logical file is (path, deletion vector): a DELETE that replaces a file's vector
+        // removes the old pair and adds the new one, in either order in its commit.
+        const live = this.files.get(a.remove.path);
+        if (live && deletionVectorUniqueId(live.deletionVector) === deletionVectorUniqueId(a.remove.deletionVector)) this.files.delete(a.remove.path);
         this.tombstones.set(a.remove.path, a.remove);
       } else if ('txn' in a) {
         this.txns.set(a.txn.appId, a.txn);

@@ -18,6 +18,16 @@ export interface MetadataAction {
   createdTime?: number | null;
 }
 
+/** Where the rows a file no longer holds are listed (PROTOCOL.md "Deletion Vector Descriptor Schema"). */
+export interface DeletionVectorDescriptor {
+  /** `u`: a file beside the data, named from a z85 UUID; `i`: inline, z85 bytes; `p`: an absolute path. */
+  storageType: 'u' | 'i' | 'p';
+  pathOrInlineDv: string;
+  offset?: number | null;
+  sizeInBytes: number;
+  cardinality: number;
+}
+
 export interface AddAction {
   path: string;
   partitionValues: Record<string, string | null>;
@@ -26,6 +36,7 @@ export interface AddAction {
   dataChange: boolean;
   stats?: string | null;
   tags?: Record<string, string> | null;
+  deletionVector?: DeletionVectorDescriptor | null;
 }
 
 export interface RemoveAction {
@@ -35,6 +46,7 @@ export interface RemoveAction {
   extendedFileMetadata?: boolean;
   partitionValues?: Record<string, string | null>;
   size?: number;
+  deletionVector?: DeletionVectorDescriptor | null;
 }
 
 export interface TxnAction {
@@ -97,9 +109,15 @@ export function parseStats(add: AddAction): FileStats | undefined {
   }
 }
 
-/** Rows in data files, summed from their stats (files without stats count as 0). */
+/**
+ * Rows in data files, summed from their stats (files without stats count as 0), less the rows
+ * their deletion vectors remove: `numRecords` counts the physical file.
+ */
 export function countRecords(files: Iterable<AddAction>): number {
   let n = 0;
-  for (const f of files) n += parseStats(f)?.numRecords ?? 0;
+  for (const f of files) {
+    const stats = parseStats(f);
+    if (stats?.numRecords !== undefined) n += stats.numRecords - (f.deletionVector?.cardinality ?? 0);
+  }
   return n;
 }

@@ -2,14 +2,15 @@ import { ProtocolAction } from './actions';
 import { UnsupportedProtocolError } from '../errors';
 
 /**
- * What this library implements: reader version 1 (plus reader-features tables that use only
- * timestampNtz-free, supported features) and writer version 2 (appendOnly and invariants).
- * Anything else is refused rather than half-handled: silently ignoring deletion vectors or
- * column mapping would return wrong rows.
+ * What this library implements: reader version 1, 2 (column mapping) and 3 with the supported
+ * reader features; writer version 2 (appendOnly and invariants) or 7 with the supported writer
+ * features. Anything else is refused rather than half-handled. Deletion vectors and column
+ * mapping are read, not written: a writer that ignored them would resurrect deleted rows or
+ * write columns under names other readers do not look for.
  */
 // vacuumProtocolCheck asks nothing of readers, and of writers only that VACUUM checks the protocol
 // before deleting files, which ours does (its VACUUM START commit goes through assertCanWrite first).
-export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
+export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck', 'deletionVectors', 'columnMapping']);
 export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants', 'vacuumProtocolCheck']);
 
 export const DEFAULT_PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion: 2 };
@@ -19,9 +20,6 @@ export function assertCanRead(p: ProtocolAction): void {
   if (p.minReaderVersion > 3) {
     throw new UnsupportedProtocolError(`table needs reader version ${p.minReaderVersion}; this library reads up to 3`);
   }
-  if (p.minReaderVersion === 2) {
-    throw new UnsupportedProtocolError('table needs reader version 2 (column mapping), which this library does not support');
-  }
   if (p.minReaderVersion === 3) {
     const unknown = (p.readerFeatures ?? []).filter((f) => !SUPPORTED_READER_FEATURES.has(f));
     if (unknown.length > 0) {
@@ -30,10 +28,25 @@ export function assertCanRead(p: ProtocolAction): void {
   }
 }
 
+/** Features this library reads but does not write, named in the refusal so that the reason is plain. */
+const READ_ONLY_FEATURES: Readonly<Record<string, string>> = {
+  deletionVectors: 'deletion vectors',
+  columnMapping: 'column mapping',
+};
+
 export function assertCanWrite(p: ProtocolAction): void {
   assertCanRead(p);
+  if (p.minWriterVersion === 5 || p.minWriterVersion === 6) {
+    throw new UnsupportedProtocolError(`table needs writer version ${p.minWriterVersion} (column mapping): this library reads such tables but does not write them`);
+  }
   if (p.minWriterVersion === 7) {
     const unknown = (p.writerFeatures ?? []).filter((f) => !SUPPORTED_WRITER_FEATURES.has(f));
+    const readOnly = unknown.filter((f) => f in READ_ONLY_FEATURES);
+    if (readOnly.length > 0) {
+      throw new UnsupportedProtocolError(
+        `table uses ${readOnly.map((f) => `${READ_ONLY_FEATURES[f]} (${f})`).join(' and ')}: this library reads such tables but does not write them`,
+      );
+    }
     if (unknown.length > 0) {
       throw new UnsupportedProtocolError(`table uses writer features this library does not support: ${unknown.join(', ')}`);
     }

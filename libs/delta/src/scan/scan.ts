@@ -1,11 +1,13 @@
 import { AddAction } from '../protocol/actions';
-import { duckdbType, StructType } from '../schema/types';
+import { duckdbType, StructField, StructType } from '../schema/types';
+import { ColumnMappingMode, fieldId, impliedColumnMappingMode, logicalFile, physicalName } from '../schema/column-mapping';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
 import { decodeLogPath } from '../parquet/partition-path';
 import { Row } from '../parquet/values';
 import { ObjectStore } from '../storage/object-store';
 import { fileMayMatch, Filter, filterToSql, sqlLiteral } from './filter';
 import { DataFileMissingError } from '../errors';
+import { deletedRowsSql, DeletionVectorReader } from './deletion-vectors';
 
 export interface ScanPlan {
   /** Files left after partition pruning and stats skipping. */
@@ -25,13 +27,17 @@ export async function planScan(
   partitionColumns: readonly string[],
   allFiles: Iterable<AddAction>,
   filters: readonly Filter[] = [],
+  columnMapping: ColumnMappingMode = impliedColumnMappingMode(schema),
 ): Promise<ScanPlan> {
-  const files = [...allFiles].filter((f) => fileMayMatch(f, filters, schema, partitionColumns));
-  const groups = new Map<string, { values: Record<string, string | null>; paths: string[] }>();
-  for (const f of files) {
-    const key = JSON.stringify(partitionColumns.map((c) => f.partitionValues[c] ?? null));
-    const g = groups.get(key) ?? { values: f.partitionValues, paths: [] };
-    g.paths.push(await store.readablePath(decodeLogPath(f.path)));
+  // Pruning and partition values use logical names; the plan lists the files as the log has them.
+  const candidates = [...allFiles].map((add) => ({ add, logical: logicalFile(add, schema, columnMapping) }));
+  const kept = candidates.filter((c) => fileMayMatch(c.logical, filters, schema, partitionColumns));
+  const files = kept.map((c) => c.add);
+  const groups = new Map<string, { values: Record<string, string | null>; files: AddAction[] }>();
+  for (const { add, logical } of kept) {
+    const key = JSON.stringify(partitionColumns.map((c) => logical.partitionValues[c] ?? null));
+    const g = groups.get(key) ?? { values: logical.partitionValues, files: [] };
+    g.files.push(add);
     groups.set(key, g);
   }
   const where = filters.length ? ` WHERE ${filters.map((f) => filterToSql(f, schema)).join(' AND ')}` : '';
@@ -39,23 +45,64 @@ export async function planScan(
     const cols = schema.fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`).join(', ');
     return { files, sql: `SELECT ${cols} WHERE false` };
   }
-  const parts = [...groups.values()].map(({ values, paths }) => {
+  const dataColumns = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+  const reader = new DataFileReader(store, dataColumns, columnMapping);
+  const parts: string[] = [];
+  for (const { values, files: groupFiles } of groups.values()) {
     const cols = schema.fields.map((f) => {
       const source = partitionColumns.includes(f.name)
         ? sqlLiteral(f.type, partitionValueOf(values[f.name]))
-        : sqlIdent(f.name);
+        : sqlIdent(physicalName(f, columnMapping));
       return `CAST(${source} AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`;
     });
+    parts.push(`SELECT ${cols.join(', ')} FROM ${await reader.relation(groupFiles)}`);
+  }
+  return { files, sql: `SELECT * FROM (${parts.join(' UNION ALL ')})${where}` };
+}
+
+/**
+ * The rows of some data files as one relation, with their columns by physical name: files
+ * without deletion vectors in one read_parquet, each file with one in its own, anti-joined on
+ * its deleted row indexes; in `id` mode columns are found by Parquet field id.
+ */
+class DataFileReader {
+  private readonly deletionVectors: DeletionVectorReader;
+  private readonly options: string;
+  private readonly allColumns: string;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly dataColumns: readonly StructField[],
+    mode: ColumnMappingMode,
+  ) {
+    this.deletionVectors = new DeletionVectorReader(store);
+    const byId = () =>
+      dataColumns.map((f) => `${fieldId(f)}: {name: ${sqlString(physicalName(f, mode))}, type: ${sqlString(duckdbType(f.type))}, default_value: NULL}`);
+    // A schema by field id already reads a column missing from a file as NULL; DuckDB does not take it with union_by_name.
+    this.options = mode === 'id' ? `, schema=map {${byId().join(', ')}}` : ', union_by_name=true';
+    this.allColumns = dataColumns.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(physicalName(f, mode))}`).join(', ');
+  }
+
+  async relation(files: readonly AddAction[]): Promise<string> {
+    const reads: string[] = [];
+    const plain = files.filter((f) => !f.deletionVector);
+    if (plain.length) {
+      const paths = await Promise.all(plain.map((f) => this.store.readablePath(decodeLogPath(f.path))));
+      reads.push(`SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}]${this.options})`);
+    }
+    for (const f of files) {
+      if (!f.deletionVector) continue;
+      const [file, deleted] = await Promise.all([this.store.readablePath(decodeLogPath(f.path)), this.deletionVectors.rowIndexes(f.deletionVector)]);
+      reads.push(
+        `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number=true${this.options}) ` +
+          `ANTI JOIN ${deletedRowsSql(deleted)} USING (file_row_number)`,
+      );
+    }
     // Files written before a column was added lack it: UNION BY NAME with an empty relation of
     // every data column makes it read as NULL (a plain reference would not bind).
-    const dataColumns = schema.fields.filter((f) => !partitionColumns.includes(f.name));
-    const allColumns = dataColumns.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`).join(', ');
-    const source =
-      `(SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}], union_by_name=true)` +
-      (dataColumns.length ? ` UNION ALL BY NAME SELECT ${allColumns} WHERE false)` : ')');
-    return `SELECT ${cols.join(', ')} FROM ${source}`;
-  });
-  return { files, sql: `SELECT * FROM (${parts.join(' UNION ALL ')})${where}` };
+    if (this.dataColumns.length) reads.push(`SELECT ${this.allColumns} WHERE false`);
+    return `(${reads.join(' UNION ALL BY NAME ')})`;
+  }
 }
 
 function partitionValueOf(v: string | null | undefined): string | null {

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Write, with Spark (pyspark + delta-spark, local[1]), the tables Databricks writes by default,
+and print what Spark reads back from them as one JSON document.
+
+usage: spark_dv_cm.py <output_dir>
+
+Tables written under <output_dir>:
+  dv       deletion vectors, partitioned by `part`: DELETEs making array, bitmap and run
+           containers, a second DELETE on a file that already has a DV (the DV is replaced), and
+           a checkpoint (delta.checkpointInterval=2) with commits after it;
+  cm_name  column mapping in name mode, partitioned by a column renamed afterwards, with a
+           RENAME COLUMN, a DROP COLUMN, an ADD COLUMN and a column name with a space, each
+           followed by more data;
+  cm_id_dv the same in id mode, with deletion vectors too (a DELETE and an UPDATE at the end).
+
+Prints {"tables": {name: {"rows": [...], "count": n, "protocol": {...}}}}, rows sorted by `id`.
+The delta jars come from Maven Central through configure_spark_with_delta_pip (ivy cache).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from delta import configure_spark_with_delta_pip
+from pyspark.sql import SparkSession
+
+
+def session() -> SparkSession:
+    builder = (
+        SparkSession.builder.master("local[1]")
+        .appName("spark_dv_cm")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        # Log replay in one task rather than 50: the tables are small.
+        .config("spark.databricks.delta.snapshotPartitions", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+    )
+    return configure_spark_with_delta_pip(builder).getOrCreate()
+
+
+def write_dv(spark: SparkSession, path: str) -> None:
+    spark.sql(
+        f"CREATE TABLE delta.`{path}` (id BIGINT, name STRING, amount DOUBLE, part STRING) USING delta "
+        "PARTITIONED BY (part) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', "
+        "'delta.checkpointInterval' = '2')"
+    )
+    # One file per partition: 20,000 rows in `a`, 500 in `b`.
+    spark.sql(
+        f"INSERT INTO delta.`{path}` SELECT id, concat('n', id), CAST(id AS DOUBLE) * 1.5, IF(id < 20000, 'a', 'b') "
+        "FROM range(20500)"
+    )
+    # Every third row of `a`: more than 4,096 in one 65,536 block, a bitmap container.
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE part = 'a' AND id % 3 = 0")
+    # A contiguous range of the same file: its DV is replaced by one that also holds a run.
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE id BETWEEN 15000 AND 15999")
+    # A few rows of `b`: an array container.
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE id IN (20005, 20007, 20499)")
+    spark.sql(f"INSERT INTO delta.`{path}` SELECT id, concat('n', id), CAST(id AS DOUBLE) * 1.5, 'c' FROM range(30000, 30010)")
+
+
+def write_column_mapping(spark: SparkSession, path: str, mode: str, deletion_vectors: bool) -> None:
+    props = f"'delta.columnMapping.mode' = '{mode}'"
+    if deletion_vectors:
+        props += ", 'delta.enableDeletionVectors' = 'true'"
+    spark.sql(
+        f"CREATE TABLE delta.`{path}` (id BIGINT, value STRING, amount DOUBLE, country STRING) USING delta "
+        f"PARTITIONED BY (country) TBLPROPERTIES ({props})"
+    )
+    spark.sql(
+        f"INSERT INTO delta.`{path}` SELECT id, concat('v', id), CAST(id AS DOUBLE) / 4, IF(id % 2 = 0, 'FR', 'DE') FROM range(0, 40)"
+    )
+    spark.sql(f"ALTER TABLE delta.`{path}` RENAME COLUMN value TO label")
+    spark.sql(f"ALTER TABLE delta.`{path}` RENAME COLUMN country TO pays")
+    spark.sql(
+        f"INSERT INTO delta.`{path}` (id, label, amount, pays) SELECT id, concat('w', id), CAST(id AS DOUBLE) / 8, 'IT' FROM range(40, 50)"
+    )
+    spark.sql(f"ALTER TABLE delta.`{path}` DROP COLUMN amount")
+    spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS (`unit price` INT)")
+    # A column added later under a dropped column's old name: a new physical name, so old files read null.
+    spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS (amount STRING)")
+    spark.sql(
+        f"INSERT INTO delta.`{path}` (id, label, `unit price`, amount, pays) "
+        "SELECT id, concat('x', id), CAST(id AS INT), CAST(id AS STRING), 'ES' FROM range(50, 60)"
+    )
+    if deletion_vectors:
+        spark.sql(f"DELETE FROM delta.`{path}` WHERE id % 5 = 0")
+        spark.sql(f"UPDATE delta.`{path}` SET label = 'updated' WHERE id = 7")
+
+
+def table_json(spark: SparkSession, path: str) -> dict:
+    df = spark.read.format("delta").load(path)
+    rows = [json.loads(r) for r in df.orderBy("id").toJSON().collect()]
+    detail = spark.sql(f"DESCRIBE DETAIL delta.`{path}`").collect()[0].asDict()
+    return {
+        "rows": rows,
+        "columns": df.columns,
+        "count": len(rows),
+        "protocol": {
+            "minReaderVersion": detail.get("minReaderVersion"),
+            "minWriterVersion": detail.get("minWriterVersion"),
+            "tableFeatures": detail.get("tableFeatures"),
+        },
+    }
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    out = os.path.abspath(sys.argv[1])
+    os.makedirs(out, exist_ok=True)
+    spark = session()
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        paths = {name: os.path.join(out, name) for name in ("dv", "cm_name", "cm_id_dv")}
+        write_dv(spark, paths["dv"])
+        write_column_mapping(spark, paths["cm_name"], "name", False)
+        write_column_mapping(spark, paths["cm_id_dv"], "id", True)
+        print(json.dumps({"tables": {name: table_json(spark, p) for name, p in paths.items()}}))
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()

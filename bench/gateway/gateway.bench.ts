@@ -15,15 +15,20 @@
  * (answers computed as they are first asked) and a steady phase (all answers cached): see main().
  *
  *   npm run bench:gateway
- *   env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_TMP, BENCH_KEEP=1.
+ *   env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_TMP, BENCH_KEEP=1,
+ *        HTTP_FAST_PATH=false to measure the gateway's reference path,
+ *        BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the gateway's thread during the steady
+ *        phase (open it in Chrome DevTools; autocannon's worker thread is not in it).
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { authOptions, hashApiKey, loadEnv } from '@app/common';
-import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
+import { GATEWAY_ENV, GatewayConfig } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
 import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
 import { addDays, syntheticClientDays, writeSilver } from '../../libs/analytics/test/silver-fixtures';
@@ -133,19 +138,26 @@ const BENCH_KEY = 'bench-analyst-key-0123456789abcdef';
 /** Headers of every request: the key, and compression accepted (as browsers do). */
 const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, 'accept-encoding': 'gzip, deflate, br' };
 
-async function startGateway(root: string): Promise<{ app: NestFastifyApplication; url: string }> {
+async function startGateway(root: string): Promise<{ app: NestFastifyApplication; url: string; config: GatewayConfig }> {
   const keysFile = path.join(root, 'api-keys');
   writeFileSync(keysFile, `analyst:${hashApiKey(BENCH_KEY)}\n`);
   // As deployed (auth, rate limits, compression, security headers), with the per-key limit raised
   // above the load; the access log is off (a line per request would flood the console).
-  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', API_KEYS_FILE: keysFile, RATE_LIMIT_PER_KEY: '100000000', ACCESS_LOG: 'false' });
+  const config = loadEnv(GATEWAY_ENV, {
+    LAKEHOUSE_ROOT: root,
+    LOG_LEVEL: 'error',
+    API_KEYS_FILE: keysFile,
+    RATE_LIMIT_PER_KEY: '100000000',
+    ACCESS_LOG: 'false',
+    HTTP_FAST_PATH: process.env.HTTP_FAST_PATH,
+  });
   const auth = authOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AnalyticsGatewayModule.forRoot(config, auth), createGatewayAdapter(config), { ...GATEWAY_APP_OPTIONS, logger: false });
   await configureGateway(app, config, auth);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
+  return { app, url: `http://127.0.0.1:${port}`, config };
 }
 
 async function cacheLookups(url: string): Promise<{ hits: number; misses: number }> {
@@ -155,8 +167,29 @@ async function cacheLookups(url: string): Promise<{ hits: number; misses: number
   return { hits: sum('hit'), misses: sum('miss') };
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds used so far by this thread, the gateway's event loop (not autocannon's worker nor
+ * DuckDB's threads), from /proc (Linux only: undefined elsewhere). Unlike latency, it hardly
+ * moves with the machine's load: it is the CPU cost per request.
+ */
+function gatewayThreadCpuSeconds(): number | undefined {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime and stime
+  } catch (e) {
+    console.log(`gateway thread CPU time not measured: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 interface PhaseResult {
   requests: number;
+  /** CPU of the gateway's thread per request answered, in microseconds (Linux). */
+  gatewayCpuUsPerRequest?: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   non2xx: number;
@@ -172,6 +205,7 @@ interface PhaseResult {
 async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS): Promise<PhaseResult> {
   process.env.GATEWAY_BENCH_MIX = mixFile;
   const before = await cacheLookups(url);
+  const cpuBefore = gatewayThreadCpuSeconds();
   const result = await autocannon({
     url,
     connections,
@@ -180,10 +214,12 @@ async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS
     headers: HEADERS,
     requests: [{ method: 'GET', setupRequest: path.join(__dirname, 'random-request.js') }],
   });
+  const cpuAfter = gatewayThreadCpuSeconds();
   const after = await cacheLookups(url);
   const l = result.latency;
   return {
     requests: result.requests.total,
+    gatewayCpuUsPerRequest: cpuBefore !== undefined && cpuAfter !== undefined ? Math.round(((cpuAfter - cpuBefore) * 1e6) / result.requests.total) : undefined,
     requestsPerSecond: Math.round(result.requests.mean),
     latencyMs: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max, mean: Math.round(l.average * 100) / 100 },
     non2xx: result.non2xx,
@@ -191,6 +227,23 @@ async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS
     timeouts: result.timeouts,
     cache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
   };
+}
+
+/** Runs `work` under the V8 CPU profiler of this thread (the gateway's) when a file is given, and writes the profile there. */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`CPU profile of the steady phase written to ${file}`);
+    session.disconnect();
+  }
 }
 
 /**
@@ -228,15 +281,16 @@ async function main(): Promise<void> {
     writeFileSync(mixFile, JSON.stringify(paths));
     const cold = await loadPhase(gateway.url, mixFile);
     for (const p of new Set(paths)) await (await fetch(gateway.url + p, { headers: HEADERS })).text();
-    const steady = await loadPhase(gateway.url, mixFile);
+    const steady = await profiled(process.env.BENCH_CPU_PROFILE, () => loadPhase(gateway.url, mixFile));
     const single = await loadPhase(gateway.url, mixFile, 1);
 
     printTable(
-      ['phase', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'cache hits', 'cache misses'],
+      ['phase', 'requests', 'req/s', 'gateway CPU µs/req', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'cache hits', 'cache misses'],
       Object.entries({ cold, steady, 'steady-1-connection': single }).map(([phase, r]) => [
         phase,
         r.requests,
         r.requestsPerSecond,
+        r.gatewayCpuUsPerRequest ?? 'n/a',
         r.latencyMs.p50,
         r.latencyMs.p90,
         r.latencyMs.p99,
@@ -256,7 +310,7 @@ async function main(): Promise<void> {
       dataset: { clients: CLIENTS, days: DAYS, clientDays: rows, silverVersions: 2 },
       load: { connections: CONNECTIONS, phases: ['cold', 'steady', 'steady-1-connection'], durationSecondsPerPhase: DURATION_S, distinctRequests: distinct, mixShares: shares, autocannonWorkers: 1 },
       results: { cold, steady, steadySingleConnection: single },
-      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false },
+      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false, httpFastPath: gateway.config.HTTP_FAST_PATH },
       target: { steadyP99Ms: TARGET_P99_MS, meetsTarget, coldP99Ms: COLD_TARGET_P99_MS, coldMeetsTarget },
       ...(warning ? { warning } : {}),
     });

@@ -59,8 +59,10 @@ export class AnswerFastPath {
    */
   async answer(request: AnswerRequest & { method: string; url: string }, reply: AnswerReply, role: Role, asOfVersion: number | undefined, compute: () => Promise<Answer<unknown>>): Promise<string | Buffer> {
     const answer = await compute();
-    if (this.enabled && request.method === 'GET') this.recipes.set(request.url, { role, asOfVersion, compute }, 2 * request.url.length + RECIPE_OVERHEAD_BYTES);
-    return answerBody(request, reply, answer, asOfVersion, this.enabled);
+    const get = request.method === 'GET';
+    if (this.enabled && get) this.recipes.set(request.url, { role, asOfVersion, compute }, 2 * request.url.length + RECIPE_OVERHEAD_BYTES);
+    // A HEAD is answered as @fastify/compress answers it: the headers of the uncompressed body.
+    return answerBody(request, reply, answer, asOfVersion, this.enabled && get);
   }
 
   /** Adds the hook; call before the Fastify instance is ready (before app.init()/listen()). */

@@ -1,5 +1,5 @@
 import { Answer } from '@app/analytics';
-import { precompressedBody } from '@app/common';
+import { matchesEtag, precompressedBody } from '@app/common';
 
 /** The parts of Fastify's reply this uses. */
 export interface AnswerReply {
@@ -25,5 +25,7 @@ export function answerBody(request: AnswerRequest, reply: AnswerReply, answer: A
   reply.header('Content-Type', 'application/json; charset=utf-8');
   reply.header('ETag', answer.etag);
   reply.header('Cache-Control', asOfVersion !== undefined ? 'private, max-age=86400, immutable' : 'private, no-cache');
-  return keepCompressed ? precompressedBody(request, reply, answer.json, (coding, compress) => answer.encoded(coding, compress)) : answer.json;
+  // A 304 (configureHttp) sends no body, and so no Content-Encoding: nothing to compress.
+  const notModified = typeof request.headers['if-none-match'] === 'string' && matchesEtag(request.headers['if-none-match'], answer.etag);
+  return keepCompressed && !notModified ? precompressedBody(request, reply, answer.json, (coding, compress) => answer.encoded(coding, compress)) : answer.json;
 }

@@ -178,8 +178,8 @@ function rateLimitKey(request: FastifyRequest, auth: AuthOptions): string {
   return identity ? `key:${identity.id}` : `ip:${request.ip}`;
 }
 
-/** If-None-Match holds the tag, or `*` (weak comparison, RFC 9110 13.1.2). */
-function matchesEtag(header: string, etag: string): boolean {
+/** If-None-Match holds the tag, or `*` (weak comparison, RFC 9110 13.1.2): the answer is a 304. */
+export function matchesEtag(header: string, etag: string): boolean {
   const strip = (t: string) => t.trim().replace(/^W\//, '');
   const tag = strip(etag);
   return header.split(',').some((t) => t.trim() === '*' || strip(t) === tag);

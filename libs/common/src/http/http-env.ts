@@ -16,6 +16,6 @@ export const HTTP_CONVENTIONS_ENV = {
     kind: 'boolean',
     default: 'true',
     description:
-      'true: security headers made once at start-up and, in the gateway, answers to URLs validated before served by a Fastify hook with their compressed bytes kept; false: the reference path (@fastify/helmet, Nest pipes and guards, @fastify/compress on every request), same answers',
+      'true: security headers made once at start-up, and answers to URLs validated before served by a Fastify hook, their compressed bytes kept; false: the reference path (@fastify/helmet, Nest guards and pipes, @fastify/compress on every request), same answers',
   },
 } as const satisfies EnvSpec;

@@ -12,21 +12,29 @@
  *
  * Before the timed runs, one request per endpoint warms the gateway the way its first users
  * would (it copies the current version of each silver table into memory). Then a cold phase
- * (answers computed as they are first asked) and a steady phase (all answers cached): see main().
+ * (answers computed as they are first asked), a steady phase (all answers cached), and the
+ * latency of first requests on a new version after each of 10 silver runs: see main().
  *
  *   npm run bench:gateway
- *   env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_TMP, BENCH_KEEP=1.
+ *   env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_TMP, BENCH_KEEP=1,
+ *        HTTP_FAST_PATH=false to measure the gateway's reference path,
+ *        BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the gateway's thread during the steady
+ *        phase (open it in Chrome DevTools; autocannon's worker thread is not in it).
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { authOptions, hashApiKey, loadEnv } from '@app/common';
-import { GATEWAY_ENV } from '../../apps/analytics-gateway/src/config';
+import { GATEWAY_ENV, GatewayConfig } from '../../apps/analytics-gateway/src/config';
 import { AnalyticsGatewayModule } from '../../apps/analytics-gateway/src/gateway.module';
 import { configureGateway, createGatewayAdapter, GATEWAY_APP_OPTIONS } from '../../apps/analytics-gateway/src/setup';
-import { addDays, syntheticClientDays, writeSilver } from '../../libs/analytics/test/silver-fixtures';
+import { DeltaTable, Row } from '@app/delta';
+import { CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
+import { addDays, countryRows, segmentRows, syntheticClientDays, writeSilver } from '../../libs/analytics/test/silver-fixtures';
 import { loadWarning, printTable, removeDir, tempDir, writeResult } from '../delta/common';
 
 // autocannon ships no types; only the parts used here are declared.
@@ -120,12 +128,60 @@ function drawRequests(): { paths: string[]; shares: Record<string, number>; dist
   return { paths, shares, distinct: new Set(paths).size };
 }
 
-async function buildLakehouse(root: string): Promise<{ rows: number }> {
+async function buildLakehouse(root: string): Promise<{ rows: Row[] }> {
   const rows = syntheticClientDays(CLIENTS, DAYS, FIRST_DAY);
   const lastDay = addDays(FIRST_DAY, DAYS - 1);
   await writeSilver(root, rows.filter((r) => r.jour !== lastDay)); // version 1: the run of the day before
   await writeSilver(root, rows, 'overwrite'); // version 2: today's run
-  return { rows: rows.length };
+  return { rows };
+}
+
+/**
+ * What an incremental silver run commits: the day it recomputed replaces its partition of
+ * ventes_aggreges (amounts changed by `run`), and the two small all-time tables are rewritten.
+ */
+async function silverRun(root: string, rows: Row[], run: number): Promise<void> {
+  const lastDay = addDays(FIRST_DAY, DAYS - 1);
+  const day = rows.filter((r) => r.jour === lastDay).map((r) => ({ ...r, total_quantite: Number(r.total_quantite) + run }));
+  await (await DeltaTable.open(tableLocation(root, CLIENT_AGGREGATES_TABLE))).overwrite({ rows: day }, { partitions: 'dynamic' });
+  await (await DeltaTable.open(tableLocation(root, COUNTRY_AGGREGATES_TABLE))).overwrite({ rows: countryRows(rows) });
+  await (await DeltaTable.open(tableLocation(root, SEGMENT_AGGREGATES_TABLE))).overwrite({ rows: segmentRows(rows) });
+}
+
+/** Silver runs of the new-version measure, each followed by one first request per endpoint family. */
+const NEW_VERSION_RUNS = 10;
+
+interface NewVersionResult {
+  runs: number;
+  requests: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+/**
+ * The issue's "cold version": latency of the first requests after a silver commit, which wait
+ * for the look at the log, the new version's load and its changed files' copy into memory, then
+ * compute their answer. After each of NEW_VERSION_RUNS silver runs (and the refresh interval),
+ * one request per endpoint family is sent at once, as a dashboard opening would; none is cached.
+ */
+async function newVersionPhase(url: string, root: string, rows: Row[], refreshMs: number): Promise<NewVersionResult> {
+  const latencies: number[] = [];
+  const r = rng(99);
+  for (let run = 1; run <= NEW_VERSION_RUNS; run++) {
+    await silverRun(root, rows, run);
+    await new Promise((done) => setTimeout(done, refreshMs + 50));
+    await Promise.all(
+      requestMix().map(async (family) => {
+        const t = performance.now();
+        const res = await fetch(url + family.path(r), { headers: HEADERS });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`new version, ${family.name}: HTTP ${res.status}`);
+        latencies.push(performance.now() - t);
+      }),
+    );
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] * 10) / 10;
+  return { runs: NEW_VERSION_RUNS, requests: latencies.length, latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) } };
 }
 
 /** The API key the load presents (its hash is in the gateway's keys file). */
@@ -133,19 +189,26 @@ const BENCH_KEY = 'bench-analyst-key-0123456789abcdef';
 /** Headers of every request: the key, and compression accepted (as browsers do). */
 const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, 'accept-encoding': 'gzip, deflate, br' };
 
-async function startGateway(root: string): Promise<{ app: NestFastifyApplication; url: string }> {
+async function startGateway(root: string): Promise<{ app: NestFastifyApplication; url: string; config: GatewayConfig }> {
   const keysFile = path.join(root, 'api-keys');
   writeFileSync(keysFile, `analyst:${hashApiKey(BENCH_KEY)}\n`);
   // As deployed (auth, rate limits, compression, security headers), with the per-key limit raised
   // above the load; the access log is off (a line per request would flood the console).
-  const config = loadEnv(GATEWAY_ENV, { LAKEHOUSE_ROOT: root, LOG_LEVEL: 'error', API_KEYS_FILE: keysFile, RATE_LIMIT_PER_KEY: '100000000', ACCESS_LOG: 'false' });
+  const config = loadEnv(GATEWAY_ENV, {
+    LAKEHOUSE_ROOT: root,
+    LOG_LEVEL: 'error',
+    API_KEYS_FILE: keysFile,
+    RATE_LIMIT_PER_KEY: '100000000',
+    ACCESS_LOG: 'false',
+    HTTP_FAST_PATH: process.env.HTTP_FAST_PATH,
+  });
   const auth = authOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AnalyticsGatewayModule.forRoot(config, auth), createGatewayAdapter(config), { ...GATEWAY_APP_OPTIONS, logger: false });
   await configureGateway(app, config, auth);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
+  return { app, url: `http://127.0.0.1:${port}`, config };
 }
 
 async function cacheLookups(url: string): Promise<{ hits: number; misses: number }> {
@@ -155,8 +218,29 @@ async function cacheLookups(url: string): Promise<{ hits: number; misses: number
   return { hits: sum('hit'), misses: sum('miss') };
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds used so far by this thread, the gateway's event loop (not autocannon's worker nor
+ * DuckDB's threads), from /proc (Linux only: undefined elsewhere). Unlike latency, it hardly
+ * moves with the machine's load: it is the CPU cost per request.
+ */
+function gatewayThreadCpuSeconds(): number | undefined {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime and stime
+  } catch (e) {
+    console.log(`gateway thread CPU time not measured: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 interface PhaseResult {
   requests: number;
+  /** CPU of the gateway's thread per request answered, in microseconds (Linux). */
+  gatewayCpuUsPerRequest?: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   non2xx: number;
@@ -172,6 +256,7 @@ interface PhaseResult {
 async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS): Promise<PhaseResult> {
   process.env.GATEWAY_BENCH_MIX = mixFile;
   const before = await cacheLookups(url);
+  const cpuBefore = gatewayThreadCpuSeconds();
   const result = await autocannon({
     url,
     connections,
@@ -180,10 +265,12 @@ async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS
     headers: HEADERS,
     requests: [{ method: 'GET', setupRequest: path.join(__dirname, 'random-request.js') }],
   });
+  const cpuAfter = gatewayThreadCpuSeconds();
   const after = await cacheLookups(url);
   const l = result.latency;
   return {
     requests: result.requests.total,
+    gatewayCpuUsPerRequest: cpuBefore !== undefined && cpuAfter !== undefined ? Math.round(((cpuAfter - cpuBefore) * 1e6) / result.requests.total) : undefined,
     requestsPerSecond: Math.round(result.requests.mean),
     latencyMs: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max, mean: Math.round(l.average * 100) / 100 },
     non2xx: result.non2xx,
@@ -193,14 +280,34 @@ async function loadPhase(url: string, mixFile: string, connections = CONNECTIONS
   };
 }
 
+/** Runs `work` under the V8 CPU profiler of this thread (the gateway's) when a file is given, and writes the profile there. */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`CPU profile of the steady phase written to ${file}`);
+    session.disconnect();
+  }
+}
+
 /**
- * Three phases on the same gateway:
+ * Three load phases on the same gateway, then the new-version measure:
  *   - cold: right after start-up, every distinct request is a cache miss the first time (as
  *     after each silver run), so misses queue on DuckDB while hits keep flowing;
  *   - steady: every answer of the mix is cached (one request per distinct path first), which
  *     is what the gateway serves between two silver runs. The p99 target applies to it;
  *   - steady-1-connection: the same with a single connection, i.e. the service time of one
- *     request without queueing (with N connections a request waits behind up to N-1 others).
+ *     request without queueing (with N connections a request waits behind up to N-1 others);
+ *   - new version (newVersionPhase): the first requests after a silver commit, no other load.
+ *     The cold phase is a throughput test (50 connections, hundreds of misses queueing on DuckDB behind
+ *     each other and the hits); this is the target's "cold version" as a user meets it.
  */
 async function main(): Promise<void> {
   const warning = loadWarning();
@@ -210,7 +317,7 @@ async function main(): Promise<void> {
   try {
     let t = Date.now();
     const { rows } = await buildLakehouse(root);
-    console.log(`silver tables: ${CLIENTS} clients x ${DAYS} days = ${rows} client-days, written in ${Date.now() - t} ms`);
+    console.log(`silver tables: ${CLIENTS} clients x ${DAYS} days = ${rows.length} client-days, written in ${Date.now() - t} ms`);
 
     const gateway = await startGateway(root);
     app = gateway.app;
@@ -228,15 +335,17 @@ async function main(): Promise<void> {
     writeFileSync(mixFile, JSON.stringify(paths));
     const cold = await loadPhase(gateway.url, mixFile);
     for (const p of new Set(paths)) await (await fetch(gateway.url + p, { headers: HEADERS })).text();
-    const steady = await loadPhase(gateway.url, mixFile);
+    const steady = await profiled(process.env.BENCH_CPU_PROFILE, () => loadPhase(gateway.url, mixFile));
     const single = await loadPhase(gateway.url, mixFile, 1);
+    const newVersion = await newVersionPhase(gateway.url, root, rows, gateway.config.SNAPSHOT_REFRESH_INTERVAL);
 
     printTable(
-      ['phase', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'cache hits', 'cache misses'],
+      ['phase', 'requests', 'req/s', 'gateway CPU µs/req', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'cache hits', 'cache misses'],
       Object.entries({ cold, steady, 'steady-1-connection': single }).map(([phase, r]) => [
         phase,
         r.requests,
         r.requestsPerSecond,
+        r.gatewayCpuUsPerRequest ?? 'n/a',
         r.latencyMs.p50,
         r.latencyMs.p90,
         r.latencyMs.p99,
@@ -247,17 +356,23 @@ async function main(): Promise<void> {
         r.cache.misses,
       ]),
     );
+    const nv = newVersion.latencyMs;
+    console.log(
+      `new version (first request per endpoint after each of ${newVersion.runs} silver runs, ${newVersion.requests} requests): p50 ${nv.p50} ms, p90 ${nv.p90} ms, p99 ${nv.p99} ms, max ${nv.max} ms`,
+    );
     const meetsTarget = steady.latencyMs.p99 <= TARGET_P99_MS;
     const coldMeetsTarget = cold.latencyMs.p99 <= COLD_TARGET_P99_MS;
     console.log(`steady (cached) p99 ${steady.latencyMs.p99} ms: ${meetsTarget ? 'meets' : 'MISSES'} the ${TARGET_P99_MS} ms target`);
     console.log(`cold p99 ${cold.latencyMs.p99} ms: ${coldMeetsTarget ? 'meets' : 'MISSES'} the ${COLD_TARGET_P99_MS} ms target`);
+    const newVersionMeetsTarget = nv.p99 <= COLD_TARGET_P99_MS;
+    console.log(`new version p99 ${nv.p99} ms: ${newVersionMeetsTarget ? 'meets' : 'MISSES'} the ${COLD_TARGET_P99_MS} ms target`);
 
     const file = writeResult('gateway', {
-      dataset: { clients: CLIENTS, days: DAYS, clientDays: rows, silverVersions: 2 },
+      dataset: { clients: CLIENTS, days: DAYS, clientDays: rows.length, silverVersions: 2 },
       load: { connections: CONNECTIONS, phases: ['cold', 'steady', 'steady-1-connection'], durationSecondsPerPhase: DURATION_S, distinctRequests: distinct, mixShares: shares, autocannonWorkers: 1 },
-      results: { cold, steady, steadySingleConnection: single },
-      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false },
-      target: { steadyP99Ms: TARGET_P99_MS, meetsTarget, coldP99Ms: COLD_TARGET_P99_MS, coldMeetsTarget },
+      results: { cold, steady, steadySingleConnection: single, newVersion },
+      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false, httpFastPath: gateway.config.HTTP_FAST_PATH },
+      target: { steadyP99Ms: TARGET_P99_MS, meetsTarget, coldP99Ms: COLD_TARGET_P99_MS, coldMeetsTarget, newVersionMeetsTarget },
       ...(warning ? { warning } : {}),
     });
     console.log(`results written to ${file}`);

@@ -9,7 +9,7 @@ export const GATEWAY_ENV = {
     kind: 'int',
     min: 65536,
     default: '67108864',
-    description: 'Bytes of answers kept in the in-memory cache (their JSON text and key), over all endpoints and table versions',
+    description: 'Bytes of answers kept in the in-memory cache (their JSON text, its compressed forms and key), over all endpoints and table versions',
   },
   SNAPSHOT_REFRESH_INTERVAL: {
     kind: 'duration',

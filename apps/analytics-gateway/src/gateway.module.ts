@@ -16,6 +16,7 @@ import {
   MetricsRegistry,
 } from '@app/common';
 import { AnalyticsController } from './analytics.controller';
+import { AnswerFastPath } from './answer-fast-path';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { mapAnalyticsError } from './analytics-errors';
 import { GatewayConfig } from './config';
@@ -82,7 +83,9 @@ export class AnalyticsGatewayModule {
         { provide: AnalyticsService, inject: [APP_CONFIG, MetricsRegistry, HealthChecks], useFactory: createAnalyticsService },
         { provide: HTTP_ERROR_MAPPER, useValue: mapAnalyticsError },
         { provide: APP_FILTER, useClass: JsonErrorsFilter },
-        HttpMetrics, // its Fastify hook is added by configureGateway() (setup.ts)
+        // Their Fastify hooks are added by configureGateway() (setup.ts).
+        HttpMetrics,
+        AnswerFastPath,
       ],
     };
   }

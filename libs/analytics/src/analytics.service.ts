@@ -39,7 +39,7 @@ import {
 export interface AnalyticsOptions {
   /** Folder holding `bronze/` and `silver/`. */
   lakehouseRoot: string;
-  /** Bytes of answers kept (their JSON text and key), over all endpoints and versions. */
+  /** Bytes of answers kept (their JSON text, its encodings and key), over all endpoints and versions. */
   cacheMaxBytes: number;
   /** Minimum time between two looks at a table's log for new commits. */
   refreshIntervalMs: number;
@@ -65,8 +65,35 @@ export type WithPage<T> = { page: Page } & T;
 export interface Answer<T> {
   readonly json: string;
   readonly etag: string;
+  /**
+   * The JSON text encoded as `coding` names (e.g. compressed for a content coding), made by
+   * `encode` the first time it is asked for and kept with the answer, its bytes counted in the
+   * cache's bound: an answer asked for again is not encoded again.
+   */
+  encoded(coding: string, encode: (json: string) => Buffer): Buffer;
   /** Never set: carries T for callers that parse `json`. */
   readonly shape?: T;
+}
+
+/** An answer held by the cache, which learns the bytes of each encoding added to it. */
+class CachedAnswer implements Answer<unknown> {
+  private readonly encodings = new Map<string, Buffer>();
+
+  constructor(
+    readonly json: string,
+    readonly etag: string,
+    private readonly grew: (bytes: number) => void,
+  ) {}
+
+  encoded(coding: string, encode: (json: string) => Buffer): Buffer {
+    let bytes = this.encodings.get(coding);
+    if (bytes === undefined) {
+      bytes = encode(this.json);
+      this.encodings.set(coding, bytes);
+      this.grew(coding.length + bytes.length);
+    }
+    return bytes;
+  }
 }
 
 /** Bytes an answer costs in the cache besides its key and text (the entry, the promise, the answer object). */
@@ -126,13 +153,15 @@ export class AnalyticsService {
     const key = `${endpoint} ${JSON.stringify(params)} ${tables}`;
     const keyBytes = 2 * key.length + ANSWER_OVERHEAD_BYTES;
     let made: Promise<Answer<T> | null> | undefined;
+    let cost = keyBytes;
+    const grew = (bytes: number) => this.answers.setCost(key, made!, (cost += bytes));
     const answer = this.answers.getOrCreate(
       key,
       () => {
         made = compute().then((value) =>
-          value === undefined ? null : { json: JSON.stringify(value), etag: `W/"${createHash('sha1').update(key).digest('base64url')}"` },
+          value === undefined ? null : new CachedAnswer(JSON.stringify(value), `W/"${createHash('sha1').update(key).digest('base64url')}"`, grew),
         );
-        void made.then((a) => this.answers.setCost(key, made!, keyBytes + (a ? a.json.length + a.etag.length : 0)), () => undefined);
+        void made.then((a) => a && grew(a.json.length + a.etag.length), () => undefined);
         return made;
       },
       (hit) => this.opts.onCacheLookup?.(endpoint, hit),

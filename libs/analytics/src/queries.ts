@@ -88,13 +88,26 @@ function over(selection: Selection, sql: (rows: string) => string, params: SqlPa
   return { sql: sql(`(${selection.sql})`), params: { ...selection.params, ...params } };
 }
 
-/** Rows `offset`… of an ordered query, and how many it has in all. */
-async function paged<T>(selection: Selection, orderedSql: (rows: string) => string, page: PageParams, params: SqlParams = {}): Promise<Paged<T>> {
-  const [rows, [count]] = await runSql(
-    over(selection, (rows) => `${orderedSql(rows)} LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`, { ...params, page_limit: page.limit, page_offset: page.offset }),
-    over(selection, (rows) => `SELECT count(*) AS total FROM (${orderedSql(rows)})`, params),
+/**
+ * Rows `offset`… of a query in the given order, and how many it has in all. The count comes with
+ * the page (a window over the whole result, before LIMIT), so the query runs once; only a page
+ * past the end, which has no row to carry it, takes a second statement.
+ */
+async function paged<T>(selection: Selection, sql: (rows: string) => string, orderBy: string, page: PageParams, params: SqlParams = {}): Promise<Paged<T>> {
+  const [rows] = await runSql(
+    over(
+      selection,
+      (r) => `SELECT * FROM (SELECT *, count(*) OVER () AS page_total FROM (${sql(r)})) ORDER BY ${orderBy} LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`,
+      { ...params, page_limit: page.limit, page_offset: page.offset },
+    ),
   );
-  return { items: rows as unknown as T[], total: count.total as number };
+  if (rows.length === 0) {
+    const [[count]] = page.offset === 0 ? [[{ total: 0 }]] : await runSql(over(selection, (r) => `SELECT count(*) AS total FROM (${sql(r)})`, params));
+    return { items: [], total: count.total as number };
+  }
+  const total = rows[0].page_total as number;
+  const items = rows.map(({ page_total: _, ...item }) => item);
+  return { items: items as unknown as T[], total };
 }
 
 /** The selection a query will read, given for the scan bound before it runs. */
@@ -114,8 +127,8 @@ export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomer
            arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
            ${moneySum('total_depense')} AS total_depense, sum(nb_achats) AS nb_achats, sum(total_quantite) AS total_quantite
     FROM ${r} ${byCountry}
-    GROUP BY client_id
-    ORDER BY total_depense DESC, client_id`,
+    GROUP BY client_id`,
+    'total_depense DESC, client_id',
     p,
     p.pays === undefined ? {} : { pays: p.pays },
   );
@@ -129,8 +142,8 @@ export async function queryCountryRevenueFromClientDays(clientDays: TableVersion
     rows,
     (r) => `
     SELECT pays, revenue_total, total_transactions, transaction_moyenne, items_sold, unique_customers
-    FROM (${countryAggregatesSql(customerTotalsSql(customerContributionsSql(`SELECT * FROM ${r}`)))})
-    ORDER BY revenue_total DESC, pays`,
+    FROM (${countryAggregatesSql(customerTotalsSql(customerContributionsSql(`SELECT * FROM ${r}`)))})`,
+    'revenue_total DESC, pays',
     page,
   );
 }
@@ -143,8 +156,8 @@ export async function queryCountryRevenue(countries: TableVersion, page: PagePar
     (r) => `
     SELECT pays, ${money('revenue_total')} AS revenue_total, total_transactions,
            ${money('transaction_moyenne')} AS transaction_moyenne, items_sold, unique_customers
-    FROM ${r}
-    ORDER BY revenue_total DESC, pays`,
+    FROM ${r}`,
+    'revenue_total DESC, pays',
     page,
   );
 }
@@ -156,8 +169,8 @@ export async function querySegments(segments: TableVersion, page: PageParams): P
     (r) => `
     SELECT segment, total_transactions, ${money('revenue_total')} AS revenue_total,
            ${money('transaction_moyenne')} AS transaction_moyenne, unique_customers, countries_count
-    FROM ${r}
-    ORDER BY revenue_total DESC, segment`,
+    FROM ${r}`,
+    'revenue_total DESC, segment',
     page,
   );
 }
@@ -180,8 +193,8 @@ export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTre
            ${moneySum('total_depense')} AS revenue_total, sum(nb_achats) AS total_transactions,
            count(DISTINCT client_id) AS unique_customers
     FROM ${r}
-    GROUP BY 1
-    ORDER BY 1`,
+    GROUP BY 1`,
+    'period',
     p,
   );
 }

@@ -101,6 +101,13 @@ export class TableSnapshots {
 
   /** The latest version, looking at the log first when the last look is older than the refresh interval; throws TableUnavailableError while the table does not exist. */
   async latest(): Promise<TableVersion> {
+    const current = await this.latestIfExists();
+    if (!current) throw new TableUnavailableError(this.table);
+    return current;
+  }
+
+  /** The latest version, or undefined while the table does not exist (freshness asks on every request: no error is made for it). */
+  async latestIfExists(): Promise<TableVersion | undefined> {
     if (this.refreshing || Date.now() - this.checkedAt >= this.opts.refreshIntervalMs) {
       try {
         await this.refresh();
@@ -109,18 +116,7 @@ export class TableSnapshots {
         if (!this.current) throw e;
       }
     }
-    if (!this.current) throw new TableUnavailableError(this.table);
     return this.current;
-  }
-
-  /** The latest version, or undefined while the table does not exist. */
-  async latestIfExists(): Promise<TableVersion | undefined> {
-    try {
-      return await this.latest();
-    } catch (e) {
-      if (e instanceof TableUnavailableError) return undefined;
-      throw e;
-    }
   }
 
   async at(asOf: AsOf): Promise<TableVersion> {

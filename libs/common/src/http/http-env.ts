@@ -12,4 +12,10 @@ export const HTTP_CONVENTIONS_ENV = {
   RATE_LIMIT_WINDOW: { kind: 'duration', min: 1000, default: '1m', description: 'Window of the rate limits' },
   TRUST_PROXY: { kind: 'boolean', default: 'false', description: 'true: the client IP (rate limits, access log) is taken from X-Forwarded-For, set by a trusted reverse proxy' },
   ACCESS_LOG: { kind: 'boolean', default: 'true', description: 'One JSON access-log line per request on stdout' },
+  HTTP_FAST_PATH: {
+    kind: 'boolean',
+    default: 'true',
+    description:
+      'true: security headers made once at start-up, and answers to URLs validated before served by a Fastify hook, their compressed bytes kept; false: the reference path (@fastify/helmet, Nest guards and pipes, @fastify/compress on every request), same answers',
+  },
 } as const satisfies EnvSpec;

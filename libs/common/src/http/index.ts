@@ -3,3 +3,4 @@ export * from './request-id';
 export * from './json-errors.filter';
 export * from './http-conventions';
 export * from './strict-query.pipe';
+export * from './compression';

@@ -168,7 +168,7 @@ export const ARROW_TYPES: Partial<Record<PrimitiveType, string>> = {
 };
 
 export function expectedArrowTypes(schema: StructType): Array<{ name: string; type: string | undefined }> {
-  return schema.fields.map((f) => ({ name: f.name, type: ARROW_TYPES[f.type] }));
+  return schema.fields.map((f) => ({ name: f.name, type: typeof f.type === 'string' ? ARROW_TYPES[f.type] : undefined }));
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,18 +1,36 @@
 import { ProtocolAction } from './actions';
 import { UnsupportedProtocolError } from '../errors';
+import { StructType, usesTimestampNtz } from '../schema/types';
 
 /**
  * What this library implements: reader version 1 (plus reader-features tables that use only
- * timestampNtz-free, supported features) and writer version 2 (appendOnly and invariants).
- * Anything else is refused rather than half-handled: silently ignoring deletion vectors or
- * column mapping would return wrong rows.
+ * supported features) and writer version 2 (appendOnly and invariants), or writer version 7 with
+ * supported features. Anything else is refused rather than half-handled: silently ignoring
+ * deletion vectors or column mapping would return wrong rows.
  */
 // vacuumProtocolCheck asks nothing of readers, and of writers only that VACUUM checks the protocol
 // before deleting files, which ours does (its VACUUM START commit goes through assertCanWrite first).
-export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck']);
-export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants', 'vacuumProtocolCheck']);
+// timestampNtz: the timestamp_ntz type, read and written as Parquet TIMESTAMP(MICROS, not UTC-adjusted).
+export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck', 'timestampNtz']);
+export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants', 'vacuumProtocolCheck', 'timestampNtz']);
 
 export const DEFAULT_PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion: 2 };
+
+/**
+ * The protocol a new table with this schema needs: DEFAULT_PROTOCOL, or reader 3 / writer 7
+ * with the `timestampNtz` feature on both sides when a column (or a nested field) is
+ * timestamp_ntz, as PROTOCOL.md requires and Spark writes. Writer 7 lists every writer feature
+ * the table uses, so the ones writer 2 implies (appendOnly, invariants) are listed too.
+ */
+export function protocolForSchema(schema: StructType): ProtocolAction {
+  if (!usesTimestampNtz(schema)) return { ...DEFAULT_PROTOCOL };
+  return {
+    minReaderVersion: 3,
+    minWriterVersion: 7,
+    readerFeatures: ['timestampNtz'],
+    writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'],
+  };
+}
 
 
 export function assertCanRead(p: ProtocolAction): void {

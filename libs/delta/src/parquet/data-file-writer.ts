@@ -18,7 +18,7 @@ import {
 import { AddAction, FileStats } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { duckdbType, StructField, StructType } from '../schema/types';
-import { CopyStats, fileStats, serializeStats } from './file-stats';
+import { CopyStats, fileStats, RawBounds, serializeStats } from './file-stats';
 import { ColumnBatch } from './column-batch';
 import { SchemaViolationError } from '../errors';
 import { encodeColumn, EncodedColumn, encodeRowsColumn, stageDdl } from './column-encoding';
@@ -235,9 +235,8 @@ async function copyPartitions(
         `(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880, RETURN_STATS)`,
     );
     const [out] = res.getRowObjectsJson() as unknown as CopyStats[];
-    const stats = fileStats(dataFields, out);
     const enums = dataFields.filter((f) => boundsFromRows.has(f.name));
-    if (enums.length) await enumBounds(conn, rows, enums, stats);
+    const stats = fileStats(dataFields, out, enums.length ? await enumBounds(conn, rows, enums) : undefined);
     await store.publish(relative, target);
     adds.push({
       path: encodeLogPath(relative),
@@ -257,16 +256,16 @@ async function copyPartitions(
  * values are short enough for RETURN_STATS to give a VARCHAR's whole, so these are the stats the
  * same strings written as VARCHAR get. A column of nulls only gets none, as RETURN_STATS gives none.
  */
-async function enumBounds(conn: DuckDBConnection, rows: string, fields: readonly StructField[], stats: FileStats): Promise<void> {
+async function enumBounds(conn: DuckDBConnection, rows: string, fields: readonly StructField[]): Promise<Map<string, RawBounds>> {
   const strings = fields.map((f) => `CAST(${sqlIdent(f.name)} AS VARCHAR)`);
   const res = await conn.runAndReadAll(`SELECT ${strings.map((c) => `min(${c}), max(${c})`).join(', ')} FROM ${rows}`);
   const [bounds] = res.getRows() as Array<Array<string | null>>;
+  const out = new Map<string, RawBounds>();
   fields.forEach((f, k) => {
     const [min, max] = [bounds[2 * k], bounds[2 * k + 1]];
-    if (min === null || max === null) return;
-    stats.minValues[f.name] = min;
-    stats.maxValues[f.name] = max;
+    if (min !== null && max !== null) out.set(f.name, { min, max });
   });
+  return out;
 }
 
 /**

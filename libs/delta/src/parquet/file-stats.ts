@@ -14,6 +14,12 @@ export interface CopyStats {
   column_statistics: Array<{ key: string; value: Array<{ key: string; value: string }> }> | null;
 }
 
+/** A column's bounds as DuckDB prints them. */
+export interface RawBounds {
+  min: string;
+  max: string;
+}
+
 /** Timestamps whose ISO-8601 text has a four-digit year (0001..9999), as every Delta reader parses it. */
 const MIN_ISO_MICROS = -62135596800000000n;
 const MAX_ISO_MICROS = 253402300799999999n;
@@ -23,8 +29,10 @@ const MAX_ISO_MICROS = 253402300799999999n;
  * and so are nested columns, which this library does not write. A column whose bounds cannot be
  * written exactly (NaN, a timestamp outside years 1..9999) gets no min, no max and no nullCount:
  * a nullCount of 0 without bounds made delta-rs skip the file on filters over that column.
+ *
+ * `rowBounds` gives bounds computed from the rows for columns RETURN_STATS has none for (ENUMs).
  */
-export function fileStats(dataFields: readonly StructField[], out: CopyStats): FileStats {
+export function fileStats(dataFields: readonly StructField[], out: CopyStats, rowBounds?: ReadonlyMap<string, RawBounds>): FileStats {
   const stats: FileStats = { numRecords: Number(out.count), minValues: {}, maxValues: {}, nullCount: {} };
   const byColumn = new Map<string, Map<string, string>>();
   for (const c of out.column_statistics ?? []) {
@@ -38,8 +46,8 @@ export function fileStats(dataFields: readonly StructField[], out: CopyStats): F
       stats.nullCount[f.name] = nullCount;
       continue;
     }
-    const min = s?.get('min');
-    const max = s?.get('max');
+    const min = rowBounds?.get(f.name)?.min ?? s?.get('min');
+    const max = rowBounds?.get(f.name)?.max ?? s?.get('max');
     const minValue = min === undefined || s?.get('has_nan') === 'true' ? undefined : statValue(f.type, min);
     const maxValue = max === undefined || s?.get('has_nan') === 'true' ? undefined : statValue(f.type, max);
     if (minValue === undefined || maxValue === undefined) continue;

@@ -16,6 +16,9 @@ type Comparable = number | string | bigint;
 /** Decimals compare exactly as integers of this many fractional digits (a Delta decimal has at most 38). */
 const DECIMAL_COMPARE_SCALE = 38;
 
+/** Relative error allowed on decimal stats read as doubles (decimalStatsMayMatch). */
+const DECIMAL_STATS_MARGIN = 1e-9;
+
 /** A decimal value exactly, scaled by 10^38; undefined when it is not one or has more fraction digits than that. */
 function scaledDecimal(v: unknown): bigint | undefined {
   const d = plainDecimal(v);
@@ -73,14 +76,15 @@ function rangeMayMatch(f: Filter, type: PrimitiveType, min: Comparable, max: Com
 }
 
 /**
- * Decimal stats are JSON numbers, which JSON.parse rounds to doubles. Rounding is monotonic, so a
- * value inside [min, max] rounds inside [double(min), double(max)]: the bounds still prune when
- * the filter value is rounded the same way, with strict comparisons made inclusive and `!=`
- * never pruning (two different decimals may round to one double).
+ * Decimal stats are JSON numbers, which JSON.parse rounds to doubles, and some writers compute
+ * them through doubles in the first place (delta-rs: a few ulps off, on either side of the
+ * value). So bounds are widened by a relative margin far above those errors and compared with the
+ * filter value as a double, strict comparisons made inclusive and `!=` never pruning (two
+ * different decimals may be one double).
  */
 function decimalStatsMayMatch(f: Filter, min: unknown, max: unknown): boolean {
-  const lo = Number(min);
-  const hi = Number(max);
+  const lo = Number(min) - Math.abs(Number(min)) * DECIMAL_STATS_MARGIN;
+  const hi = Number(max) + Math.abs(Number(max)) * DECIMAL_STATS_MARGIN;
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || f.op === '!=') return true;
   const values = (Array.isArray(f.value) ? f.value : [f.value]).map((v) => {
     const d = plainDecimal(v);

@@ -79,6 +79,7 @@ function partitionValueOf(v: string | null | undefined): string | null {
  * 'YYYY-MM-DD', maps as [key, value] pairs (keys may be any type), the rest as JS values.
  */
 const rowValue: DuckDBValueConverter<CellValue> = (value, type, converter) => {
+  if (value === null) return null;
   switch (type.typeId) {
     case DuckDBTypeId.DECIMAL:
       return String(value);

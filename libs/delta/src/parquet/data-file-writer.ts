@@ -15,7 +15,7 @@ import {
   TIMESTAMPTZ,
   VARCHAR,
 } from '@duckdb/node-api';
-import { AddAction, FileStats } from '../protocol/actions';
+import { AddAction } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { duckdbType, StructField, StructType } from '../schema/types';
 import { CopyStats, fileStats, RawBounds, serializeStats } from './file-stats';

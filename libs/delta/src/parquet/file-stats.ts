@@ -26,9 +26,8 @@ const MAX_ISO_MICROS = 253402300799999999n;
 
 /**
  * Delta stats from DuckDB's RETURN_STATS; partition columns are left out, as Spark and delta-rs do,
- * and so are nested columns, which this library does not write. A column whose bounds cannot be
- * written exactly (NaN, a timestamp outside years 1..9999) gets no min, no max and no nullCount:
- * a nullCount of 0 without bounds made delta-rs skip the file on filters over that column.
+ * and so are nested columns, which this library does not write. A column whose bounds have no
+ * exact text (NaN, a timestamp outside years 1..9999) gets its nullCount only.
  *
  * `rowBounds` gives bounds computed from the rows for columns RETURN_STATS has none for (ENUMs).
  */
@@ -41,17 +40,14 @@ export function fileStats(dataFields: readonly StructField[], out: CopyStats, ro
   for (const f of dataFields) {
     if (!isPrimitive(f.type)) continue;
     const s = byColumn.get(f.name);
-    const nullCount = s?.has('null_count') ? Number(s.get('null_count')) : 0;
-    if (!hasMinMaxStats(f.type) || nullCount === stats.numRecords) {
-      stats.nullCount[f.name] = nullCount;
-      continue;
-    }
+    stats.nullCount[f.name] = s?.has('null_count') ? Number(s.get('null_count')) : 0;
+    if (!hasMinMaxStats(f.type) || s?.get('has_nan') === 'true') continue;
     const min = rowBounds?.get(f.name)?.min ?? s?.get('min');
     const max = rowBounds?.get(f.name)?.max ?? s?.get('max');
-    const minValue = min === undefined || s?.get('has_nan') === 'true' ? undefined : statValue(f.type, min);
-    const maxValue = max === undefined || s?.get('has_nan') === 'true' ? undefined : statValue(f.type, max);
+    if (min === undefined || max === undefined) continue;
+    const minValue = statValue(f.type, min);
+    const maxValue = statValue(f.type, max);
     if (minValue === undefined || maxValue === undefined) continue;
-    stats.nullCount[f.name] = nullCount;
     stats.minValues[f.name] = minValue;
     stats.maxValues[f.name] = maxValue;
   }

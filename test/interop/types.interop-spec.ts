@@ -19,7 +19,7 @@ import {
   toDecimalText,
 } from '@app/delta';
 import { tempDir } from '../../libs/delta/test/fixtures';
-import { JsonRow, JsonValue, readTable, runScript, sortedRows } from './delta-rs';
+import { JsonRow, readTable, runScript, sortedRows } from './delta-rs';
 
 interface TypesWrite {
   version: number;

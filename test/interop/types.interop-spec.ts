@@ -187,6 +187,14 @@ describe('types Spark writes, with delta-rs (issue 15 §2)', () => {
       }
     });
 
+    it('past a checkpoint, delta-rs and we still read the same rows and prune by the same exact stats', async () => {
+      await table.checkpoint();
+      const reopened = await DeltaTable.open(dir);
+      expect(sortedRows(withDecimalText(readTable(dir).rows!, decimals))).toEqual(sortedRows(await reopened.readRows()));
+      expect(ids(deltaRsFilter(dir, 'amount', '=', '"99999999999999999999"').pyarrow)).toEqual([3]);
+      expect(ids(await reopened.readRows([{ column: 'amount', op: '>=', value: '99999999999999999999' }]))).toEqual([3]);
+    });
+
     it('refuses a decimal that would need rounding or does not fit, naming the row and column', async () => {
       await expect(table.append({ rows: [{ id: 5, price: '1.005' }] })).rejects.toThrow(
         /row 0: column "price" \(decimal\(10,2\)\) expected a decimal with at most 8 integer and 2 fractional digits/,

@@ -168,25 +168,29 @@ export const ARROW_TYPES: Partial<Record<PrimitiveType, string>> = {
 };
 
 export function expectedArrowTypes(schema: StructType): Array<{ name: string; type: string | undefined }> {
-  return schema.fields.map((f) => ({ name: f.name, type: ARROW_TYPES[f.type] }));
+  return schema.fields.map((f) => ({ name: f.name, type: typeof f.type === 'string' ? ARROW_TYPES[f.type] : undefined }));
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** One of our values in the JSON form py/rows.py prints (see toJsonRow), nested ones too. */
+function toJsonValue(v: unknown): JsonValue {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'bigint') return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonValue(x)]));
+  return v as JsonValue;
+}
+
 /**
  * One of our rows (readRows(): long as bigint, timestamps/dates already ISO strings) in the JSON
- * form py/rows.py prints: 64-bit ints beyond +-(2^53-1) as decimal strings, bytes as base64.
+ * form py/rows.py prints: 64-bit ints beyond +-(2^53-1) as decimal strings, bytes as base64,
+ * struct, array and map ([key, value] pairs) values converted the same way inside.
  */
 export function toJsonRow(row: Row): JsonRow {
-  const out: JsonRow = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (v === undefined || v === null) out[k] = null;
-    else if (typeof v === 'bigint') out[k] = v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
-    else if (v instanceof Date) out[k] = v.toISOString();
-    else if (v instanceof Uint8Array) out[k] = Buffer.from(v).toString('base64');
-    else out[k] = v as JsonValue;
-  }
-  return out;
+  return toJsonValue(row) as JsonRow;
 }
 
 function canonical(row: JsonRow): string {

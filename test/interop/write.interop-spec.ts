@@ -70,7 +70,7 @@ function deltaRsPaths(rs: DeltaRsTable): string[] {
   return rs.files!.map((f) => decodeURIComponent(f.path)).sort();
 }
 
-function columns(fields: ReadonlyArray<{ name: string; type: string; nullable: boolean }>): Array<{ name: string; type: string; nullable: boolean }> {
+function columns(fields: ReadonlyArray<{ name: string; type: unknown; nullable: boolean }>): Array<{ name: string; type: unknown; nullable: boolean }> {
   return fields.map(({ name, type, nullable }) => ({ name, type, nullable }));
 }
 

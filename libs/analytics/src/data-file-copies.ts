@@ -1,4 +1,4 @@
-import { AddAction, duckdbType, ObjectStore, parseStats, planScan, PrimitiveType, Snapshot, sqlIdent, withConnection } from '@app/delta';
+import { AddAction, DataType, duckdbType, ObjectStore, parseStats, planScan, PrimitiveType, Snapshot, sqlIdent, withConnection } from '@app/delta';
 
 /** Rows of a file no loaded version lists any more are deleted this long after, so queries in flight finish first. */
 const DROP_GRACE_MS = 60_000;
@@ -23,8 +23,8 @@ export class CopyBudget {
 /** An estimate of a row's bytes in a DuckDB in-memory table (strings: their 16-byte header and a short payload). */
 const COLUMN_BYTES: Partial<Record<PrimitiveType, number>> = { string: 32, boolean: 1, byte: 1, short: 2, integer: 4, float: 4, date: 4 };
 
-export function estimatedRowBytes(types: readonly PrimitiveType[]): number {
-  return types.reduce((n, t) => n + (COLUMN_BYTES[t] ?? 8), 0);
+export function estimatedRowBytes(types: readonly DataType[]): number {
+  return types.reduce((n, t) => n + ((typeof t === 'string' ? COLUMN_BYTES[t] : undefined) ?? 8), 0);
 }
 
 interface FileCopy {

@@ -86,21 +86,21 @@ describe('append', () => {
     expect(stats.maxValues.jour).toBe('2024-12-12');
   });
 
-  it('records stats: numRecords, min/max, nullCount, timestamps cut to ms with the max rounded up, no partition column', async () => {
+  it('records stats: numRecords, min/max, nullCount, timestamps exact to the microsecond, no partition column', async () => {
     const { table } = await salesTable();
     await table.append({ rows: salesRows(10) });
     const [add] = table.snapshot.files();
     const stats = statsOf(add);
     expect(stats).toEqual({
       numRecords: 10,
-      minValues: { vente_id: 1, client_id: 1, timestamp: '2024-12-12T10:00:00.123Z', montant: 1.5, pays: 'Belgique' },
-      maxValues: { vente_id: 10, client_id: 5, timestamp: '2024-12-12T10:09:00.124Z', montant: 15, pays: 'Suisse' },
+      minValues: { vente_id: 1, client_id: 1, timestamp: '2024-12-12T10:00:00.123456Z', montant: 1.5, pays: 'Belgique' },
+      maxValues: { vente_id: 10, client_id: 5, timestamp: '2024-12-12T10:09:00.123456Z', montant: 15, pays: 'Suisse' },
       nullCount: { vente_id: 0, client_id: 0, timestamp: 0, montant: 0, pays: 0 },
     });
     expect(add.stats).not.toMatch(/jour/);
   });
 
-  it('counts nulls, omits min/max of an all-null column and keeps a max already on a millisecond', async () => {
+  it('counts nulls, omits min/max of an all-null column, timestamps exact to the microsecond', async () => {
     const { table } = await salesTable();
     const rows: Row[] = [
       { vente_id: 1, client_id: null, timestamp: '2024-12-12T10:00:00.500Z', montant: null, pays: 'France', jour: '2024-12-12' },
@@ -111,8 +111,8 @@ describe('append', () => {
     const stats = statsOf(table.snapshot.files()[0]);
     expect(stats.numRecords).toBe(3);
     expect(stats.nullCount).toEqual({ vente_id: 0, client_id: 2, timestamp: 1, montant: 3, pays: 1 });
-    expect(stats.minValues).toEqual({ vente_id: 1, client_id: 7, timestamp: '2024-12-12T10:00:00.500Z', pays: 'France' });
-    expect(stats.maxValues).toEqual({ vente_id: 3, client_id: 7, timestamp: '2024-12-12T10:00:01.000Z', pays: 'Suisse' });
+    expect(stats.minValues).toEqual({ vente_id: 1, client_id: 7, timestamp: '2024-12-12T10:00:00.500000Z', pays: 'France' });
+    expect(stats.maxValues).toEqual({ vente_id: 3, client_id: 7, timestamp: '2024-12-12T10:00:01.000000Z', pays: 'Suisse' });
     expect(await table.readRows()).toEqual([
       { vente_id: 1n, client_id: null, timestamp: '2024-12-12T10:00:00.500000Z', montant: null, pays: 'France', jour: '2024-12-12' },
       { vente_id: 2n, client_id: 7, timestamp: '2024-12-12T10:00:01.000000Z', montant: null, pays: null, jour: '2024-12-12' },
@@ -120,7 +120,7 @@ describe('append', () => {
     ]);
   });
 
-  it('timestamp stats of instants before 1970 still bound the data (min floored, max ceiled)', async () => {
+  it('timestamp stats of instants before 1970 are exact and bound the data', async () => {
     const { table } = await salesTable();
     await table.append({
       rows: [
@@ -129,8 +129,8 @@ describe('append', () => {
       ],
     });
     const stats = statsOf(table.snapshot.files()[0]);
-    expect(stats.minValues.timestamp).toBe('1969-12-31T23:59:59.999Z');
-    expect(stats.maxValues.timestamp).toBe('1970-01-01T00:00:00.000Z');
+    expect(stats.minValues.timestamp).toBe('1969-12-31T23:59:59.999500Z');
+    expect(stats.maxValues.timestamp).toBe('1969-12-31T23:59:59.999700Z');
     const rows = await table.readRows([{ column: 'timestamp', op: '<', value: '1969-12-31T23:59:59.999600Z' }]);
     expect(rows.map((r) => r.vente_id)).toEqual([1n]);
   });

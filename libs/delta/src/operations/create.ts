@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Action, MetadataAction, ProtocolAction } from '../protocol/actions';
-import { DEFAULT_PROTOCOL } from '../protocol/protocol-support';
+import { protocolForSchema } from '../protocol/protocol-support';
 import { serializeSchema, StructType } from '../schema/types';
 import { tableConfig } from '../log/table-config';
 import { commitWithRetries, TableLog } from '../log/transaction';
@@ -15,7 +15,7 @@ export interface CreateTableOptions {
   description?: string;
 }
 
-/** Commits version 0: protocol (1, 2), metaData and a CREATE TABLE commitInfo. */
+/** Commits version 0: protocol (1, 2, or 3, 7 with timestampNtz: protocolForSchema), metaData and a CREATE TABLE commitInfo. */
 export async function createTableLog(log: TableLog, opts: CreateTableOptions): Promise<Action[]> {
   const partitionColumns = opts.partitionColumns ?? [];
   for (const c of partitionColumns) {
@@ -23,7 +23,7 @@ export async function createTableLog(log: TableLog, opts: CreateTableOptions): P
   }
   const configuration = opts.configuration ?? {};
   tableConfig(configuration);
-  const protocol: ProtocolAction = { ...DEFAULT_PROTOCOL };
+  const protocol: ProtocolAction = protocolForSchema(opts.schema);
   const metaData: MetadataAction = {
     id: randomUUID(),
     ...(opts.name ? { name: opts.name } : {}),

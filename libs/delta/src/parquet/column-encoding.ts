@@ -1,7 +1,7 @@
-import { PrimitiveType, StructField } from '../schema/types';
+import { decimalShape, duckdbType, isPrimitive, PrimitiveType, StructField, typeName } from '../schema/types';
 import { ColumnData, isDictionaryColumn } from './column-batch';
 import { sqlIdent, sqlString } from './duckdb';
-import { CellValue, EXPECTED, isoToSafeMicros, toEpochDays, toRawValue } from './values';
+import { CellValue, expectedValue, isoToSafeMicros, toEpochDays, toRawValue } from './values';
 import { SchemaViolationError } from '../errors';
 
 
@@ -50,7 +50,7 @@ function badCell(field: StructField, row: number, v: CellValue): SchemaViolation
   if (v === null || v === undefined)
     return new SchemaViolationError(`row ${row}: column "${field.name}" is not nullable but got null`, field.name, row);
   return new SchemaViolationError(
-    `row ${row}: column "${field.name}" (${field.type}) expected ${EXPECTED[field.type]}, got ${describe(v)}`,
+    `row ${row}: column "${field.name}" (${typeName(field.type)}) expected ${expectedValue(field.type as PrimitiveType)}, got ${describe(v)}`,
     field.name,
     row,
   );
@@ -68,7 +68,11 @@ function selectFor(type: PrimitiveType, stageType: StageType, c: string): string
       return `CAST(${c} AS FLOAT)`;
     case 'timestamp':
       return stageType === 'DOUBLE' ? `make_timestamptz(CAST(${c} AS BIGINT))` : c;
+    case 'timestamp_ntz':
+      return stageType === 'DOUBLE' ? `make_timestamp(CAST(${c} AS BIGINT))` : `make_timestamp(${c})`;
     default:
+      // A decimal is staged as its exact text (toDecimalText), which DuckDB's cast reads exactly.
+      if (decimalShape(type)) return `CAST(${c} AS ${duckdbType(type)})`;
       // A string staged as ENUM is written as it is (unless encodeDictionary says otherwise):
       // DuckDB's Parquet writer stores an ENUM as a dictionary-encoded string column straight from
       // its dictionary, where a VARCHAR is hashed value by value into a new one (a bronze batch
@@ -79,7 +83,19 @@ function selectFor(type: PrimitiveType, stageType: StageType, c: string): string
 }
 
 function encoded(field: StructField, stageType: StageType, values: EncodedColumn['values'], nulls?: Uint8Array): EncodedColumn {
-  return { field, stageType, select: selectFor(field.type, stageType, sqlIdent(field.name)), values, nulls };
+  return { field, stageType, select: selectFor(field.type as PrimitiveType, stageType, sqlIdent(field.name)), values, nulls };
+}
+
+/** Longs and both timestamp types: 64-bit integers (timestamps as epoch micros). */
+type IntegerType = 'long' | 'timestamp' | 'timestamp_ntz';
+
+function isInteger64(type: PrimitiveType): type is IntegerType {
+  return type === 'long' || type === 'timestamp' || type === 'timestamp_ntz';
+}
+
+/** The staging type of a column of 64-bit integers given as a BigInt64Array. */
+function bigintStage(type: IntegerType): StageType {
+  return type === 'timestamp' ? 'TIMESTAMPTZ' : 'BIGINT';
 }
 
 /**
@@ -120,7 +136,8 @@ function encodeDictionary(
  * timestamps in a Float64Array must be exact (safe) integers. Only the first numRows count.
  */
 function encodeTyped(field: StructField, data: Exclude<ColumnData, readonly CellValue[]>, numRows: number): EncodedColumn {
-  const { type, name } = field;
+  const { name } = field;
+  const type = field.type as PrimitiveType;
   const wrongKind = (kind: string) => new SchemaViolationError(`column "${name}" (${type}) cannot be given as ${kind}`, name);
   if (isDictionaryColumn(data)) {
     if (type !== 'string') throw wrongKind('a dictionary');
@@ -138,7 +155,7 @@ function encodeTyped(field: StructField, data: Exclude<ColumnData, readonly Cell
   // instances of that realm's constructors.
   const kind = Object.prototype.toString.call(data).slice(8, -1);
   if (kind === 'Float64Array') {
-    if (type === 'long' || type === 'timestamp') {
+    if (isInteger64(type)) {
       for (let i = 0; i < numRows; i++) if (!Number.isSafeInteger(data[i])) throw badCell(field, i, data[i]);
     } else if (type !== 'double' && type !== 'float') throw wrongKind('a Float64Array');
     return encoded(field, 'DOUBLE', data);
@@ -152,8 +169,8 @@ function encodeTyped(field: StructField, data: Exclude<ColumnData, readonly Cell
     return encoded(field, type === 'date' ? 'DATE' : 'INTEGER', data);
   }
   if (kind !== 'BigInt64Array') throw wrongKind(`a ${kind}`);
-  if (type !== 'long' && type !== 'timestamp') throw wrongKind('a BigInt64Array');
-  return encoded(field, type === 'timestamp' ? 'TIMESTAMPTZ' : 'BIGINT', data);
+  if (!isInteger64(type)) throw wrongKind('a BigInt64Array');
+  return encoded(field, bigintStage(type), data);
 }
 
 /** Tracks the null cells of a column: refused (naming the row) when the column is not nullable. */
@@ -182,13 +199,15 @@ type CellAt = (row: number) => CellValue;
  * with few distinct values becomes dictionary indexes.
  */
 function encodeCells(field: StructField, numRows: number, cellAt: CellAt): EncodedColumn {
-  const { type } = field;
+  const type = field.type as PrimitiveType;
   const nulls = new NullRows(field, numRows);
+  if (decimalShape(type)) return encodeDecimals(field, numRows, cellAt, nulls);
   switch (type) {
     case 'string':
       return encodeStrings(field, numRows, cellAt, nulls);
     case 'long':
     case 'timestamp':
+    case 'timestamp_ntz':
       return encodeExactIntegers(field, numRows, cellAt, nulls);
     case 'integer':
     case 'short':
@@ -231,8 +250,24 @@ function encodeCells(field: StructField, numRows: number, cellAt: CellAt): Encod
   }
 }
 
+/** Decimals as their exact text (toDecimalText), which the select casts to DECIMAL(p,s). */
+function encodeDecimals(field: StructField, numRows: number, cellAt: CellAt, nulls: NullRows): EncodedColumn {
+  const type = field.type as PrimitiveType;
+  const out = new Array<string | null>(numRows);
+  for (let i = 0; i < numRows; i++) {
+    const v = cellAt(i);
+    if (nulls.check(i, v)) out[i] = null;
+    else {
+      const text = toRawValue(type, v);
+      if (text === undefined) throw badCell(field, i, v);
+      out[i] = text as string;
+    }
+  }
+  return encoded(field, 'VARCHAR', out);
+}
+
 /** A long, or a timestamp in epoch micros, as a number when it is exact, else as a bigint; undefined when the cell does not fit. */
-function exactInteger(type: 'long' | 'timestamp', v: CellValue): number | bigint | undefined {
+function exactInteger(type: IntegerType, v: CellValue): number | bigint | undefined {
   if (type === 'long' && typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
   if (type === 'timestamp' && typeof v === 'string') {
     const micros = isoToSafeMicros(v);
@@ -245,7 +280,7 @@ function exactInteger(type: 'long' | 'timestamp', v: CellValue): number | bigint
 
 /** Longs and timestamps as doubles until a value needs all 64 bits, then as a BigInt64Array. */
 function encodeExactIntegers(field: StructField, numRows: number, cellAt: CellAt, nulls: NullRows): EncodedColumn {
-  const type = field.type as 'long' | 'timestamp';
+  const type = field.type as IntegerType;
   let doubles: Float64Array | undefined = new Float64Array(numRows);
   let longs: BigInt64Array | undefined;
   for (let i = 0; i < numRows; i++) {
@@ -261,7 +296,7 @@ function encodeExactIntegers(field: StructField, numRows: number, cellAt: CellAt
     else longs![i] = BigInt(raw);
   }
   if (doubles) return encoded(field, 'DOUBLE', doubles, nulls.mask);
-  return encoded(field, field.type === 'timestamp' ? 'TIMESTAMPTZ' : 'BIGINT', longs!, nulls.mask);
+  return encoded(field, bigintStage(type), longs!, nulls.mask);
 }
 
 function encodeStrings(field: StructField, numRows: number, cellAt: CellAt, nulls: NullRows): EncodedColumn {
@@ -294,14 +329,23 @@ export function stageDdl(col: EncodedColumn): string {
   return col.stageType === 'ENUM' ? `ENUM(${col.dictionary!.map(sqlString).join(', ')})` : col.stageType;
 }
 
+/** Nested columns are read, not written: their Parquet layout and stats are not implemented here. */
+function assertWritable(field: StructField): void {
+  if (!isPrimitive(field.type)) {
+    throw new SchemaViolationError(`column "${field.name}" is a ${field.type.type}: this library reads nested columns but does not write them`, field.name);
+  }
+}
+
 /** Encodes one schema column of a batch given as rows. */
 export function encodeRowsColumn(field: StructField, rows: readonly Record<string, CellValue>[]): EncodedColumn {
+  assertWritable(field);
   const { name } = field;
   return encodeCells(field, rows.length, (i) => rows[i][name]);
 }
 
 /** Encodes one schema column of a batch given as columns. */
 export function encodeColumn(field: StructField, data: ColumnData | undefined, numRows: number): EncodedColumn {
+  assertWritable(field);
   if (data === undefined) {
     if (!field.nullable) throw new SchemaViolationError(`column "${field.name}" is not nullable but is missing from the batch`, field.name);
     return encodeCells(field, numRows, () => null);

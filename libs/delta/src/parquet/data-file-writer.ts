@@ -15,22 +15,22 @@ import {
   TIMESTAMPTZ,
   VARCHAR,
 } from '@duckdb/node-api';
-import { AddAction, FileStats } from '../protocol/actions';
+import { AddAction } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
-import { duckdbType, hasMinMaxStats, PrimitiveType, StructField, StructType } from '../schema/types';
+import { duckdbType, StructField, StructType } from '../schema/types';
+import { CopyStats, fileStats, RawBounds, serializeStats } from './file-stats';
 import { ColumnBatch } from './column-batch';
 import { SchemaViolationError } from '../errors';
 import { encodeColumn, EncodedColumn, encodeRowsColumn, stageDdl } from './column-encoding';
 import { sqlIdent, sqlString, withConnection } from './duckdb';
 import { encodeLogPath, partitionFolder } from './partition-path';
-import { daysToIsoDate, microsToIso, Row, toEpochMicros } from './values';
+import { daysToIsoDate, Row } from './values';
 
 /** Rows given as JS objects, as columns, or a DuckDB SELECT whose output columns are named like the table's. */
 export type WriteSource = { rows: readonly Row[] } | { columns: ColumnBatch } | { sql: string };
 
 /** DuckDB's standard vector size: the appender takes data chunks of at most this many rows. */
 const CHUNK_ROWS = 2048;
-const MAX_SAFE_LONG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Writes the source as one snappy Parquet file per partition and returns their `add` actions
@@ -235,9 +235,8 @@ async function copyPartitions(
         `(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880, RETURN_STATS)`,
     );
     const [out] = res.getRowObjectsJson() as unknown as CopyStats[];
-    const stats = fileStats(dataFields, out);
     const enums = dataFields.filter((f) => boundsFromRows.has(f.name));
-    if (enums.length) await enumBounds(conn, rows, enums, stats);
+    const stats = fileStats(dataFields, out, enums.length ? await enumBounds(conn, rows, enums) : undefined);
     await store.publish(relative, target);
     adds.push({
       path: encodeLogPath(relative),
@@ -245,7 +244,7 @@ async function copyPartitions(
       size: Number(out.file_size_bytes),
       modificationTime: Date.now(),
       dataChange: true,
-      stats: JSON.stringify(stats),
+      stats: serializeStats(stats),
     });
   }
   return adds;
@@ -257,82 +256,28 @@ async function copyPartitions(
  * values are short enough for RETURN_STATS to give a VARCHAR's whole, so these are the stats the
  * same strings written as VARCHAR get. A column of nulls only gets none, as RETURN_STATS gives none.
  */
-async function enumBounds(conn: DuckDBConnection, rows: string, fields: readonly StructField[], stats: FileStats): Promise<void> {
+async function enumBounds(conn: DuckDBConnection, rows: string, fields: readonly StructField[]): Promise<Map<string, RawBounds>> {
   const strings = fields.map((f) => `CAST(${sqlIdent(f.name)} AS VARCHAR)`);
   const res = await conn.runAndReadAll(`SELECT ${strings.map((c) => `min(${c}), max(${c})`).join(', ')} FROM ${rows}`);
   const [bounds] = res.getRows() as Array<Array<string | null>>;
+  const out = new Map<string, RawBounds>();
   fields.forEach((f, k) => {
     const [min, max] = [bounds[2 * k], bounds[2 * k + 1]];
-    if (min === null || max === null) return;
-    stats.minValues[f.name] = min;
-    stats.maxValues[f.name] = max;
+    if (min !== null && max !== null) out.set(f.name, { min, max });
   });
+  return out;
 }
 
 /**
  * A partition value as the log stores it (PROTOCOL.md "Partition Value Serialization"): timestamps
- * as ISO-8601 UTC with microseconds, not DuckDB's '2024-12-12 10:00:00.5+00', which no reader parses.
+ * as ISO-8601 UTC with microseconds, not DuckDB's '2024-12-12 10:00:00.5+00', which no reader
+ * parses; timestamp_ntz as '{year}-{month}-{day} {hour}:{minute}:{second}.{microsecond}', as
+ * the protocol spells it; decimals with their scale's digits ('12.50'), as Spark writes them.
  */
 function partitionText(schema: StructType, column: string): string {
   const c = sqlIdent(column);
   const type = schema.fields.find((f) => f.name === column)?.type;
-  return type === 'timestamp' ? `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%fZ')` : `CAST(${c} AS VARCHAR)`;
-}
-
-interface CopyStats {
-  count: string;
-  file_size_bytes: string;
-  column_statistics: Array<{ key: string; value: Array<{ key: string; value: string }> }> | null;
-}
-
-/** Delta stats from DuckDB's RETURN_STATS; partition columns are left out, as Spark and delta-rs do. */
-export function fileStats(dataFields: readonly StructField[], out: CopyStats): FileStats {
-  const stats: FileStats = { numRecords: Number(out.count), minValues: {}, maxValues: {}, nullCount: {} };
-  const byColumn = new Map<string, Map<string, string>>();
-  for (const c of out.column_statistics ?? []) {
-    byColumn.set(c.key.replace(/^"|"$/g, '').replace(/""/g, '"'), new Map(c.value.map((kv) => [kv.key, kv.value])));
-  }
-  for (const f of dataFields) {
-    const s = byColumn.get(f.name);
-    stats.nullCount[f.name] = s?.has('null_count') ? Number(s.get('null_count')) : 0;
-    if (!s || !hasMinMaxStats(f.type) || s.get('has_nan') === 'true') continue;
-    const min = s.get('min');
-    const max = s.get('max');
-    if (min === undefined || max === undefined) continue;
-    const minValue = statValue(f.type, min, 'min');
-    const maxValue = statValue(f.type, max, 'max');
-    if (minValue !== undefined) stats.minValues[f.name] = minValue;
-    if (maxValue !== undefined) stats.maxValues[f.name] = maxValue;
-  }
-  return stats;
-}
-
-/**
- * Timestamps are truncated to milliseconds, the max rounded up so it still bounds the data.
- * A long beyond +-(2^53-1) has no exact JS number: it is left out (undefined) rather than written
- * rounded, which would not bound the data, or as 2^63, which int64 readers (delta-rs) reject.
- */
-function statValue(type: PrimitiveType, raw: string, bound: 'min' | 'max'): unknown {
-  switch (type) {
-    case 'long': {
-      const exact = BigInt(raw);
-      return exact >= -MAX_SAFE_LONG && exact <= MAX_SAFE_LONG ? Number(exact) : undefined;
-    }
-    case 'float':
-      // DuckDB prints the shortest float32 text ("0.1"); as a double it lies inside the float's value
-      // (0.10000000149011612), so a max would not bound it. fround gives the stored value exactly.
-      return Math.fround(Number(raw));
-    case 'string':
-    case 'date':
-      return raw;
-    case 'timestamp': {
-      const micros = toEpochMicros(raw.replace(/\+00$/, 'Z'))!;
-      // Floor, not BigInt's truncation toward zero, which would raise a pre-1970 min above the data.
-      let ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
-      if (bound === 'max' && micros % 1000n !== 0n) ms += 1n;
-      return microsToIso(ms * 1000n).slice(0, 23) + 'Z';
-    }
-    default:
-      return Number(raw);
-  }
+  if (type === 'timestamp') return `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+  if (type === 'timestamp_ntz') return `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f')`;
+  return `CAST(${c} AS VARCHAR)`;
 }

@@ -1,12 +1,27 @@
-import { PrimitiveType } from '../schema/types';
+import { decimalShape, PrimitiveType } from '../schema/types';
 
 /**
  * JS values accepted for each Delta type, and their conversion to DuckDB values.
  * - long: number (safe integer) or bigint; read back as bigint so ids above 2^53 stay exact.
  * - timestamp: Date, ISO-8601 string (UTC when it has no offset) or bigint microseconds; read back as ISO string with micros.
+ * - timestamp_ntz: ISO-8601 string without offset, Date (its UTC fields) or bigint microseconds;
+ *   read back as 'YYYY-MM-DDTHH:MM:SS.ffffff' (no zone).
+ * - decimal(p,s): a decimal string, a bigint or a number (its shortest text); read back as a
+ *   string with exactly s decimals, never through a double.
  * - date: 'YYYY-MM-DD' string or Date; read back as 'YYYY-MM-DD'.
+ * - struct, array, map (read only): objects, arrays, and arrays of [key, value] pairs.
  */
-export type CellValue = string | number | bigint | boolean | Date | Uint8Array | null | undefined;
+export type CellValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | Uint8Array
+  | null
+  | undefined
+  | CellValue[]
+  | { [field: string]: CellValue };
 export type Row = Record<string, CellValue>;
 
 const MS_PER_DAY = 86_400_000;
@@ -17,7 +32,7 @@ const INT_RANGE: Partial<Record<PrimitiveType, [number, number]>> = {
 };
 
 /** What each type accepts, for error messages. */
-export const EXPECTED: Record<PrimitiveType, string> = {
+const EXPECTED: Record<Exclude<PrimitiveType, `decimal(${number},${number})`>, string> = {
   string: 'a string',
   long: 'a 64-bit integer',
   integer: `an integer in [${INT_RANGE.integer![0]}, ${INT_RANGE.integer![1]}]`,
@@ -29,7 +44,65 @@ export const EXPECTED: Record<PrimitiveType, string> = {
   binary: 'bytes',
   date: 'a date (YYYY-MM-DD)',
   timestamp: 'a timestamp (ISO-8601, Date or epoch micros)',
+  timestamp_ntz: 'a timestamp without time zone (ISO-8601 without offset, Date or epoch micros)',
 };
+
+/** What a type accepts, for error messages. */
+export function expectedValue(type: PrimitiveType): string {
+  const shape = decimalShape(type);
+  if (!shape) return EXPECTED[type as keyof typeof EXPECTED];
+  return `a decimal with at most ${shape.precision - shape.scale} integer and ${shape.scale} fractional digits (string, bigint or number)`;
+}
+
+/** A decimal number: sign, digits, optional fraction, optional exponent. */
+const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** The most digits a plain decimal text may get from an exponent (a filter value such as 1e-400 is not one). */
+const MAX_PLAIN_DIGITS = 400;
+
+/**
+ * A number, bigint or decimal string as plain decimal text: sign, integer digits without
+ * leading zeros, and fraction digits without trailing zeros ('1e-7' -> '0.0000001', '-012.50'
+ * -> '-12.5'). Exact: a number is taken as its shortest text. Undefined when it is not a number.
+ */
+export function plainDecimal(v: unknown): { negative: boolean; whole: string; fraction: string } | undefined {
+  let text: string;
+  if (typeof v === 'string') text = v.trim();
+  else if (typeof v === 'bigint') text = v.toString();
+  else if (typeof v === 'number' && Number.isFinite(v)) text = String(v);
+  else return undefined;
+  const m = DECIMAL_TEXT.exec(text);
+  if (!m) return undefined;
+  const exponent = m[4] === undefined ? 0 : Number(m[4]);
+  if (Math.abs(exponent) > MAX_PLAIN_DIGITS) return undefined;
+  let digits = m[2] + (m[3] ?? '');
+  let point = m[2].length + exponent;
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits = digits.padEnd(point, '0');
+  const whole = digits.slice(0, point).replace(/^0+/, '') || '0';
+  const fraction = digits.slice(point).replace(/0+$/, '');
+  return { negative: m[1] === '-' && /[1-9]/.test(whole + fraction), whole, fraction };
+}
+
+/**
+ * The exact decimal text of a cell for decimal(precision, scale), with the scale's digits
+ * ('-0012.5' -> '-12.50'), or undefined when it is not a decimal or does not fit: more integer digits than
+ * precision - scale, or non-zero digits beyond the scale (which would have to be rounded).
+ * A number goes through its shortest text, so 0.1 is 0.1, not 0.1000000000000000055…
+ */
+export function toDecimalText(precision: number, scale: number, v: CellValue): string | undefined {
+  const d = plainDecimal(v);
+  if (!d || d.fraction.length > scale || (d.whole === '0' ? 0 : d.whole.length) > precision - scale) return undefined;
+  return `${d.negative ? '-' : ''}${d.whole}${scale > 0 ? '.' + d.fraction.padEnd(scale, '0') : ''}`;
+}
+
+/** A timestamp_ntz string must not carry an offset: the type has no time zone to convert to. */
+function hasOffset(s: string): boolean {
+  return s.length > 19 && /(?:Z|[+-]\d\d:?\d\d)$/i.test(s.slice(19));
+}
 
 /**
  * Checks and converts a non-null cell in one step to the raw value the writer stores: bigint
@@ -37,6 +110,8 @@ export const EXPECTED: Record<PrimitiveType, string> = {
  * otherwise. Returns undefined when the value does not fit the type.
  */
 export function toRawValue(type: PrimitiveType, v: CellValue): string | number | bigint | boolean | Uint8Array | undefined {
+  const shape = decimalShape(type);
+  if (shape) return toDecimalText(shape.precision, shape.scale, v);
   switch (type) {
     case 'string':
       return typeof v === 'string' ? v : undefined;
@@ -58,11 +133,14 @@ export function toRawValue(type: PrimitiveType, v: CellValue): string | number |
       return v instanceof Uint8Array ? v : undefined;
     case 'date':
       return toEpochDays(v);
-    case 'timestamp': {
+    case 'timestamp':
+    case 'timestamp_ntz': {
+      if (type === 'timestamp_ntz' && typeof v === 'string' && hasOffset(v)) return undefined;
       const micros = toEpochMicros(v);
       return micros !== undefined && BigInt.asIntN(64, micros) === micros ? micros : undefined;
     }
   }
+  return undefined;
 }
 
 export function toEpochDays(v: CellValue): number | undefined {

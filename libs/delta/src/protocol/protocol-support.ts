@@ -1,5 +1,6 @@
 import { ProtocolAction } from './actions';
 import { UnsupportedProtocolError } from '../errors';
+import { StructType, usesTimestampNtz } from '../schema/types';
 
 /**
  * What this library implements: reader version 1, 2 (column mapping) and 3 with the supported
@@ -10,10 +11,27 @@ import { UnsupportedProtocolError } from '../errors';
  */
 // vacuumProtocolCheck asks nothing of readers, and of writers only that VACUUM checks the protocol
 // before deleting files, which ours does (its VACUUM START commit goes through assertCanWrite first).
-export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck', 'deletionVectors', 'columnMapping']);
-export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants', 'vacuumProtocolCheck']);
+// timestampNtz: the timestamp_ntz type, read and written as Parquet TIMESTAMP(MICROS, not UTC-adjusted).
+export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['vacuumProtocolCheck', 'deletionVectors', 'columnMapping', 'timestampNtz']);
+export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set(['appendOnly', 'invariants', 'vacuumProtocolCheck', 'timestampNtz']);
 
 export const DEFAULT_PROTOCOL: ProtocolAction = { minReaderVersion: 1, minWriterVersion: 2 };
+
+/**
+ * The protocol a new table with this schema needs: DEFAULT_PROTOCOL, or reader 3 / writer 7
+ * with the `timestampNtz` feature on both sides when a column (or a nested field) is
+ * timestamp_ntz, as PROTOCOL.md requires and Spark writes. Writer 7 lists every writer feature
+ * the table uses, so the ones writer 2 implies (appendOnly, invariants) are listed too.
+ */
+export function protocolForSchema(schema: StructType): ProtocolAction {
+  if (!usesTimestampNtz(schema)) return { ...DEFAULT_PROTOCOL };
+  return {
+    minReaderVersion: 3,
+    minWriterVersion: 7,
+    readerFeatures: ['timestampNtz'],
+    writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'],
+  };
+}
 
 
 export function assertCanRead(p: ProtocolAction): void {

@@ -1,9 +1,20 @@
+import {
+  DuckDBDateValue,
+  DuckDBMapType,
+  DuckDBMapValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  DuckDBValueConverter,
+  JS,
+  JSDuckDBValueConverter,
+} from '@duckdb/node-api';
 import { AddAction } from '../protocol/actions';
 import { duckdbType, StructField, StructType } from '../schema/types';
 import { ColumnMappingMode, fieldId, impliedColumnMappingMode, logicalFile, physicalName } from '../schema/column-mapping';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
 import { decodeLogPath } from '../parquet/partition-path';
-import { Row } from '../parquet/values';
+import { CellValue, daysToIsoDate, microsToIso, Row } from '../parquet/values';
 import { ObjectStore } from '../storage/object-store';
 import { fileMayMatch, Filter, filterToSql, sqlLiteral } from './filter';
 import { DataFileMissingError } from '../errors';
@@ -110,20 +121,48 @@ function partitionValueOf(v: string | null | undefined): string | null {
 }
 
 /**
+ * DuckDB values as the JS values of Row: decimals as their exact text (never a double),
+ * timestamps as ISO-8601 with microseconds (UTC with a Z, timestamp_ntz without), dates as
+ * 'YYYY-MM-DD', maps as [key, value] pairs (keys may be any type), the rest as JS values.
+ */
+const rowValue: DuckDBValueConverter<CellValue> = (value, type, converter) => {
+  if (value === null) return null;
+  switch (type.typeId) {
+    case DuckDBTypeId.DECIMAL:
+      return String(value);
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return microsToIso((value as DuckDBTimestampTZValue).micros);
+    case DuckDBTypeId.TIMESTAMP:
+      return microsToIso((value as DuckDBTimestampValue).micros).slice(0, -1);
+    case DuckDBTypeId.DATE:
+      return daysToIsoDate((value as DuckDBDateValue).days);
+    case DuckDBTypeId.MAP: {
+      const { keyType, valueType } = type as DuckDBMapType;
+      return (value as DuckDBMapValue).entries.map((e) => [converter(e.key, keyType, converter), converter(e.value, valueType, converter)]);
+    }
+    default:
+      return JSDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<JS>) as CellValue;
+  }
+};
+
+/**
  * Runs a scan into JS rows: long as bigint, timestamp as ISO-8601 UTC with microseconds,
- * date as 'YYYY-MM-DD', the rest as JS primitives.
+ * timestamp_ntz the same without the Z, date as 'YYYY-MM-DD', decimal as exact text, struct as
+ * an object, array as an array, map as [key, value] pairs, the rest as JS primitives.
+ * Top-level timestamps and dates are formatted by DuckDB, which is faster than per value in JS.
  */
 export async function readScan(schema: StructType, plan: ScanPlan): Promise<Row[]> {
   const cols = schema.fields.map((f) => {
     const c = sqlIdent(f.name);
     if (f.type === 'timestamp') return `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${c}`;
+    if (f.type === 'timestamp_ntz') return `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%f') AS ${c}`;
     if (f.type === 'date') return `strftime(${c}, '%Y-%m-%d') AS ${c}`;
     return c;
   });
   return withConnection(async (conn) => {
     try {
       const reader = await conn.runAndReadAll(`SELECT ${cols.join(', ')} FROM (${plan.sql})`);
-      return reader.getRowObjectsJS() as Row[];
+      return reader.convertRowObjects(rowValue) as Row[];
     } catch (e) {
       if (/No files found|No such file or directory/i.test((e as Error).message)) throw new DataFileMissingError(e as Error);
       throw e;

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataFileMissingError, deepClone, DeltaTable, LocalObjectStore } from '@app/delta';
+import { DataFileMissingError, deepClone, DeltaTable, LocalObjectStore, TableExistsError, VersionNotAvailableError } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { actionsOf, commitInfoOf, commitVersions, dataFiles, ids, range, readLog } from '../../test/helpers';
 
@@ -68,11 +68,12 @@ describe('deep clone', () => {
     expect(clone.txnVersion('ingest-0')).toBe(42);
   });
 
-  it('refuses a target that already holds a table, and a version whose files were vacuumed, leaving no table behind', async () => {
+  it('refuses a target that already holds a table, a version not in the log, and one whose files were vacuumed, leaving no table behind', async () => {
     const { dir, table } = await source();
     const target = tempDir('clone-dst-');
     await deepClone(dir, target);
-    await expect(deepClone(dir, target)).rejects.toThrow(/a Delta table is already there/);
+    await expect(deepClone(dir, target)).rejects.toThrow(TableExistsError);
+    await expect(deepClone(dir, path.join(target, 'other'), { version: 9 })).rejects.toThrow(VersionNotAvailableError);
 
     await table.vacuum({ retentionHours: 0, enforceRetentionDuration: false });
     const other = path.join(tempDir('clone-dst-'), 'backup');

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { Action, AddAction } from '../protocol/actions';
 import { assertCanWrite } from '../protocol/protocol-support';
-import { DataFileMissingError } from '../errors';
+import { DataFileMissingError, TableExistsError, VersionNotAvailableError } from '../errors';
 import { decodeLogPath } from '../parquet/partition-path';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
 import { storeForUri } from '../storage/store-for-uri';
 import { loadSnapshot } from '../log/snapshot';
-import { latestVersion } from '../log/version-probe';
+import { earliestReconstructable, latestVersion } from '../log/version-probe';
 import { commitWithRetries } from '../log/transaction';
 
 export interface CloneOptions {
@@ -50,15 +50,22 @@ export interface CloneResult {
  * protocol and metadata (with a new table id: it is another table) and one add per file, at the
  * same relative path, with its stats and partition values. Its commitInfo is a CLONE naming the
  * source and its version. The files are copied before the commit, so the clone appears whole or
- * not at all; a target that already holds a table is refused. Either side may be a folder or an
+ * not at all; a target that already holds a table is refused (TableExistsError). Either side may be a folder or an
  * `s3://` root: files go through the stores, each staged locally once.
  */
 export async function deepClone(source: string, target: string, opts: CloneOptions = {}): Promise<CloneResult> {
   const from = opts.sourceStore ?? storeForUri(source);
   const to = opts.targetStore ?? storeForUri(target);
+  if (opts.version !== undefined) {
+    const latest = await latestVersion(from);
+    const earliest = latest < 0 ? 0 : await earliestReconstructable(from, latest);
+    if (latest >= 0 && (opts.version > latest || opts.version < earliest)) {
+      throw new VersionNotAvailableError(`version ${opts.version} of ${source} is not available (versions ${earliest} to ${latest} are)`);
+    }
+  }
   const snap = await loadSnapshot(from, source, opts.version);
   assertCanWrite(snap.protocol);
-  if ((await latestVersion(to)) >= 0) throw new Error(`cannot clone into ${target}: a Delta table is already there`);
+  if ((await latestVersion(to)) >= 0) throw new TableExistsError(target);
 
   const files = snap.files();
   const parallelism = Math.max(1, opts.parallelism ?? 8);

@@ -63,6 +63,15 @@ describe('RESTORE', () => {
     expect((await table.history(2)).map((h) => h.operation)).toEqual(['RESTORE', 'RESTORE']);
   });
 
+  it('a dry run checks and measures without committing', async () => {
+    const { dir, table } = await fourVersions();
+    const dry = await restore(table.log, table.snapshot, { version: 1 }, { dryRun: true });
+    expect(dry.version).toBeUndefined();
+    expect(dry).toMatchObject({ restoredVersion: 1, metrics: { numRestoredFiles: 1, numOfFilesAfterRestore: 1 } });
+    expect((await DeltaTable.open(dir)).version).toBe(4);
+    expect((await restore(table.log, table.snapshot, { version: 1 })).metrics).toEqual(dry.metrics);
+  });
+
   it('keeps the files both versions share: only the difference is committed', async () => {
     const { dir, table } = await fourVersions();
     await restore(table.log, table.snapshot, { version: 3 });

@@ -11,6 +11,11 @@ import { versionAtTimestamp } from './history';
 /** The state to go back to: exactly one of a version or an instant (ms since the epoch). */
 export type RestoreTarget = { version: number; timestamp?: undefined } | { timestamp: number; version?: undefined };
 
+export interface RestoreOptions {
+  /** Check and compute the RESTORE without committing it. */
+  dryRun?: boolean;
+}
+
 /** Spark's RESTORE metrics, as its commitInfo and its SQL output carry them. */
 export interface RestoreMetrics {
   tableSizeAfterRestore: number;
@@ -22,8 +27,8 @@ export interface RestoreMetrics {
 }
 
 export interface RestoreResult {
-  /** The version of the RESTORE commit. */
-  version: number;
+  /** The version of the RESTORE commit; absent on a dry run. */
+  version?: number;
   /** The version whose state the table now has. */
   restoredVersion: number;
   metrics: RestoreMetrics;
@@ -44,7 +49,7 @@ export interface RestoreResult {
  * rows. A concurrent commit that removes a file this one reads conflicts; a blind append lands
  * after the restore, which is a serial order (WriteSerializable).
  */
-export async function restore(log: TableLog, snap: Snapshot, target: RestoreTarget): Promise<RestoreResult> {
+export async function restore(log: TableLog, snap: Snapshot, target: RestoreTarget, opts: RestoreOptions = {}): Promise<RestoreResult> {
   await updateSnapshot(log.store, snap);
   const restoredVersion = await resolveTarget(log.store, snap.version, target);
   const then = await loadSnapshot(log.store, `version ${restoredVersion}`, restoredVersion);
@@ -79,6 +84,7 @@ export async function restore(log: TableLog, snap: Snapshot, target: RestoreTarg
     removedFilesSize: sizeOf(toRemove),
     restoredFilesSize: sizeOf(toAdd),
   };
+  if (opts.dryRun) return { restoredVersion, metrics };
   const removed = new Set(removes.map((r) => r.path));
   const { version } = await commitTransaction(log, snap, {
     actions,

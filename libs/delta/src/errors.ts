@@ -20,6 +20,13 @@ export class TableNotFoundError extends DeltaError {
   }
 }
 
+/** A table is already at the location a new one was to be written to (a clone's target). */
+export class TableExistsError extends DeltaError {
+  constructor(where: string) {
+    super(`a Delta table is already at ${where}`);
+  }
+}
+
 /** The version or timestamp asked for is not in the log (not yet written, or cleaned up by log retention). */
 export class VersionNotAvailableError extends DeltaError {}
 

@@ -23,5 +23,7 @@ export * from './operations/optimize';
 export * from './operations/vacuum';
 export * from './operations/expire-partitions';
 export * from './operations/history';
+export * from './operations/restore';
+export * from './operations/clone';
 export * from './operations/auto-compaction';
 export * from './table';

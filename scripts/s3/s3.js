@@ -204,6 +204,17 @@ async function start(opts) {
   return { endpoint: `http://${o.host}:${o.port}`, bucket: o.bucket, env: clientEnv(o) };
 }
 
+/**
+ * Whether tests can use the server without building anything: it is running, or its binary is
+ * built and `start` can launch it. Synchronous, so that test files can decide which suites to declare.
+ */
+function availability(opts) {
+  const o = options(opts);
+  if (readPid(o)) return { available: true, running: true };
+  if (fs.existsSync(o.weed)) return { available: true, running: false };
+  return { available: false, running: false, reason: `no S3 server running on port ${o.port} and no weed binary at ${o.weed}` };
+}
+
 async function stop(opts) {
   const o = options(opts);
   const pid = readPid(o);
@@ -219,7 +230,7 @@ async function stop(opts) {
   o.log(`stopped pid ${pid}`);
 }
 
-module.exports = { build, start, stop, clientEnv, options, WEED_VERSION };
+module.exports = { build, start, stop, availability, clientEnv, options, WEED_VERSION };
 
 async function main(cmd) {
   switch (cmd) {

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { DeltaTable, readCommit, S3ObjectStore } from '@app/delta';
+import { DeltaTable, S3ObjectStore } from '@app/delta';
 import { salesRows, salesSchema } from '../fixtures';
 import { ids, range } from '../helpers';
 import { startS3, S3TestServer } from './s3-server';
@@ -56,76 +54,4 @@ describe('Delta tables on S3', () => {
     expect(left).toEqual(table.snapshot.files().map((f) => f.path));
     expect(ids(await (await DeltaTable.open(uri)).readRows())).toEqual(range(1, 20));
   });
-
-  it('4 processes append at once: contiguous versions, every commit exactly once, every row once', async () => {
-    const uri = s3.root('writers');
-    await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'] });
-    const WRITERS = 4;
-    const BATCHES = 6;
-    const ROWS = 10;
-    const writers = range(0, WRITERS - 1).map((w) => startWriter(uri, w, BATCHES, ROWS));
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.go();
-    const outcomes = await Promise.all(writers.map((w) => w.done));
-    for (const o of outcomes) expect({ code: o.code, stderr: o.code === 0 ? '' : o.stderr }).toEqual({ code: 0, stderr: '' });
-    const versions = outcomes.flatMap((o) => (JSON.parse(o.stdout.trim()) as { versions: number[] }).versions);
-    const total = WRITERS * BATCHES;
-    expect(versions.sort((a, b) => a - b)).toEqual(range(1, total));
-
-    const table = await DeltaTable.open(uri);
-    expect(table.version).toBe(total);
-    const seen: string[] = [];
-    for (let v = 1; v <= total; v++) {
-      const txns = (await readCommit(table.store, v)).flatMap((a) => ('txn' in a ? [a.txn] : []));
-      expect(txns).toHaveLength(1);
-      seen.push(`${txns[0].appId}#${txns[0].version}`);
-    }
-    expect(seen.sort()).toEqual(
-      range(0, WRITERS - 1)
-        .flatMap((w) => range(1, BATCHES).map((b) => `writer-${w}#${b}`))
-        .sort(),
-    );
-    expect(ids(await table.readRows())).toEqual(range(1, total * ROWS));
-  }, 300_000);
 });
-
-interface Writer {
-  ready: Promise<void>;
-  go(): void;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** libs/delta/test/concurrent-writer.ts in its own process, held at a barrier until go(). */
-function startWriter(uri: string, writer: number, batches: number, rows: number): Writer {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      path.join(__dirname, '..', 'concurrent-writer.ts'),
-      uri,
-      String(writer),
-      String(batches),
-      String(rows),
-      '--barrier',
-    ],
-    { env: { ...process.env, DUCKDB_THREADS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      markReady();
-      resolve({ code, stdout: stdout.replace(/^ready\n/, ''), stderr });
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), done };
-}

@@ -1,0 +1,75 @@
+/**
+ * The storage backends a Delta suite runs on: the local disk, and the project's S3 server
+ * (scripts/s3, SeaweedFS). `describeEachBackend` runs a suite once per backend; its tests take
+ * their table roots from `backend.root()`, a fresh temp folder or a fresh `s3://bucket/<prefix>`.
+ *
+ * The S3 server is the one .ci/run starts (or, outside CI, started on demand when its binary is
+ * built). When it is neither running nor startable, the S3 variants fail loudly in CI (CI=true)
+ * and are skipped elsewhere with a message saying how to run them.
+ */
+import * as path from 'node:path';
+import { tempDir } from './fixtures';
+import { s3Availability, startS3, S3TestServer } from './s3/s3-server';
+
+export type BackendName = 'local' | 's3';
+
+export interface Backend {
+  name: BackendName;
+  /** A fresh table root nobody else writes to (valid inside a test or a hook). */
+  root(name?: string): string;
+}
+
+const local: Backend = { name: 'local', root: (name = 'table') => tempDir(`delta-${name}-`) };
+
+let server: Promise<S3TestServer> | undefined;
+let started: S3TestServer | undefined;
+let tables = 0;
+const s3: Backend = {
+  name: 's3',
+  root: (name = 'table') => {
+    if (!started) throw new Error('the S3 server is not started: call backend.root() inside a test or hook of describeEachBackend');
+    return started.root(`${name}-${++tables}`);
+  },
+};
+
+/** Starts (or reaches) the S3 server once per test file. */
+export async function s3Server(): Promise<S3TestServer> {
+  server ??= startS3();
+  started = await server;
+  return started;
+}
+
+/** The backends to run on; S3 only when its server can be reached, or in CI, where its absence must fail. */
+export function backends(): Backend[] {
+  const availability = s3Availability();
+  if (availability.available || process.env.CI === 'true') return [local, s3];
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`[delta tests] S3 variants skipped: ${availability.reason}. Start it with \`node scripts/s3/s3.js start\`.\n`);
+  }
+  return [local];
+}
+let warned = false;
+
+/**
+ * `describe(title, suite)` once per backend, titled `<title> [local]` and `<title> [s3]`. On S3,
+ * the server is reached before the suite's own hooks run.
+ */
+export function describeEachBackend(title: string, suite: (backend: Backend) => void, only: BackendName[] = ['local', 's3']): void {
+  for (const backend of backends().filter((b) => only.includes(b.name))) {
+    describe(`${title} [${backend.name}]`, () => {
+      if (backend.name === 's3') beforeAll(() => s3Server().then(() => undefined));
+      suite(backend);
+    });
+  }
+}
+
+/** Whether a table root is an S3 URI (for the few checks that differ, such as file paths). */
+export function isS3Root(root: string): boolean {
+  return root.startsWith('s3://');
+}
+
+/** The `path.join` of a local root, or the key-style join of an S3 root. */
+export function joinRoot(root: string, ...parts: string[]): string {
+  return isS3Root(root) ? [root.replace(/\/+$/, ''), ...parts].join('/') : path.join(root, ...parts);
+}

@@ -7,7 +7,6 @@
  * built). When it is neither running nor startable, the S3 variants fail loudly in CI (CI=true)
  * and are skipped elsewhere with a message saying how to run them.
  */
-import * as path from 'node:path';
 import { tempDir } from './fixtures';
 import { s3Availability, startS3, S3TestServer } from './s3/s3-server';
 
@@ -39,6 +38,8 @@ export async function s3Server(): Promise<S3TestServer> {
   return started;
 }
 
+let warned = false;
+
 /** The backends to run on; S3 only when its server can be reached, or in CI, where its absence must fail. */
 export function backends(): Backend[] {
   const availability = s3Availability();
@@ -49,27 +50,30 @@ export function backends(): Backend[] {
   }
   return [local];
 }
-let warned = false;
+/** The backend of the suite running now: describeEachBackend's suites run one after the other in a test file. */
+let current: Backend = local;
 
 /**
  * `describe(title, suite)` once per backend, titled `<title> [local]` and `<title> [s3]`. On S3,
- * the server is reached before the suite's own hooks run.
+ * the server is reached before the suite's own hooks run. Inside, `tableRoot()` gives roots on
+ * the suite's backend.
  */
-export function describeEachBackend(title: string, suite: (backend: Backend) => void, only: BackendName[] = ['local', 's3']): void {
-  for (const backend of backends().filter((b) => only.includes(b.name))) {
+export function describeEachBackend(title: string, suite: (backend: Backend) => void): void {
+  for (const backend of backends()) {
     describe(`${title} [${backend.name}]`, () => {
-      if (backend.name === 's3') beforeAll(() => s3Server().then(() => undefined));
+      beforeAll(async () => {
+        if (backend.name === 's3') await s3Server();
+        current = backend;
+      });
+      afterAll(() => {
+        current = local;
+      });
       suite(backend);
     });
   }
 }
 
-/** Whether a table root is an S3 URI (for the few checks that differ, such as file paths). */
-export function isS3Root(root: string): boolean {
-  return root.startsWith('s3://');
-}
-
-/** The `path.join` of a local root, or the key-style join of an S3 root. */
-export function joinRoot(root: string, ...parts: string[]): string {
-  return isS3Root(root) ? [root.replace(/\/+$/, ''), ...parts].join('/') : path.join(root, ...parts);
+/** A fresh table root on the backend of the running suite (a temp folder outside describeEachBackend). */
+export function tableRoot(name?: string): string {
+  return current.root(name);
 }

@@ -42,6 +42,16 @@ export async function commitVersions(root: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/** A path DuckDB reads a table's file at: the file itself on a local disk, a downloaded copy on S3. */
+export async function readablePath(root: string, file: string): Promise<string> {
+  return storeForUri(root).readablePath(file);
+}
+
+/** A table file's size in bytes, as its storage reports it. */
+export async function fileSize(root: string, file: string): Promise<number> {
+  return (await storeForUri(root).head(file)).size;
+}
+
 /** Data files (relative paths) outside `_delta_log`, sorted. */
 export async function dataFiles(root: string): Promise<string[]> {
   return (await storeForUri(root).listRecursive(''))

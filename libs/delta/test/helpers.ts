@@ -9,6 +9,7 @@ import {
   Row,
   serializeActions,
   serializeSchema,
+  isObjectStoreUri,
   sqlString,
   storeForUri,
   StructType,
@@ -40,6 +41,12 @@ export async function commitVersions(root: string): Promise<number[]> {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
+}
+
+/** Everything under a table root, folders included on a local disk (S3 has none): what a refused operation must not leave. */
+export async function rootEntries(root: string): Promise<string[]> {
+  if (isObjectStoreUri(root)) return (await storeForUri(root).listRecursive('')).map((f) => f.path);
+  return (await fs.readdir(root, { recursive: true })).sort();
 }
 
 /** A path DuckDB reads a table's file at: the file itself on a local disk, a downloaded copy on S3. */

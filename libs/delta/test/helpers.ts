@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import {
   Action,
   AddAction,
@@ -47,6 +48,12 @@ export async function commitVersions(root: string): Promise<number[]> {
 export async function rootEntries(root: string): Promise<string[]> {
   if (isObjectStoreUri(root)) return (await storeForUri(root).listRecursive('')).map((f) => f.path);
   return (await fs.readdir(root, { recursive: true })).sort();
+}
+
+/** An empty folder under a table root: a directory on a local disk, a folder marker (a key ending in '/') on S3. */
+export async function makeFolder(root: string, folder: string): Promise<void> {
+  if (isObjectStoreUri(root)) await storeForUri(root).put(`${folder}/`, '');
+  else await fs.mkdir(path.join(root, ...folder.split('/')), { recursive: true });
 }
 
 /** A path DuckDB reads a table's file at: the file itself on a local disk, a downloaded copy on S3. */

@@ -56,6 +56,14 @@ export async function makeFolder(root: string, folder: string): Promise<void> {
   else await fs.mkdir(path.join(root, ...folder.split('/')), { recursive: true });
 }
 
+/** Deletes a table root and everything under it. */
+export async function removeRoot(root: string): Promise<void> {
+  if (isObjectStoreUri(root)) {
+    const store = storeForUri(root);
+    for (const f of await store.listRecursive('')) await store.delete(f.path);
+  } else await fs.rm(root, { recursive: true, force: true });
+}
+
 /** A path DuckDB reads a table's file at: the file itself on a local disk, a downloaded copy on S3. */
 export async function readablePath(root: string, file: string): Promise<string> {
   return storeForUri(root).readablePath(file);

@@ -56,6 +56,12 @@ export async function makeFolder(root: string, folder: string): Promise<void> {
   else await fs.mkdir(path.join(root, ...folder.split('/')), { recursive: true });
 }
 
+/** Copies every file of a table root to another root (of any backend). */
+export async function copyRoot(from: string, to: string): Promise<void> {
+  const [source, target] = [storeForUri(from), storeForUri(to)];
+  for (const f of await source.listRecursive('')) await target.put(f.path, await source.get(f.path));
+}
+
 /** Deletes a table root and everything under it. */
 export async function removeRoot(root: string): Promise<void> {
   if (isObjectStoreUri(root)) {

@@ -3,7 +3,7 @@ import { duckdbType, StructType } from '../schema/types';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
 import { decodeLogPath } from '../parquet/partition-path';
 import { Row } from '../parquet/values';
-import { ObjectStore } from '../storage/object-store';
+import { NotFoundError, ObjectStore } from '../storage/object-store';
 import { fileMayMatch, Filter, filterToSql, sqlLiteral } from './filter';
 import { DataFileMissingError } from '../errors';
 
@@ -31,7 +31,11 @@ export async function planScan(
   for (const f of files) {
     const key = JSON.stringify(partitionColumns.map((c) => f.partitionValues[c] ?? null));
     const g = groups.get(key) ?? { values: f.partitionValues, paths: [] };
-    g.paths.push(await store.readablePath(decodeLogPath(f.path)));
+    // An object store copies the file before DuckDB reads it: a vacuumed file is missing here already.
+    const readable = await store.readablePath(decodeLogPath(f.path)).catch((e: Error) => {
+      throw e instanceof NotFoundError ? new DataFileMissingError(e) : e;
+    });
+    g.paths.push(readable);
     groups.set(key, g);
   }
   const where = filters.length ? ` WHERE ${filters.map((f) => filterToSql(f, schema)).join(' AND ')}` : '';

@@ -91,14 +91,17 @@ describe('S3ObjectStore put-if-absent under concurrency (SeaweedFS)', () => {
     const root = s3.root('race');
     const clients = Array.from({ length: 24 }, () => new S3ObjectStore(root, { client: s3ClientFromEnv() }));
     const keys = Array.from({ length: 12 }, (_, i) => `_delta_log/${String(i).padStart(20, '0')}.json`);
-    for (const key of keys) {
-      const results = await Promise.allSettled(clients.map((c, writer) => c.putIfAbsent(key, `writer-${writer}`)));
-      const winners = results.flatMap((r, writer) => (r.status === 'fulfilled' ? [writer] : []));
-      const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      expect(winners).toHaveLength(1);
-      for (const l of losers) expect(l.reason).toBeInstanceOf(AlreadyExistsError);
-      expect((await clients[0].get(key)).toString()).toBe(`writer-${winners[0]}`);
-    }
+    // The keys' races run at the same time: each waits mostly on SeaweedFS holding the racing requests.
+    await Promise.all(
+      keys.map(async (key) => {
+        const results = await Promise.allSettled(clients.map((c, writer) => c.putIfAbsent(key, `writer-${writer}`)));
+        const winners = results.flatMap((r, writer) => (r.status === 'fulfilled' ? [writer] : []));
+        const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(winners).toHaveLength(1);
+        for (const l of losers) expect(l.reason).toBeInstanceOf(AlreadyExistsError);
+        expect((await clients[0].get(key)).toString()).toBe(`writer-${winners[0]}`);
+      }),
+    );
     for (const c of clients) c.client.destroy();
   }, 300_000);
 });

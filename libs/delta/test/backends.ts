@@ -32,7 +32,7 @@ const s3: Backend = {
 };
 
 /** Starts (or reaches) the S3 server once per test file. */
-export async function s3Server(): Promise<S3TestServer> {
+async function s3Server(): Promise<S3TestServer> {
   server ??= startS3();
   started = await server;
   return started;
@@ -40,16 +40,17 @@ export async function s3Server(): Promise<S3TestServer> {
 
 let warned = false;
 
-/** The backends to run on; S3 only when its server can be reached, or in CI, where its absence must fail. */
-export function backends(): Backend[] {
+/** Whether the S3 variants run: when its server can be reached, or in CI, where its absence must fail. */
+function s3Enabled(): boolean {
   const availability = s3Availability();
-  if (availability.available || process.env.CI === 'true') return [local, s3];
+  if (availability.available || process.env.CI === 'true') return true;
   if (!warned) {
     warned = true;
     process.stderr.write(`[delta tests] S3 variants skipped: ${availability.reason}. Start it with \`node scripts/s3/s3.js start\`.\n`);
   }
-  return [local];
+  return false;
 }
+
 /** The backend of the suite running now: describeEachBackend's suites run one after the other in a test file. */
 let current: Backend = local;
 
@@ -58,9 +59,10 @@ let current: Backend = local;
  * the server is reached before the suite's own hooks run. Inside, `tableRoot()` gives roots on
  * the suite's backend.
  */
-export function describeEachBackend(title: string, suite: (backend: Backend) => void): void {
-  for (const backend of backends()) {
-    describe(`${title} [${backend.name}]`, () => {
+export function describeEachBackend(title: string, suite: (backend: Backend) => void, only: readonly BackendName[] = ['local', 's3']): void {
+  for (const backend of [local, s3].filter((b) => only.includes(b.name))) {
+    const declare = backend.name === 's3' && !s3Enabled() ? describe.skip : describe;
+    declare(`${title} [${backend.name}]`, () => {
       beforeAll(async () => {
         if (backend.name === 's3') await s3Server();
         current = backend;
@@ -71,6 +73,11 @@ export function describeEachBackend(title: string, suite: (backend: Backend) => 
       suite(backend);
     });
   }
+}
+
+/** A suite about S3 itself, titled `<title> [s3]`, run or skipped as the S3 variants are. */
+export function describeS3(title: string, suite: (backend: Backend) => void): void {
+  describeEachBackend(title, suite, ['s3']);
 }
 
 /** A fresh table root on the backend of the running suite (a temp folder outside describeEachBackend). */

@@ -1,19 +1,15 @@
 import { DeltaTable, S3ObjectStore } from '@app/delta';
 import { salesRows, salesSchema } from '../fixtures';
 import { ids, range } from '../helpers';
-import { startS3, S3TestServer } from './s3-server';
+import { describeS3, tableRoot } from '../backends';
 
 /** The Delta operations on the S3 server, through the same code as on a local disk. */
-let s3: S3TestServer;
-beforeAll(async () => {
-  s3 = await startS3();
-});
 
 const logFile = (v: number, kind = 'json') => `_delta_log/${String(v).padStart(20, '0')}.${kind}`;
 
-describe('Delta tables on S3', () => {
+describeS3('Delta tables on S3', () => {
   it('appends, checkpoints, reopens from the checkpoint and time-travels by version and timestamp', async () => {
-    const uri = s3.root('ops');
+    const uri = tableRoot('ops');
     const table = await DeltaTable.create(uri, {
       schema: salesSchema,
       partitionColumns: ['jour'],
@@ -40,7 +36,7 @@ describe('Delta tables on S3', () => {
   });
 
   it('optimize compacts a partition, vacuum deletes the replaced files from the bucket, the table reads the same', async () => {
-    const uri = s3.root('maintenance');
+    const uri = tableRoot('maintenance');
     const table = await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'] });
     for (let b = 0; b < 4; b++) await table.append({ rows: salesRows(5, 1 + b * 5, '2024-12-12') });
     const before = table.snapshot.files().map((f) => f.path);

@@ -1,6 +1,9 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { DeltaTable, S3ObjectStore } from '@app/delta';
-import { salesRows, salesSchema } from '../fixtures';
-import { ids, range } from '../helpers';
+import { LocalCopies } from '../../src/storage/local-copies';
+import { salesRows, salesSchema, tempDir } from '../fixtures';
+import { asRead, ids, range, sortById } from '../helpers';
 import { describeS3, tableRoot } from '../backends';
 
 /** The Delta operations on the S3 server, through the same code as on a local disk. */
@@ -49,5 +52,36 @@ describeS3('Delta tables on S3', () => {
     const left = (await table.store.listRecursive('')).map((f) => f.path).filter((p) => !p.startsWith('_delta_log/'));
     expect(left).toEqual(table.snapshot.files().map((f) => f.path));
     expect(ids(await (await DeltaTable.open(uri)).readRows())).toEqual(range(1, 20));
+  });
+
+  it('keeps the local copies of data files within their byte budget, downloading an evicted one again', async () => {
+    const uri = tableRoot('copies');
+    const table = await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'] });
+    const days = ['2024-12-10', '2024-12-11', '2024-12-12', '2024-12-13'];
+    for (const [i, day] of days.entries()) await table.append({ rows: salesRows(50, 1 + i * 50, day) });
+    const files = table.snapshot.files().map((f) => f.path);
+    const budget = Math.max(...table.snapshot.files().map((f) => f.size)) * 2;
+
+    // No hold time here: each read evicts what does not fit.
+    const localDir = tempDir('s3-copies-');
+    const copies = LocalCopies.in(path.join(localDir, 'cache'), { maxBytes: budget, holdMs: 0 });
+    const store = new S3ObjectStore(uri, { localDir });
+    const onDisk = async () => {
+      const names = await fs.readdir(path.join(localDir, 'cache'), { recursive: true, withFileTypes: true });
+      const sizes = await Promise.all(names.filter((e) => e.isFile()).map(async (e) => (await fs.stat(path.join(e.parentPath, e.name))).size));
+      return sizes.reduce((a, b) => a + b, 0);
+    };
+    const firstCopy = await fs.readFile(await store.readablePath(files[0]));
+    for (const f of files.slice(1)) {
+      await store.readablePath(f);
+      expect(await onDisk()).toBeLessThanOrEqual(budget);
+      expect(copies.bytes).toBe(await onDisk());
+    }
+    expect(await fs.readFile(await store.readablePath(files[0]))).toEqual(firstCopy); // evicted, downloaded again
+
+    // With the hold time, a budget smaller than one file never takes a file from a query reading it.
+    const held = new S3ObjectStore(uri, { localDir: tempDir('s3-copies-held-'), localCopiesMaxBytes: 1 });
+    const rows = await (await DeltaTable.open(uri, { store: held })).readRows();
+    expect(sortById(rows)).toEqual(asRead(days.flatMap((day, i) => salesRows(50, 1 + i * 50, day))));
   });
 });

@@ -153,47 +153,36 @@ async function ensureBucket(o) {
   }
 }
 
+/**
+ * Runs `fn` holding <data dir>/start.lock, so that test files starting the server at once (jest
+ * workers) launch one weed, not several fighting for its ports. A lock older than the start
+ * timeout is left by a process that died: it is taken over.
+ */
+async function withStartLock(o, fn) {
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  const lock = path.join(o.dataDir, 'start.lock');
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > START_TIMEOUT_MS) fs.rmSync(lock, { force: true });
+      else await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 async function start(opts) {
   const o = options(opts);
-  const running = readPid(o);
-  if (!running) {
-    build(opts);
-    fs.mkdirSync(path.join(o.dataDir, 'data'), { recursive: true });
-    const config = path.join(o.dataDir, 's3.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        identities: [
-          {
-            name: 'lakehouse',
-            credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }],
-            actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
-          },
-        ],
-      }),
-    );
-    const out = fs.openSync(o.logFile, 'a');
-    const args = [
-      'server',
-      `-dir=${path.join(o.dataDir, 'data')}`,
-      `-ip=${o.host}`,
-      `-ip.bind=${o.host}`,
-      `-master.port=${o.masterPort}`,
-      `-volume.port=${o.volumePort}`,
-      `-filer.port=${o.filerPort}`,
-      '-filer',
-      '-s3',
-      `-s3.port=${o.port}`,
-      `-s3.config=${config}`,
-      '-volume.max=0',
-      '-master.volumeSizeLimitMB=64',
-    ];
-    const child = spawn(o.weed, args, { cwd: o.dataDir, detached: true, stdio: ['ignore', out, out] });
-    fs.closeSync(out);
-    fs.writeFileSync(o.pidFile, `${child.pid}\n`);
-    child.unref();
-    o.log(`started weed (pid ${child.pid}), S3 on http://${o.host}:${o.port}, log ${o.logFile}`);
-  }
+  if (!readPid(o)) build(opts); // outside the lock: a first build takes minutes, and builds into a temp file
+  await withStartLock(o, () => launch(o));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!((await tcpProbe(o.host, o.port)) && (await ensureBucket(o)))) {
     if (!readPid(o)) throw new Error(`weed exited during start-up; see ${o.logFile}`);
@@ -202,6 +191,57 @@ async function start(opts) {
   }
   o.log(`ready: bucket ${o.bucket} on http://${o.host}:${o.port}`);
   return { endpoint: `http://${o.host}:${o.port}`, bucket: o.bucket, env: clientEnv(o) };
+}
+
+/** Launches weed unless it is running (called under the start lock). */
+function launch(o) {
+  if (readPid(o)) return;
+  fs.mkdirSync(path.join(o.dataDir, 'data'), { recursive: true });
+  const config = path.join(o.dataDir, 's3.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      identities: [
+        {
+          name: 'lakehouse',
+          credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }],
+          actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
+        },
+      ],
+    }),
+  );
+  const out = fs.openSync(o.logFile, 'a');
+  const args = [
+    'server',
+    `-dir=${path.join(o.dataDir, 'data')}`,
+    `-ip=${o.host}`,
+    `-ip.bind=${o.host}`,
+    `-master.port=${o.masterPort}`,
+    `-volume.port=${o.volumePort}`,
+    `-filer.port=${o.filerPort}`,
+    '-filer',
+    '-s3',
+    `-s3.port=${o.port}`,
+    `-s3.config=${config}`,
+    '-volume.max=0',
+    '-master.volumeSizeLimitMB=64',
+  ];
+  const child = spawn(o.weed, args, { cwd: o.dataDir, detached: true, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  fs.writeFileSync(o.pidFile, `${child.pid}\n`);
+  child.unref();
+  o.log(`started weed (pid ${child.pid}), S3 on http://${o.host}:${o.port}, log ${o.logFile}`);
+}
+
+/**
+ * Whether tests can use the server without building anything: it is running, or its binary is
+ * built and `start` can launch it. Synchronous, so that test files can decide which suites to declare.
+ */
+function availability(opts) {
+  const o = options(opts);
+  if (readPid(o)) return { available: true, running: true };
+  if (fs.existsSync(o.weed)) return { available: true, running: false };
+  return { available: false, running: false, reason: `no S3 server running on port ${o.port} and no weed binary at ${o.weed}` };
 }
 
 async function stop(opts) {
@@ -219,7 +259,7 @@ async function stop(opts) {
   o.log(`stopped pid ${pid}`);
 }
 
-module.exports = { build, start, stop, clientEnv, options, WEED_VERSION };
+module.exports = { build, start, stop, availability, clientEnv, options, WEED_VERSION };
 
 async function main(cmd) {
   switch (cmd) {

@@ -2,8 +2,8 @@
  * The producer and the ingestor on a secured broker (scripts/kafka with KAFKA_SECURE=1: SASL_SSL
  * with SCRAM-SHA-512 and PLAIN users, mutual TLS, ACLs on), port KAFKA_SECURE_PORT (default
  * 9252, and the three ports after it). Exactly once as on PLAINTEXT; and a wrong password, an
- * untrusted broker certificate and a topic without an ACL each stop the app at start-up with the
- * setting named.
+ * untrusted broker certificate, a topic without an ACL and a consumer group without one each stop
+ * the app at start-up with the setting named.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -141,4 +141,16 @@ it('a topic without an ACL for the user stops the app naming KAFKA_TOPIC', async
   });
   expect(code).toBe(78);
   expect(output).toMatch(new RegExp(`KAFKA_TOPIC: user \\\\?"ingestor\\\\?" is not allowed to use topic \\\\?"${forbidden}`));
+});
+
+it('a consumer group without an ACL for the user stops the ingestor naming KAFKA_GROUP_ID', async () => {
+  const forbidden = `${group}-forbidden`;
+  const { code, output } = await refused('bronze-ingestor', {
+    ...scram('ingestor'),
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: forbidden,
+    LAKEHOUSE_ROOT: mkdtempSync(path.join(os.tmpdir(), 'lakehouse-secure-')),
+  });
+  expect(code).toBe(78);
+  expect(output).toMatch(new RegExp(`KAFKA_GROUP_ID: user \\\\?"ingestor\\\\?" is not allowed to use consumer group \\\\?"${forbidden}`));
 });

@@ -2,22 +2,21 @@
  * Issue 15 §1: tables delta-rs writes that libs/delta used to misread or refuse unclearly, each
  * written by delta-rs in the test (write_table.py scenarios), with delta-rs as the reference.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { Action, commitPath, DataFileMissingError, DeltaTable, parseActions, serializeActions } from '@app/delta';
-import { tempDir } from '../../libs/delta/test/fixtures';
+import { Action, commitPath, DataFileMissingError, DeltaTable, parseActions, serializeActions, storeForUri } from '@app/delta';
+import { describeEachBackend, tableRoot } from '../../libs/delta/test/backends';
 import { sortedRows, writeTable } from './delta-rs';
 
 const idsOf = (rows: ReadonlyArray<Record<string, unknown>>) => rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 
 async function editCommit(dir: string, version: number, edit: (actions: Action[]) => Action[]): Promise<void> {
-  const file = path.join(dir, commitPath(version));
-  await fs.writeFile(file, serializeActions(edit(parseActions(await fs.readFile(file, 'utf8')))));
+  const store = storeForUri(dir);
+  const file = commitPath(version);
+  await store.put(file, serializeActions(edit(parseActions((await store.get(file)).toString('utf8')))));
 }
 
-describe('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () => {
+describeEachBackend('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () => {
   it('a column added after some files were written reads as NULL in them: whole table, a pruned partition, a filter', async () => {
-    const dir = tempDir('interop-added-column-');
+    const dir = tableRoot('interop-added-column');
     const written = writeTable(dir, 'added_column', { force: true });
     const table = await DeltaTable.open(dir);
     expect(sortedRows(await table.readRows())).toEqual(sortedRows(written.rows!));
@@ -27,7 +26,7 @@ describe('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () 
   });
 
   it('counts rows and reads a checkpoint that has only stats_parsed (writeStatsAsJson=false)', async () => {
-    const dir = tempDir('interop-stats-parsed-');
+    const dir = tableRoot('interop-stats-parsed');
     const written = writeTable(dir, 'stats_struct_checkpoint', { force: true });
     expect(written.checkpointVersion).toBe(2);
     const table = await DeltaTable.open(dir);
@@ -37,7 +36,7 @@ describe('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () 
   });
 
   it('time travel to a version whose files were vacuumed is a clear error, not a raw DuckDB one', async () => {
-    const dir = tempDir('interop-vacuumed-');
+    const dir = tableRoot('interop-vacuumed');
     writeTable(dir, 'vacuumed', { force: true });
     expect(idsOf(await (await DeltaTable.open(dir)).readRows())).toEqual([3]);
     const old = await DeltaTable.open(dir, { version: 0 });
@@ -47,7 +46,7 @@ describe('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () 
   });
 
   it('a metaData without schemaString is refused naming it', async () => {
-    const dir = tempDir('interop-no-schema-');
+    const dir = tableRoot('interop-no-schema');
     writeTable(dir, 'nul_string', { force: true });
     await editCommit(dir, 0, (actions) =>
       actions.map((a) => {
@@ -60,7 +59,7 @@ describe('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () 
   });
 
   it('filters on a string holding a NUL character', async () => {
-    const dir = tempDir('interop-nul-');
+    const dir = tableRoot('interop-nul');
     writeTable(dir, 'nul_string', { force: true });
     const table = await DeltaTable.open(dir);
     expect(idsOf(await table.readRows([{ column: 's', op: '=', value: 'a\0b' }]))).toEqual([1]);
@@ -69,11 +68,11 @@ describe('delta-rs tables that libs/delta used to mishandle (issue 15 §1)', () 
   });
 
   it('reads and appends to a table with the vacuumProtocolCheck feature, which asks nothing of readers', async () => {
-    const dir = tempDir('interop-vacuum-check-');
+    const dir = tableRoot('interop-vacuum-check');
     writeTable(dir, 'nul_string', { force: true });
     // delta-rs cannot add this feature: the protocol upgrade is committed by hand, as Spark would.
     const protocol = { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['vacuumProtocolCheck'], writerFeatures: ['vacuumProtocolCheck'] };
-    await fs.writeFile(path.join(dir, commitPath(1)), serializeActions([{ commitInfo: { timestamp: Date.now(), operation: 'ADD FEATURE' } } as Action, { protocol }]));
+    await storeForUri(dir).put(commitPath(1), serializeActions([{ commitInfo: { timestamp: Date.now(), operation: 'ADD FEATURE' } } as Action, { protocol }]));
     const table = await DeltaTable.open(dir);
     expect(idsOf(await table.readRows())).toEqual([1, 2]);
     await table.append({ rows: [{ id: 3n, s: 'c' }] });

@@ -3,11 +3,10 @@
  * optimize, a delta-rs checkpoint at v4 and a commit after it) is read, time travelled,
  * filtered and appended to by libs/delta; delta-rs then reads the combined table.
  */
-import { existsSync, rmSync } from 'node:fs';
-import * as path from 'node:path';
 import { DeltaTable, decodeLogPath, Filter, Row } from '@app/delta';
-import { tempDir } from '../../libs/delta/test/fixtures';
 import { DeltaRsWriteResult, expectedArrowTypes, JsonRow, readTable, sortedRows, writeTable } from './delta-rs';
+import { describeEachBackend, tableRoot } from '../../libs/delta/test/backends';
+import { logFiles, removeRoot } from '../../libs/delta/test/helpers';
 
 /** The schema write_table.py gives the sales table (only vente_id is required). */
 const EXPECTED_COLUMNS = [
@@ -25,25 +24,25 @@ const EXPECTED_COLUMNS = [
   { name: 'jour', type: 'date', nullable: true },
 ];
 
-describe('delta-rs writes, libs/delta reads', () => {
+describeEachBackend('delta-rs writes, libs/delta reads', () => {
   let dir: string;
   let written: DeltaRsWriteResult;
 
   beforeAll(() => {
-    dir = tempDir('interop-read-');
+    dir = tableRoot('interop-read');
     written = writeTable(dir, 'dictionary_checkpoint', { force: true });
   });
 
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    if (dir) await removeRoot(dir);
   });
 
-  it('delta-rs wrote the scenario the tests rely on', () => {
+  it('delta-rs wrote the scenario the tests rely on', async () => {
     expect(written.version).toBe(5);
     expect(written.checkpointVersion).toBe(4);
     expect(written.dictionaryEncoded).toBe(true);
     expect(written.dictionaryEncodedColumns).toEqual(expect.arrayContaining(['pays', 'client_nom', 'vente_id']));
-    expect(existsSync(path.join(dir, '_delta_log', '00000000000000000004.checkpoint.parquet'))).toBe(true);
+    expect(await logFiles(dir)).toContain('00000000000000000004.checkpoint.parquet');
     expect(written.rows).toHaveLength(written.numRows);
     // 4 x 200 rows minus the Belgian sales of 2024-12-11 deleted at v3.
     expect(written.numRows).toBeLessThan(800);
@@ -163,7 +162,7 @@ describe('delta-rs writes, libs/delta reads', () => {
       await table.append({ rows: [{ vente_id: 3_000_000 + v, pays: 'Canada', timestamp: `2024-12-15T0${v - 7}:00:00.000007Z`, jour: '2024-12-15' }] });
     }
     expect(table.version).toBe(10);
-    expect(existsSync(path.join(dir, '_delta_log', '00000000000000000010.checkpoint.parquet'))).toBe(true);
+    expect(await logFiles(dir)).toContain('00000000000000000010.checkpoint.parquet');
     const ours = sortedRows(await table.readRows());
     expect(ours).toHaveLength(written.numRows + 12 + 4);
     const rs = readTable(dir, { files: true });

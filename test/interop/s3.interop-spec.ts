@@ -5,17 +5,12 @@
 import { DeltaTable } from '@app/delta';
 import { salesRows, salesSchema } from '../../libs/delta/test/fixtures';
 import { range } from '../../libs/delta/test/helpers';
-import { startS3, S3TestServer } from '../../libs/delta/test/s3/s3-server';
+import { describeS3, tableRoot } from '../../libs/delta/test/backends';
 import { readTable } from './delta-rs';
 
-let s3: S3TestServer;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-
-describe('libs/delta writes on S3, delta-rs reads from S3', () => {
+describeS3('libs/delta writes on S3, delta-rs reads from S3', () => {
   it('reads the latest version (from a checkpoint) and a past one, with the same rows', async () => {
-    const uri = s3.root('interop');
+    const uri = tableRoot('interop');
     const table = await DeltaTable.create(uri, {
       schema: salesSchema,
       partitionColumns: ['jour'],

@@ -102,7 +102,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS, this.security);
+    await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS, this.security, this.config.KAFKA_GROUP_ID);
     await this.ingestor.open();
     this.subscriptions.push(
       this.server.assignments$.subscribe((assignments) => {

@@ -1,17 +1,18 @@
 import { DeltaTable } from '@app/delta';
 import { readTable } from '../../../test/interop/delta-rs';
-import { salesSchema, tempDir } from './fixtures';
+import { salesSchema } from './fixtures';
 import { actionsOf, commitInfoOf, commitVersions, ids, range, readLog } from './helpers';
 import { startWriter, transpileWriter } from './writer-processes';
+import { describeEachBackend, tableRoot } from './backends';
 
 const WRITERS = 3;
 const BATCHES = 16;
 const ROWS = 5;
 const MIN_FILES = 4;
 
-describe('auto-compaction racing appends from other processes', () => {
+describeEachBackend('auto-compaction racing appends from other processes', () => {
   it('writers in separate processes append (each compacting after its own commits) while this process compacts too: nothing lost or duplicated', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await DeltaTable.create(dir, {
       schema: salesSchema,
       partitionColumns: ['jour'],

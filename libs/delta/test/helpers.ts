@@ -10,50 +10,82 @@ import {
   Row,
   serializeActions,
   serializeSchema,
+  isObjectStoreUri,
   sqlString,
+  storeForUri,
   StructType,
   withConnection,
 } from '@app/delta';
 import { salesSchema } from './fixtures';
 
-/** The actions of one commit file, read straight from disk. */
-export async function readLog(dir: string, version: number): Promise<Action[]> {
-  return parseActions(await fs.readFile(path.join(dir, commitPath(version)), 'utf8'));
+// The log helpers take a table root, a local folder or an s3:// URI (see backends.ts), and read it through its store.
+
+/** The actions of one commit file, read straight from storage. */
+export async function readLog(root: string, version: number): Promise<Action[]> {
+  return parseActions((await storeForUri(root).get(commitPath(version))).toString('utf8'));
 }
 
 /** Writes a commit file by hand (for crafted or corrupted logs). */
-export async function writeLog(dir: string, version: number, actions: Action[]): Promise<void> {
-  await fs.mkdir(path.join(dir, '_delta_log'), { recursive: true });
-  await fs.writeFile(path.join(dir, commitPath(version)), serializeActions(actions));
+export async function writeLog(root: string, version: number, actions: Action[]): Promise<void> {
+  await storeForUri(root).put(commitPath(version), serializeActions(actions));
 }
 
 /** Every file name in `_delta_log`, sorted. */
-export async function logFiles(dir: string): Promise<string[]> {
-  return (await fs.readdir(path.join(dir, '_delta_log'))).sort();
+export async function logFiles(root: string): Promise<string[]> {
+  return (await storeForUri(root).list('_delta_log')).map((f) => f.path.slice('_delta_log/'.length)).sort();
 }
 
 /** Versions of the JSON commits present in the log, ascending. */
-export async function commitVersions(dir: string): Promise<number[]> {
-  return (await logFiles(dir))
+export async function commitVersions(root: string): Promise<number[]> {
+  return (await logFiles(root))
     .map((n) => /^(\d{20})\.json$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
 }
 
+/** Everything under a table root, folders included on a local disk (S3 has none): what a refused operation must not leave. */
+export async function rootEntries(root: string): Promise<string[]> {
+  if (isObjectStoreUri(root)) return (await storeForUri(root).listRecursive('')).map((f) => f.path);
+  return (await fs.readdir(root, { recursive: true })).sort();
+}
+
+/** An empty folder under a table root: a directory on a local disk, a folder marker (a key ending in '/') on S3. */
+export async function makeFolder(root: string, folder: string): Promise<void> {
+  if (isObjectStoreUri(root)) await storeForUri(root).put(`${folder}/`, '');
+  else await fs.mkdir(path.join(root, ...folder.split('/')), { recursive: true });
+}
+
+/** Copies every file of a table root to another root (of any backend). */
+export async function copyRoot(from: string, to: string): Promise<void> {
+  const [source, target] = [storeForUri(from), storeForUri(to)];
+  for (const f of await source.listRecursive('')) await target.put(f.path, await source.get(f.path));
+}
+
+/** Deletes a table root and everything under it. */
+export async function removeRoot(root: string): Promise<void> {
+  if (isObjectStoreUri(root)) {
+    const store = storeForUri(root);
+    for (const f of await store.listRecursive('')) await store.delete(f.path);
+  } else await fs.rm(root, { recursive: true, force: true });
+}
+
+/** A path DuckDB reads a table's file at: the file itself on a local disk, a downloaded copy on S3. */
+export async function readablePath(root: string, file: string): Promise<string> {
+  return storeForUri(root).readablePath(file);
+}
+
+/** A table file's size in bytes, as its storage reports it. */
+export async function fileSize(root: string, file: string): Promise<number> {
+  return (await storeForUri(root).head(file)).size;
+}
+
 /** Data files (relative paths) outside `_delta_log`, sorted. */
-export async function dataFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    for (const ent of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${ent.name}` : ent.name;
-      if (ent.isDirectory()) {
-        if (child !== '_delta_log') await walk(child);
-      } else out.push(child);
-    }
-  };
-  await walk('');
-  return out.sort();
+export async function dataFiles(root: string): Promise<string[]> {
+  return (await storeForUri(root).listRecursive(''))
+    .map((f) => f.path)
+    .filter((p) => !p.startsWith('_delta_log/'))
+    .sort();
 }
 
 export function actionsOf<K extends 'add' | 'remove' | 'txn' | 'commitInfo' | 'metaData' | 'protocol'>(

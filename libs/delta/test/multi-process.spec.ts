@@ -1,17 +1,16 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { DeltaTable } from '@app/delta';
-import { salesSchema, tempDir } from './fixtures';
-import { actionsOf, commitInfoOf, commitVersions, ids, range, readLog } from './helpers';
+import { describeEachBackend } from './backends';
+import { salesSchema } from './fixtures';
+import { actionsOf, commitInfoOf, commitVersions, ids, logFiles, range, readLog } from './helpers';
 import { startWriter, transpileWriter } from './writer-processes';
 
 const WRITERS = 4;
 const BATCHES = 15;
 const ROWS = 10;
 
-describe('concurrent writers in separate processes', () => {
+describeEachBackend('concurrent writers in separate processes', (backend) => {
   it(`${WRITERS} processes x ${BATCHES} commits of ${ROWS} rows: contiguous versions, every commit exactly once, every row once`, async () => {
-    const dir = tempDir();
+    const dir = backend.root();
     await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
 
     const script = transpileWriter();
@@ -45,7 +44,8 @@ describe('concurrent writers in separate processes', () => {
     expect(seen.sort()).toEqual(expected.sort());
 
     // Checkpoints were written along the way by whichever writer reached a multiple of 10.
-    for (let v = 10; v <= total; v += 10) expect(existsSync(path.join(dir, '_delta_log', `${String(v).padStart(20, '0')}.checkpoint.parquet`))).toBe(true);
+    const log = await logFiles(dir);
+    for (let v = 10; v <= total; v += 10) expect(log).toContain(`${String(v).padStart(20, '0')}.checkpoint.parquet`);
 
     const table = await DeltaTable.open(dir);
     expect(table.version).toBe(total);

@@ -58,10 +58,10 @@ function splitHostPort(broker: string): [string, number] {
 }
 
 /**
- * Turns a refusal by the brokers (bad credentials, no ACL for the topic) into a ConfigError naming the
- * setting to fix; other errors are returned as they are.
+ * Turns a refusal by the brokers (bad credentials, no ACL for the topic or the consumer group) into
+ * a ConfigError naming the setting to fix; other errors are returned as they are.
  */
-export function explainKafkaError(e: unknown, security: KafkaSecurity, topic: string): unknown {
+export function explainKafkaError(e: unknown, security: KafkaSecurity, topic: string, group?: string): unknown {
   const s = security.settings;
   const user = s.KAFKA_SASL_USERNAME
     ? `user "${s.KAFKA_SASL_USERNAME}"`
@@ -78,6 +78,13 @@ export function explainKafkaError(e: unknown, security: KafkaSecurity, topic: st
     const type = err.type ?? '';
     if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
       return new ConfigError([`KAFKA_TOPIC: ${user} is not allowed to use topic "${topic}" (${type}): fix KAFKA_TOPIC or grant the ACL`]);
+    }
+    // kafkajs turns the brokers' GROUP_AUTHORIZATION_FAILED to FindCoordinator into "no coordinator"
+    // (it drops the cause); a coordinator merely starting up is retried for minutes before that.
+    if (group !== undefined && (type === 'GROUP_AUTHORIZATION_FAILED' || err.name === 'KafkaJSGroupCoordinatorNotFound')) {
+      return new ConfigError([
+        `KAFKA_GROUP_ID: ${user} is not allowed to use consumer group "${group}" (GROUP_AUTHORIZATION_FAILED; kafkajs: ${err.message}): fix KAFKA_GROUP_ID or grant the ACL`,
+      ]);
     }
   }
   return e;

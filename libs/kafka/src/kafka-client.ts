@@ -21,23 +21,26 @@ export function kafkaClientConfig(clientId: string, brokers: string[], security:
  * Creates the topic when it is missing (Nest #13220: a consumer started before its topic exists
  * fails with "This server does not host this topic-partition" until restarted). It is each app's
  * first contact with the brokers, so an untrusted certificate, refused credentials or a missing
- * ACL stop start-up here with a ConfigError naming the setting.
+ * ACL stop start-up here with a ConfigError naming the setting. A consumer passes its `group`,
+ * whose ACL is checked too: a refused group otherwise fails the consumer's join later, as
+ * kafkajs' "Failed to find group coordinator", naming nothing.
  */
 export async function ensureTopic(
   brokers: string[],
   topic: string,
   partitions: number,
   security: KafkaSecurity = PLAINTEXT,
+  group?: string,
 ): Promise<void> {
   await checkBrokerCertificate(brokers, security);
   try {
-    await createTopicIfMissing(brokers, topic, partitions, security);
+    await createTopicIfMissing(brokers, topic, partitions, security, group);
   } catch (e) {
-    throw explainKafkaError(e, security, topic);
+    throw explainKafkaError(e, security, topic, group);
   }
 }
 
-async function createTopicIfMissing(brokers: string[], topic: string, partitions: number, security: KafkaSecurity): Promise<void> {
+async function createTopicIfMissing(brokers: string[], topic: string, partitions: number, security: KafkaSecurity, group?: string): Promise<void> {
   const admin = new Kafka(kafkaClientConfig('lakehouse-admin', brokers, security)).admin();
   await admin.connect();
   try {
@@ -56,6 +59,8 @@ async function createTopicIfMissing(brokers: string[], topic: string, partitions
       }
       await new Promise((r) => setTimeout(r, 200));
     }
+    // Once the brokers answered for the topic: DescribeGroups needs the group's DESCRIBE, which READ (a consumer's ACL) implies.
+    if (group !== undefined) await admin.describeGroups([group]);
   } finally {
     await admin.disconnect();
   }

@@ -23,12 +23,12 @@ import argparse
 import datetime as _dt
 import json
 import os
-import shutil
 import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from read_table import storage_options  # noqa: E402
 from rows import emit, emit_error, error_message, table_to_rows  # noqa: E402
 
 ROWS_PER_BATCH = 200
@@ -101,10 +101,36 @@ def sales_batch(batch: int, days: list[_dt.date]):
     return pa.Table.from_pydict(cols, schema=sales_schema())
 
 
-def local_path(uri: str) -> str:
+def filesystem(uri: str):
+    """The pyarrow file system of a table location and the path in it: a local folder, or s3://bucket/key on the S3 endpoint."""
+    import pyarrow.fs as pafs
+
+    if uri.startswith("s3://"):
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3")
+        fs = pafs.S3FileSystem(
+            access_key=os.environ.get("AWS_ACCESS_KEY_ID"),
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            region=os.environ.get("AWS_REGION") or "us-east-1",
+            endpoint_override=endpoint,
+            scheme="http" if endpoint and endpoint.startswith("http://") else "https",
+            force_virtual_addressing=os.environ.get("AWS_S3_FORCE_PATH_STYLE", "").lower() not in ("true", "1", "yes"),
+        )
+        return fs, uri[len("s3://") :]
     if uri.startswith("file://"):
-        return urllib.parse.unquote(urllib.parse.urlparse(uri).path)
-    return uri
+        return pafs.LocalFileSystem(), urllib.parse.unquote(urllib.parse.urlparse(uri).path)
+    return pafs.LocalFileSystem(), os.path.abspath(uri)
+
+
+def write(uri: str, data, **kwargs) -> None:
+    from deltalake import write_deltalake
+
+    write_deltalake(uri, data, storage_options=storage_options(uri), **kwargs)
+
+
+def open_table(uri: str):
+    from deltalake import DeltaTable
+
+    return DeltaTable(uri, storage_options=storage_options(uri))
 
 
 def dictionary_columns(dt) -> list[str]:
@@ -113,7 +139,9 @@ def dictionary_columns(dt) -> list[str]:
 
     found: set[str] = set()
     for uri in dt.file_uris():
-        md = pq.ParquetFile(local_path(uri)).metadata
+        fs, path = filesystem(uri)
+        with fs.open_input_file(path) as fh:
+            md = pq.ParquetFile(fh).metadata
         for rg in range(md.num_row_groups):
             group = md.row_group(rg)
             for c in range(group.num_columns):
@@ -123,41 +151,41 @@ def dictionary_columns(dt) -> list[str]:
     return sorted(found)
 
 
-def last_checkpoint_version(table_path: str) -> int | None:
-    p = os.path.join(table_path, "_delta_log", "_last_checkpoint")
-    if not os.path.exists(p):
+def last_checkpoint_version(table_uri: str) -> int | None:
+    import pyarrow.fs as pafs
+
+    fs, path = filesystem(table_uri)
+    p = f"{path.rstrip('/')}/_delta_log/_last_checkpoint"
+    if fs.get_file_info(p).type == pafs.FileType.NotFound:
         return None
-    with open(p, encoding="utf-8") as fh:
-        return json.load(fh).get("version")
+    with fs.open_input_stream(p) as fh:
+        return json.loads(fh.read().decode("utf-8")).get("version")
 
 
 def scenario_dictionary_checkpoint(uri: str):
-    from deltalake import DeltaTable, write_deltalake
-
     d = _dt.date
     days3 = [d(2024, 12, 10), d(2024, 12, 11), d(2024, 12, 12)]
-    write_deltalake(uri, sales_batch(0, days3), partition_by=["jour"], mode="error", name="ventes")  # v0
-    write_deltalake(uri, sales_batch(1, days3), mode="append")  # v1
-    write_deltalake(uri, sales_batch(2, days3), mode="append")  # v2
-    dt = DeltaTable(uri)
+    write(uri, sales_batch(0, days3), partition_by=["jour"], mode="error", name="ventes")  # v0
+    write(uri, sales_batch(1, days3), mode="append")  # v1
+    write(uri, sales_batch(2, days3), mode="append")  # v2
+    dt = open_table(uri)
     dt.delete("jour = '2024-12-11' AND pays = 'Belgique'")  # v3: remove + add in one partition
     dt.optimize.compact()  # v4: removes the small files, adds one per partition
-    dt = DeltaTable(uri)
+    dt = open_table(uri)
     checkpoint_version = dt.version()
     dt.create_checkpoint()
-    write_deltalake(uri, sales_batch(3, [d(2024, 12, 12), d(2024, 12, 13)]), mode="append")  # v5
+    write(uri, sales_batch(3, [d(2024, 12, 12), d(2024, 12, 13)]), mode="append")  # v5
     return checkpoint_version
 
 
 def scenario_stats_struct_checkpoint(uri: str):
     """Three appends of 3 rows, then a checkpoint with stats_parsed only (writeStatsAsJson=false)."""
     import pyarrow as pa
-    from deltalake import DeltaTable, write_deltalake
 
     config = {"delta.checkpoint.writeStatsAsJson": "false", "delta.checkpoint.writeStatsAsStruct": "true"}
     for i in range(3):
-        write_deltalake(uri, pa.table({"id": pa.array([3 * i, 3 * i + 1, 3 * i + 2], pa.int64())}), mode="append", configuration=config)
-    dt = DeltaTable(uri)
+        write(uri, pa.table({"id": pa.array([3 * i, 3 * i + 1, 3 * i + 2], pa.int64())}), mode="append", configuration=config)
+    dt = open_table(uri)
     dt.create_checkpoint()
     return dt.version()
 
@@ -165,31 +193,28 @@ def scenario_stats_struct_checkpoint(uri: str):
 def scenario_added_column(uri: str):
     """Partition p=1 written before column b was added (schema merge); p=2 has it."""
     import pyarrow as pa
-    from deltalake import write_deltalake
 
-    write_deltalake(uri, pa.table({"id": pa.array([1, 2], pa.int64()), "p": pa.array([1, 1], pa.int32())}), partition_by=["p"])
+    write(uri, pa.table({"id": pa.array([1, 2], pa.int64()), "p": pa.array([1, 1], pa.int32())}), partition_by=["p"])
     b = pa.table({"id": pa.array([3], pa.int64()), "p": pa.array([2], pa.int32()), "b": pa.array(["x"], pa.string())})
-    write_deltalake(uri, b, mode="append", schema_mode="merge")
+    write(uri, b, mode="append", schema_mode="merge")
     return None
 
 
 def scenario_vacuumed(uri: str):
     """v0 written, v1 overwrites it, then VACUUM with no retention deletes v0's files."""
     import pyarrow as pa
-    from deltalake import DeltaTable, write_deltalake
 
-    write_deltalake(uri, pa.table({"id": pa.array([1, 2], pa.int64())}))
-    write_deltalake(uri, pa.table({"id": pa.array([3], pa.int64())}), mode="overwrite")
-    DeltaTable(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
+    write(uri, pa.table({"id": pa.array([1, 2], pa.int64())}))
+    write(uri, pa.table({"id": pa.array([3], pa.int64())}), mode="overwrite")
+    open_table(uri).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
     return None
 
 
 def scenario_nul_string(uri: str):
     """A string column holding a NUL character."""
     import pyarrow as pa
-    from deltalake import write_deltalake
 
-    write_deltalake(uri, pa.table({"id": pa.array([1, 2], pa.int64()), "s": pa.array(["a\x00b", "ab"], pa.string())}))
+    write(uri, pa.table({"id": pa.array([1, 2], pa.int64()), "s": pa.array(["a\x00b", "ab"], pa.string())}))
     return None
 
 
@@ -215,20 +240,20 @@ def main(argv: list[str]) -> None:
     p.add_argument("--no-rows", action="store_true", help="omit rows from the output")
     args = p.parse_args(argv)
 
-    path = local_path(args.table_uri)
-    if os.path.exists(path) and os.listdir(path):
+    import pyarrow.fs as pafs
+
+    fs, path = filesystem(args.table_uri)
+    if fs.get_file_info(pafs.FileSelector(path, allow_not_found=True, recursive=False)):
         if not args.force:
-            emit_error(f"table location is not empty: {path} (use --force to delete it)")
-        shutil.rmtree(path)
+            emit_error(f"table location is not empty: {args.table_uri} (use --force to delete it)")
+        fs.delete_dir_contents(path)
 
     checkpoint_version = SCENARIOS[args.scenario](args.table_uri)
 
-    from deltalake import DeltaTable
-
-    dt = DeltaTable(args.table_uri)
+    dt = open_table(args.table_uri)
     table = dt.to_pyarrow_table()
     dict_cols = dictionary_columns(dt)
-    cp = last_checkpoint_version(path)
+    cp = last_checkpoint_version(args.table_uri)
     doc = {
         "version": dt.version(),
         "numRows": table.num_rows,

@@ -48,6 +48,12 @@ export const S3_ENV = {
   AWS_S3_FORCE_PATH_STYLE: { kind: 'boolean', default: 'false', description: 'Path-style S3 addressing (endpoint/bucket/key), for servers without per-bucket host names' },
   AWS_REGION: { kind: 'string', default: '', description: 'S3 region (unset: us-east-1)' },
   AWS_SHARED_CREDENTIALS_FILE: { kind: 'string', default: '', description: 'AWS credentials file (a mounted secret) with the S3 access key; unset: the rest of the AWS chain' },
+  LAKEHOUSE_S3_CACHE_MAX_BYTES: {
+    kind: 'int',
+    min: 1,
+    default: '1073741824',
+    description: 'Disk budget of the local copies of S3 data files DuckDB reads (in the temp folder); least recently used copies go first',
+  },
 } as const satisfies EnvSpec;
 
 export const LAKEHOUSE_ENV = {

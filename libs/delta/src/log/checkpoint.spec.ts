@@ -1,9 +1,8 @@
-import { existsSync, promises as fs, statSync } from 'node:fs';
-import * as path from 'node:path';
-import { checkpointActions, DeltaTable, field, LocalObjectStore, readCheckpoint, readCommit, struct } from '@app/delta';
+import { checkpointActions, DeltaTable, field, readCheckpoint, readCommit, storeForUri, struct } from '@app/delta';
 import { TableState } from './table-state';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
-import { asRead, DAY_MS, ids, logFiles, query, range, sortById } from '../../test/helpers';
+import { salesRows, salesSchema } from '../../test/fixtures';
+import { asRead, DAY_MS, fileSize, ids, logFiles, query, range, readablePath, sortById } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 const CP10 = '00000000000000000010.checkpoint.parquet';
 
@@ -34,14 +33,14 @@ function normalize(s: TableState) {
 
 /** State rebuilt from the JSON commits 0..version only. */
 async function jsonReplay(dir: string, version: number): Promise<TableState> {
-  const store = new LocalObjectStore(dir);
+  const store = storeForUri(dir);
   const s = new TableState();
   for (let v = 0; v <= version; v++) s.apply(await readCommit(store, v));
   return s;
 }
 
 async function tableWithCommits(n: number, config: Record<string, string> = {}): Promise<{ dir: string; table: DeltaTable }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'], configuration: config, name: 'ventes' });
   for (let i = 1; i <= n; i++) {
     await table.append({ rows: salesRows(2, i * 10, i % 2 ? '2024-12-12' : '2024-12-13') }, { txns: [{ appId: `app-${i % 3}`, version: i }] });
@@ -49,7 +48,7 @@ async function tableWithCommits(n: number, config: Record<string, string> = {}):
   return { dir, table };
 }
 
-describe('checkpoints', () => {
+describeEachBackend('checkpoints', () => {
   it('writes 10.checkpoint.parquet and _last_checkpoint after the 10th commit, by default', async () => {
     const { dir, table } = await tableWithCommits(9);
     expect((await logFiles(dir)).filter((f) => f.includes('checkpoint'))).toEqual([]);
@@ -57,11 +56,11 @@ describe('checkpoints', () => {
     expect(table.version).toBe(10);
     expect((await logFiles(dir)).filter((f) => f.includes('checkpoint'))).toEqual([CP10, '_last_checkpoint']);
 
-    const last = JSON.parse(await fs.readFile(path.join(dir, '_delta_log/_last_checkpoint'), 'utf8'));
+    const last = JSON.parse((await storeForUri(dir).get('_delta_log/_last_checkpoint')).toString('utf8'));
     // protocol + metaData + 3 txns (app-0, app-1, app-2) + 10 adds
-    expect(last).toEqual({ version: 10, size: 15, sizeInBytes: statSync(path.join(dir, '_delta_log', CP10)).size, numOfAddFiles: 10 });
+    expect(last).toEqual({ version: 10, size: 15, sizeInBytes: await fileSize(dir, `_delta_log/${CP10}`), numOfAddFiles: 10 });
 
-    const cp = path.join(dir, '_delta_log', CP10);
+    const cp = await readablePath(dir, `_delta_log/${CP10}`);
     const rows = await query(`SELECT * FROM read_parquet('${cp}')`);
     expect(rows).toHaveLength(15);
     expect(Object.keys(rows[0]).sort()).toEqual(['add', 'metaData', 'protocol', 'remove', 'txn']);
@@ -83,7 +82,7 @@ describe('checkpoints', () => {
     await table.overwrite({ rows: salesRows(3, 500, '2024-12-13') }, { partitions: 'dynamic', txns: [{ appId: 'app-9', version: 1 }] });
     await table.append({ rows: salesRows(2, 600) });
     expect(table.version).toBe(12);
-    expect(existsSync(path.join(dir, '_delta_log', CP10))).toBe(true);
+    expect(await logFiles(dir)).toContain(CP10);
 
     const viaCheckpoint = await DeltaTable.open(dir);
     expect(viaCheckpoint.version).toBe(12);
@@ -93,7 +92,7 @@ describe('checkpoints', () => {
     expect(normalize(table.snapshot.state)).toEqual(normalize(replay));
 
     // And with the checkpoint deleted, a full replay from JSON gives the same again.
-    await fs.unlink(path.join(dir, '_delta_log', CP10));
+    await storeForUri(dir).delete(`_delta_log/${CP10}`);
     const noCheckpoint = await DeltaTable.open(dir);
     expect(normalize(noCheckpoint.snapshot.state)).toEqual(normalize(replay));
     expect(sortById(await noCheckpoint.readRows())).toEqual(sortById(await viaCheckpoint.readRows()));
@@ -102,7 +101,7 @@ describe('checkpoints', () => {
   it('really loads from the checkpoint: commits before it can be gone', async () => {
     const { dir, table } = await tableWithCommits(11);
     const expected = sortById(await table.readRows());
-    for (let v = 0; v < 10; v++) await fs.unlink(path.join(dir, `_delta_log/${String(v).padStart(20, '0')}.json`));
+    for (let v = 0; v < 10; v++) await storeForUri(dir).delete(`_delta_log/${String(v).padStart(20, '0')}.json`);
     const fresh = await DeltaTable.open(dir);
     expect(fresh.version).toBe(11);
     expect(fresh.snapshot.metadata.name).toBe('ventes');
@@ -124,7 +123,7 @@ describe('checkpoints', () => {
     const { dir } = await tableWithCommits(7, { 'delta.checkpointInterval': '3' });
     const cps = (await logFiles(dir)).filter((f) => f.endsWith('.checkpoint.parquet'));
     expect(cps).toEqual(['00000000000000000003.checkpoint.parquet', '00000000000000000006.checkpoint.parquet']);
-    expect(JSON.parse(await fs.readFile(path.join(dir, '_delta_log/_last_checkpoint'), 'utf8')).version).toBe(6);
+    expect(JSON.parse((await storeForUri(dir).get('_delta_log/_last_checkpoint')).toString('utf8')).version).toBe(6);
     const fresh = await DeltaTable.open(dir);
     expect(fresh.version).toBe(7);
     expect(normalize(fresh.snapshot.state)).toEqual(normalize(await jsonReplay(dir, 7)));
@@ -142,9 +141,9 @@ describe('checkpoints', () => {
     it.each(cases)('%s', async (_name, content) => {
       const { dir, table } = await tableWithCommits(8, { 'delta.checkpointInterval': '3' });
       const expected = normalize(table.snapshot.state);
-      const last = path.join(dir, '_delta_log/_last_checkpoint');
-      if (content === null) await fs.unlink(last);
-      else await fs.writeFile(last, content);
+      const last = '_delta_log/_last_checkpoint';
+      if (content === null) await storeForUri(dir).delete(last);
+      else await storeForUri(dir).put(last, content);
       const fresh = await DeltaTable.open(dir);
       expect(fresh.version).toBe(8);
       expect(normalize(fresh.snapshot.state)).toEqual(expected);
@@ -154,7 +153,7 @@ describe('checkpoints', () => {
 
   it('falls back to the full log when the checkpoint _last_checkpoint names was deleted', async () => {
     const { dir, table } = await tableWithCommits(8, { 'delta.checkpointInterval': '3' });
-    await fs.unlink(path.join(dir, '_delta_log/00000000000000000006.checkpoint.parquet'));
+    await storeForUri(dir).delete('_delta_log/00000000000000000006.checkpoint.parquet');
     const fresh = await DeltaTable.open(dir);
     expect(fresh.version).toBe(8);
     expect(normalize(fresh.snapshot.state)).toEqual(normalize(table.snapshot.state));
@@ -179,7 +178,7 @@ describe('checkpoints', () => {
   });
 
   it('round-trips an unpartitioned table (empty partitionValues), null partition values and nulls in stats', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const flat = await DeltaTable.create(dir, { schema: struct([field('id', 'long', false), field('v', 'string')]), configuration: { 'delta.checkpointInterval': '2' } });
     await flat.append({ rows: [{ id: 1, v: null }] });
     await flat.append({ rows: [{ id: 2, v: 'x' }] });
@@ -191,7 +190,7 @@ describe('checkpoints', () => {
       { id: 2n, v: 'x' },
     ]);
 
-    const dir2 = tempDir();
+    const dir2 = tableRoot();
     const parted = await DeltaTable.create(dir2, { schema: struct([field('id', 'long', false), field('p', 'string')]), partitionColumns: ['p'], configuration: { 'delta.checkpointInterval': '1' } });
     await parted.append({ rows: [{ id: 1, p: null }, { id: 2, p: 'a' }] });
     const fresh2 = await DeltaTable.open(dir2);

@@ -1,9 +1,8 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { AddAction, DeltaTable, LocalObjectStore, loadSnapshot, parseLogFileName } from '@app/delta';
+import { AddAction, DeltaTable, loadSnapshot, parseLogFileName, storeForUri } from '@app/delta';
 import { TableState } from './table-state';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
-import { asRead, ids, metadataFor, sortById, writeLog } from '../../test/helpers';
+import { salesRows, salesSchema } from '../../test/fixtures';
+import { asRead, ids, makeFolder, metadataFor, sortById, writeLog } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 const add = (p: string, size = 10): AddAction => ({ path: p, partitionValues: {}, size, modificationTime: 1, dataChange: true });
 
@@ -27,9 +26,9 @@ describe('TableState reconciliation', () => {
   });
 });
 
-describe('log replay', () => {
+describeEachBackend('log replay', () => {
   it('reconciles add and remove across commits', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     await table.append({ rows: salesRows(3, 1, '2024-12-12') });
     await table.append({ rows: salesRows(3, 10, '2024-12-12') });
@@ -49,54 +48,56 @@ describe('log replay', () => {
   });
 
   it('replays hand-written logs from another engine (unknown actions and fields ignored)', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
+    const store = storeForUri(dir);
     await writeLog(dir, 0, [
       { commitInfo: { timestamp: 1, operation: 'CREATE TABLE', operationParameters: {} } },
       { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
       { metaData: metadataFor(salesSchema, ['jour']) },
     ]);
     await writeLog(dir, 1, [{ add: { ...add('jour=2024-12-12/a.parquet'), partitionValues: { jour: '2024-12-12' } } }]);
-    await fs.appendFile(path.join(dir, '_delta_log/00000000000000000001.json'), '{"domainMetadata":{"domain":"x","configuration":"{}","removed":false}}\n');
+    const v1 = '_delta_log/00000000000000000001.json';
+    await store.put(v1, (await store.get(v1)).toString('utf8') + '{"domainMetadata":{"domain":"x","configuration":"{}","removed":false}}\n');
     await writeLog(dir, 2, [{ remove: { path: 'jour=2024-12-12/a.parquet', dataChange: true, deletionTimestamp: 3 } }]);
-    const snap = await loadSnapshot(new LocalObjectStore(dir), dir);
+    const snap = await loadSnapshot(store, dir);
     expect(snap.version).toBe(2);
     expect(snap.files()).toEqual([]);
     expect([...snap.state.tombstones.keys()]).toEqual(['jour=2024-12-12/a.parquet']);
   });
 
   it('fails clearly when a commit in the middle of the log is missing', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     for (let i = 0; i < 5; i++) await table.append({ rows: salesRows(1, i + 1) });
-    await fs.unlink(path.join(dir, '_delta_log/00000000000000000003.json'));
+    await storeForUri(dir).delete('_delta_log/00000000000000000003.json');
     await expect(DeltaTable.open(dir)).rejects.toThrow('the Delta log is missing version 3 (found 4)');
     // Versions before the gap are still readable.
     expect(ids(await (await DeltaTable.open(dir, { version: 2 })).readRows())).toEqual([1, 2]);
   });
 
   it('fails clearly when version 0 is missing and there is no checkpoint', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema });
     await table.append({ rows: salesRows(1) });
-    await fs.unlink(path.join(dir, '_delta_log/00000000000000000000.json'));
+    await storeForUri(dir).delete('_delta_log/00000000000000000000.json');
     await expect(DeltaTable.open(dir)).rejects.toThrow(/missing version 0/);
   });
 
   it('ignores files in _delta_log it does not know (.crc, temp files, compacted logs)', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     await table.append({ rows: salesRows(2) });
     for (const name of ['00000000000000000001.crc', '.tmp-1234', '00000000000000000000.00000000000000000001.compacted.json', '00000000000000000009.json.tmp']) {
-      await fs.writeFile(path.join(dir, '_delta_log', name), 'garbage');
+      await storeForUri(dir).put(`_delta_log/${name}`, 'garbage');
     }
-    await fs.mkdir(path.join(dir, '_delta_log', '_sidecars'));
+    await makeFolder(dir, '_delta_log/_sidecars');
     const fresh = await DeltaTable.open(dir);
     expect(fresh.version).toBe(1);
     expect(sortById(await fresh.readRows())).toEqual(asRead(salesRows(2)));
   });
 
   it('update() applies the commits made by others since the snapshot', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const writer = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     const reader = await DeltaTable.open(dir);
     for (let i = 0; i < 3; i++) await writer.append({ rows: salesRows(2, i * 10) });

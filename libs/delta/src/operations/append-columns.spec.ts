@@ -1,14 +1,14 @@
 import { ColumnBatch, DeltaTable, field, SchemaViolationError, struct, toEpochMicros } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
-import { asRead, commitVersions, dataFiles, parquetColumns, sortById, statsOf, readLog, actionsOf } from '../../test/helpers';
-import * as path from 'node:path';
+import { salesRows, salesSchema } from '../../test/fixtures';
+import { asRead, commitVersions, dataFiles, parquetColumns, sortById, statsOf, readablePath, readLog, actionsOf } from '../../test/helpers';
 import * as vm from 'node:vm';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 const DAY_2024_12_12 = 20069;
 const DAY_2024_12_13 = 20070;
 
 async function salesTable(): Promise<{ dir: string; table: DeltaTable }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
   return { dir, table };
 }
@@ -44,7 +44,7 @@ function salesColumns(n: number, startId = 1, days: number[] = [DAY_2024_12_12])
   };
 }
 
-describe('append of a column batch', () => {
+describeEachBackend('append of a column batch', () => {
   it('writes the same table as the same rows given as objects: files per partition, types, stats', async () => {
     const fromRows = await salesTable();
     const fromColumns = await salesTable();
@@ -86,12 +86,12 @@ describe('append of a column batch', () => {
     };
     expect(await statsBy(fromColumns.dir)).toEqual(await statsBy(fromRows.dir));
     const [file] = await dataFiles(fromColumns.dir);
-    const types = Object.fromEntries((await parquetColumns(path.join(fromColumns.dir, file))).map((c) => [c.name, c.type]));
+    const types = Object.fromEntries((await parquetColumns(await readablePath(fromColumns.dir, file))).map((c) => [c.name, c.type]));
     expect(types).toMatchObject({ vente_id: 'INT64', client_id: 'INT32', timestamp: 'INT64', montant: 'DOUBLE', pays: 'BYTE_ARRAY' });
   });
 
   it('takes BigInt64Array longs and timestamps, arrays of cells with nulls, and strings too many for a dictionary', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const schema = struct([
       field('id', 'long', false),
       field('at', 'timestamp', false),
@@ -142,7 +142,7 @@ describe('append of a column batch', () => {
   });
 
   it('nulls of one 2048-row slice do not leak into the next (the staging chunk is reused)', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('i', 'integer', false), field('v', 'double')]) });
     const n = 5000;
     await table.append({
@@ -157,14 +157,14 @@ describe('append of a column batch', () => {
   });
 
   it('a dictionary with a repeated value still writes every row as given', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('s', 'string', false)]) });
     await table.append({ columns: { numRows: 3, columns: { s: { dictionary: ['a', 'b', 'a'], indices: Int32Array.from([0, 1, 2]) } } } });
     expect((await table.readRows()).map((r) => r.s)).toEqual(['a', 'b', 'a']);
   });
 
   it('writes strings an ENUM cannot hold (NUL, lone surrogates that encode alike) as plain strings', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('s', 'string', false)]) });
     const dictionary = ['a\u0000b', '\ud800', '\udc00', '\ufffd', 'x'];
     const indices = Int32Array.from({ length: 50 }, (_, i) => i % dictionary.length);
@@ -192,7 +192,7 @@ describe('append of a column batch', () => {
         .sort((x, y) => x.partitionValues.p!.localeCompare(y.partitionValues.p!));
 
     it('with each file’s min and max in byte order, and its null count (RETURN_STATS gives no bounds for an ENUM)', async () => {
-      const dir = tempDir();
+      const dir = tableRoot();
       const table = await DeltaTable.create(dir, { schema, partitionColumns: ['p'] });
       const s = Array.from({ length: n }, (_, i) => (i % 10 === 9 ? null : stringAt(i)));
       await table.append({ columns: { numRows: n, columns: { s, p: Int32Array.from({ length: n }, (_, i) => partitionOf(i)) } } });
@@ -219,16 +219,16 @@ describe('append of a column batch', () => {
     ])('with the same stats and rows as the same strings written as plain strings: %s', async (_, dictionary) => {
       const indices = Int32Array.from({ length: n }, (_, i) => (i * 7) % dictionary.length);
       const p = Int32Array.from({ length: n }, (_, i) => partitionOf(i));
-      const fromEnumDir = tempDir();
+      const fromEnumDir = tableRoot();
       const fromEnum = await DeltaTable.create(fromEnumDir, { schema, partitionColumns: ['p'] });
       await fromEnum.append({ columns: { numRows: n, columns: { s: { dictionary, indices }, p } } });
       // A dictionary with a repeated value cannot be an ENUM: staged as plain strings.
-      const plainDir = tempDir();
+      const plainDir = tableRoot();
       const plain = await DeltaTable.create(plainDir, { schema, partitionColumns: ['p'] });
       await plain.append({ columns: { numRows: n, columns: { s: { dictionary: [...dictionary, 'a'], indices }, p } } });
       expect(await statsBy(fromEnumDir)).toEqual(await statsBy(plainDir));
       const [file] = await dataFiles(fromEnumDir);
-      expect((await parquetColumns(path.join(fromEnumDir, file))).find((c) => c.name === 's')?.type).toBe('BYTE_ARRAY');
+      expect((await parquetColumns(await readablePath(fromEnumDir, file))).find((c) => c.name === 's')?.type).toBe('BYTE_ARRAY');
       expect((await fromEnum.readRows()).map((r) => r.s).sort()).toEqual((await plain.readRows()).map((r) => r.s).sort());
     });
   });

@@ -1,18 +1,17 @@
-import { statSync } from 'node:fs';
-import * as path from 'node:path';
 import { CellValue, DeltaTable, field, planScan, PrimitiveType, Row, SchemaViolationError, struct } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
-import { actionsOf, asRead, commitInfoOf, commitVersions, dataFiles, parquetColumns, query, readLog, sortById, statsOf } from '../../test/helpers';
+import { salesRows, salesSchema } from '../../test/fixtures';
+import { actionsOf, asRead, commitInfoOf, commitVersions, dataFiles, fileSize, parquetColumns, query, readablePath, readLog, sortById, statsOf } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 const DATA_FILE = /^part-00000-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-c000\.snappy\.parquet$/;
 
 async function salesTable(): Promise<{ dir: string; table: DeltaTable }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
   return { dir, table };
 }
 
-describe('append', () => {
+describeEachBackend('append', () => {
   it('writes one Parquet file per partition in Hive folders and commits their add actions', async () => {
     const { dir, table } = await salesTable();
     const rows = [...salesRows(10, 1, '2024-12-12'), ...salesRows(5, 11, '2024-12-13')];
@@ -38,7 +37,7 @@ describe('append', () => {
     expect(adds.map((a) => a.path)).toEqual(files);
     expect(adds.map((a) => a.partitionValues)).toEqual([{ jour: '2024-12-12' }, { jour: '2024-12-13' }]);
     for (const a of adds) {
-      expect(a.size).toBe(statSync(path.join(dir, a.path)).size);
+      expect(a.size).toBe(await fileSize(dir, a.path));
       expect(a.dataChange).toBe(true);
       expect(Number.isInteger(a.modificationTime)).toBe(true);
     }
@@ -52,7 +51,7 @@ describe('append', () => {
     const { dir, table } = await salesTable();
     await table.append({ rows: salesRows(4) });
     const [add] = table.snapshot.files();
-    const file = path.join(dir, add.path);
+    const file = await readablePath(dir, add.path);
     const cols = await parquetColumns(file);
     expect(cols.map((c) => c.name)).toEqual(['vente_id', 'client_id', 'timestamp', 'montant', 'pays']);
     const byName = Object.fromEntries(cols.map((c) => [c.name, c]));
@@ -72,10 +71,10 @@ describe('append', () => {
   });
 
   it('writes date columns as INT32 DATE', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('id', 'long', false), field('jour', 'date')]) });
     await table.append({ rows: [{ id: 1, jour: '2024-12-12' }, { id: 2, jour: new Date('2024-02-29T00:00:00Z') }] });
-    const cols = await parquetColumns(path.join(dir, table.snapshot.files()[0].path));
+    const cols = await parquetColumns(await readablePath(dir, table.snapshot.files()[0].path));
     expect(cols.find((c) => c.name === 'jour')).toMatchObject({ type: 'INT32', converted_type: 'DATE' });
     expect(await table.readRows()).toEqual([
       { id: 1n, jour: '2024-12-12' },
@@ -136,7 +135,7 @@ describe('append', () => {
   });
 
   it('float stats are the stored float32 values, so the values read back are found again', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('id', 'long', false), field('f', 'float')]) });
     await table.append({ rows: [{ id: 1, f: 0.1 }, { id: 2, f: -0.1 }] });
     const stats = statsOf(table.snapshot.files()[0]);
@@ -245,7 +244,7 @@ describe('append', () => {
   });
 
   it('prunes long partition values beyond 2^53 exactly', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('id', 'long', false), field('shard', 'long')]), partitionColumns: ['shard'] });
     await table.append({ rows: [{ id: 1, shard: 9007199254740993n }, { id: 2, shard: 9007199254740992n }] });
     expect(table.snapshot.files().map((f) => f.partitionValues.shard).sort()).toEqual(['9007199254740992', '9007199254740993']);
@@ -286,7 +285,7 @@ describe('append', () => {
     ['date', '2024-12-12', '2024-12-12', '2024-12-12'],
   ];
   it.each(partitionTypes)('partitions by a %s column: value serialised in the log, read back and filtered', async (type, value, logged, read) => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: struct([field('id', 'long', false), field('p', type)]), partitionColumns: ['p'] });
     await table.append({ rows: [{ id: 1, p: value }, { id: 2, p: null }] });
     const values = table.snapshot.files().map((f) => f.partitionValues.p);
@@ -301,7 +300,7 @@ describe('append', () => {
   });
 
   it('escapes partition values in folder names and URI-encodes the logged path', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const schema = struct([field('id', 'long', false), field('cat', 'string')]);
     const table = await DeltaTable.create(dir, { schema, partitionColumns: ['cat'] });
     const rows = [

@@ -1,14 +1,15 @@
-import { DeltaTable, LocalObjectStore, tableConfig } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
+import { DeltaTable, ObjectStore, storeForUri, tableConfig } from '@app/delta';
+import { salesRows, salesSchema } from '../../test/fixtures';
 import { actionsOf, commitInfoOf, ids, range, readLog } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 const AUTO_COMPACT = { 'delta.autoOptimize.autoCompact': 'true', 'lakehouse.autoCompact.minNumFiles': '4' };
 
 const filesIn = (table: DeltaTable, day: string) => table.snapshot.files().filter((f) => f.partitionValues.jour === day);
 
-describe('auto-compaction (post-commit hook)', () => {
+describeEachBackend('auto-compaction (post-commit hook)', () => {
   it('compacts a partition, today included, once it holds minNumFiles small files, in a dataChange=false commit', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'], configuration: AUTO_COMPACT });
     for (let i = 0; i < 3; i++) await table.append({ rows: salesRows(2, 10 * i, '2024-12-12') });
     await table.append({ rows: salesRows(2, 100, '2024-12-13') });
@@ -28,18 +29,18 @@ describe('auto-compaction (post-commit hook)', () => {
   });
 
   it('is off unless the table property asks for it, and a bad setting is refused when the table is created', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     for (let i = 0; i < 6; i++) await table.append({ rows: salesRows(1, i) });
     expect(table.snapshot.files()).toHaveLength(6);
     expect(tableConfig({}).autoCompact).toEqual({ enabled: false, minNumFiles: 50, maxFileSize: 128 * 1024 * 1024 });
     await expect(
-      DeltaTable.create(tempDir(), { schema: salesSchema, configuration: { ...AUTO_COMPACT, 'lakehouse.autoCompact.minNumFiles': 'many' } }),
+      DeltaTable.create(tableRoot(), { schema: salesSchema, configuration: { ...AUTO_COMPACT, 'lakehouse.autoCompact.minNumFiles': 'many' } }),
     ).rejects.toThrow('invalid lakehouse.autoCompact.minNumFiles "many", expected a positive integer');
   });
 
   it('files at or above maxFileSize are not small: they neither count nor get rewritten', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, {
       schema: salesSchema,
       partitionColumns: ['jour'],
@@ -51,20 +52,18 @@ describe('auto-compaction (post-commit hook)', () => {
   });
 
   it('gives up, losing nothing, when a concurrent writer removed the files it was compacting', async () => {
-    const dir = tempDir();
-    /** Runs `race` once, when the data file of the n-th write after arming is staged. */
-    class RacingStore extends LocalObjectStore {
-      armed?: { skip: number; race: () => Promise<unknown> };
-      override async stagingPath(p: string): Promise<string> {
-        const armed = this.armed;
-        if (armed && armed.skip-- === 0) {
-          this.armed = undefined;
-          await armed.race();
-        }
-        return super.stagingPath(p);
+    const dir = tableRoot();
+    /** The table's store, running `race` once, when the data file of the n-th write after arming is staged. */
+    const inner = storeForUri(dir);
+    const store: ObjectStore & { armed?: { skip: number; race: () => Promise<unknown> } } = Object.create(inner);
+    store.stagingPath = async (p: string) => {
+      const armed = store.armed;
+      if (armed && armed.skip-- === 0) {
+        store.armed = undefined;
+        await armed.race();
       }
-    }
-    const store = new RacingStore(dir);
+      return inner.stagingPath(p);
+    };
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'], configuration: AUTO_COMPACT, store });
     for (let i = 0; i < 3; i++) await table.append({ rows: salesRows(1, i) });
     // While the hook writes its compacted file, another process compacts the same files and commits first.

@@ -1,12 +1,11 @@
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { DeltaTable, struct, TableNotFoundError, UnsupportedProtocolError } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
-import { commitVersions, craftTable, dataFiles, logFiles, readLog, writeLog } from '../../test/helpers';
+import { DeltaTable, storeForUri, struct, TableNotFoundError, UnsupportedProtocolError } from '@app/delta';
+import { salesRows, salesSchema } from '../../test/fixtures';
+import { commitVersions, craftTable, dataFiles, logFiles, readLog, rootEntries, writeLog } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
-describe('create table', () => {
+describeEachBackend('create table', () => {
   it('commits version 0 with commitInfo, protocol (1,2) and metaData, schemaString being a JSON string', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const before = Date.now();
     const table = await DeltaTable.create(dir, {
       schema: salesSchema,
@@ -18,7 +17,7 @@ describe('create table', () => {
     expect(table.version).toBe(0);
     expect(await logFiles(dir)).toEqual(['00000000000000000000.json']);
 
-    const raw = await fs.readFile(path.join(dir, '_delta_log', '00000000000000000000.json'), 'utf8');
+    const raw = (await storeForUri(dir).get('_delta_log/00000000000000000000.json')).toString('utf8');
     const lines = raw.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => Object.keys(l))).toEqual([['commitInfo'], ['protocol'], ['metaData']]);
 
@@ -62,7 +61,7 @@ describe('create table', () => {
   });
 
   it('refuses to create a table where one exists, leaving its log untouched', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     const before = await readLog(dir, 0);
     await expect(DeltaTable.create(dir, { schema: salesSchema })).rejects.toThrow(/already exists/);
@@ -71,7 +70,7 @@ describe('create table', () => {
   });
 
   it('refuses a partition column missing from the schema or an invalid configuration without writing a log', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await expect(DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['day'] })).rejects.toThrow(/partition column "day"/);
     await expect(
       DeltaTable.create(dir, { schema: salesSchema, configuration: { 'delta.checkpointInterval': '0' } }),
@@ -79,11 +78,11 @@ describe('create table', () => {
     await expect(
       DeltaTable.create(dir, { schema: salesSchema, configuration: { 'delta.logRetentionDuration': 'forever' } }),
     ).rejects.toThrow(/invalid interval/);
-    expect(existsSync(path.join(dir, '_delta_log'))).toBe(false);
+    expect(await rootEntries(dir)).toEqual([]);
   });
 
   it('openOrCreate creates a missing table, reopens an existing one and refuses a different schema or partitioning', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const created = await DeltaTable.openOrCreate(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     expect(created.version).toBe(0);
     await created.append({ rows: salesRows(2) });
@@ -96,7 +95,7 @@ describe('create table', () => {
   });
 
   it('openOrCreate reports why a table could not be created, not TableNotFoundError', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await expect(DeltaTable.openOrCreate(dir, { schema: salesSchema, partitionColumns: ['nope'] })).rejects.toThrow(/partition column "nope" is not in the schema/);
     await expect(DeltaTable.openOrCreate(dir, { schema: salesSchema, configuration: { 'delta.checkpointInterval': 'x' } })).rejects.toThrow(
       /invalid delta.checkpointInterval "x"/,
@@ -104,7 +103,7 @@ describe('create table', () => {
   });
 
   it('concurrent openOrCreate calls all end up on the same single version 0', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const tables = await Promise.all([1, 2, 3, 4].map(() => DeltaTable.openOrCreate(dir, { schema: salesSchema, partitionColumns: ['jour'] })));
     expect(tables.map((t) => t.version)).toEqual([0, 0, 0, 0]);
     expect(new Set(tables.map((t) => t.snapshot.metadata.id)).size).toBe(1);
@@ -112,11 +111,11 @@ describe('create table', () => {
   });
 
   it('opening a folder without a log gives TableNotFoundError', async () => {
-    await expect(DeltaTable.open(tempDir())).rejects.toBeInstanceOf(TableNotFoundError);
+    await expect(DeltaTable.open(tableRoot())).rejects.toBeInstanceOf(TableNotFoundError);
   });
 });
 
-describe('protocol check', () => {
+describeEachBackend('protocol check', () => {
   const cases: Array<[string, Parameters<typeof craftTable>[1]]> = [
     ['reader version 2 (column mapping)', { minReaderVersion: 2, minWriterVersion: 5 }],
     ['reader version 3 with readerFeatures [deletionVectors]', { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] }],
@@ -125,7 +124,7 @@ describe('protocol check', () => {
   ];
 
   it.each(cases)('refuses to open a table that needs %s', async (_name, protocol) => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await craftTable(dir, protocol);
     const err = await DeltaTable.open(dir).catch((e) => e);
     expect(err).toBeInstanceOf(UnsupportedProtocolError);
@@ -133,7 +132,7 @@ describe('protocol check', () => {
   });
 
   it('names the unsupported reader feature', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await craftTable(dir, cases[1][1]);
     await expect(DeltaTable.open(dir)).rejects.toThrow(/reader features .*deletionVectors/);
   });
@@ -146,7 +145,7 @@ describe('protocol check', () => {
   ];
 
   it.each(writeCases)('opens for reading but refuses to write a table with %s', async (_name, protocol, message) => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await craftTable(dir, protocol);
     const table = await DeltaTable.open(dir);
     expect(table.version).toBe(0);
@@ -161,7 +160,7 @@ describe('protocol check', () => {
   });
 
   it('writes a writer-7 table whose features are all supported (appendOnly, invariants)', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await craftTable(dir, { minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ['appendOnly', 'invariants'] });
     const table = await DeltaTable.open(dir);
     await table.append({ rows: salesRows(3) });
@@ -170,13 +169,13 @@ describe('protocol check', () => {
   });
 
   it('reads a reader-3 table with an empty readerFeatures list', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     await craftTable(dir, { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: [], writerFeatures: [] });
     expect((await DeltaTable.open(dir)).version).toBe(0);
   });
 
   it('refuses a protocol upgrade in a later commit, on open and on update() of an open table', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     await table.append({ rows: salesRows(2) });
     const stale = await DeltaTable.open(dir);
@@ -191,7 +190,7 @@ describe('protocol check', () => {
   });
 
   it('a concurrent protocol change makes a pending write fail and leaves no commit of it', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     await writeLog(dir, 1, [
       { commitInfo: { timestamp: Date.now(), operation: 'UPGRADE PROTOCOL', operationParameters: {} } },

@@ -1,8 +1,9 @@
 import { AppendOnlyTableError, DeltaTable, expirePartitions } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
+import { salesRows, salesSchema } from '../../test/fixtures';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 async function tableWithDays(days: string[], configuration?: Record<string, string>): Promise<DeltaTable> {
-  const table = await DeltaTable.create(tempDir(), { schema: salesSchema, partitionColumns: ['jour'], configuration });
+  const table = await DeltaTable.create(tableRoot(), { schema: salesSchema, partitionColumns: ['jour'], configuration });
   let id = 1;
   for (const day of days) {
     // Two files per day, so a partition is removed whole.
@@ -11,7 +12,7 @@ async function tableWithDays(days: string[], configuration?: Record<string, stri
   return table;
 }
 
-describe('expirePartitions', () => {
+describeEachBackend('expirePartitions', () => {
   it('removes exactly the days before the cutoff, in one commit of dataChange removes', async () => {
     const table = await tableWithDays(['2024-12-10', '2024-12-11', '2024-12-12', '2024-12-13']);
     const before = table.version;

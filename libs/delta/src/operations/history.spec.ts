@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { commitTimestamps, DeltaTable, LocalObjectStore } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { ids, range, setMtime } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 const MIN = 60_000;
@@ -82,9 +83,9 @@ describe('time travel', () => {
   });
 });
 
-describe('history', () => {
+describeEachBackend('history', () => {
   it('returns commitInfo per version, newest first, with operation names', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     const start = Date.now();
     await table.append({ rows: salesRows(2, 1) });

@@ -1,17 +1,18 @@
 import { DeltaTable } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
+import { salesRows, salesSchema } from '../../test/fixtures';
 import { actionsOf, commitInfoOf, commitVersions, readLog, sortById, statsOf } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 /** Five small files on the 12th (ids 1-20) and three on the 13th (ids 101-112). */
 async function smallFiles(): Promise<{ dir: string; table: DeltaTable }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
   for (let i = 0; i < 5; i++) await table.append({ rows: salesRows(4, 1 + i * 4, '2024-12-12') });
   for (let i = 0; i < 3; i++) await table.append({ rows: salesRows(4, 101 + i * 4, '2024-12-13') });
   return { dir, table };
 }
 
-describe('optimize', () => {
+describeEachBackend('optimize', () => {
   it('compacts the small files of each partition in one commit with dataChange=false, the rows unchanged', async () => {
     const { dir, table } = await smallFiles();
     const before = sortById(await table.readRows());

@@ -1,17 +1,18 @@
 import { DeltaTable } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
+import { salesRows, salesSchema } from '../../test/fixtures';
 import { actionsOf, asRead, commitInfoOf, commitVersions, dataFiles, ids, range, readLog, sortById } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 /** v1: ids 1-5 on the 12th and 11-15 on the 13th; v2: ids 21-23 on the 12th. */
 async function table(config: Record<string, string> = {}): Promise<{ dir: string; table: DeltaTable }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const t = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'], configuration: config });
   await t.append({ rows: [...salesRows(5, 1, '2024-12-12'), ...salesRows(5, 11, '2024-12-13')] });
   await t.append({ rows: salesRows(3, 21, '2024-12-12') });
   return { dir, table: t };
 }
 
-describe('overwrite', () => {
+describeEachBackend('overwrite', () => {
   it('full overwrite: removes every file and adds the new ones in ONE commit', async () => {
     const { dir, table: t } = await table();
     const before = t.snapshot.files();
@@ -82,7 +83,7 @@ describe('overwrite', () => {
   });
 });
 
-describe('delta.appendOnly', () => {
+describeEachBackend('delta.appendOnly', () => {
   it('refuses overwrites and data-changing removes, but allows appends and OPTIMIZE', async () => {
     const { dir, table: t } = await table({ 'delta.appendOnly': 'true' });
     expect(t.config.appendOnly).toBe(true);

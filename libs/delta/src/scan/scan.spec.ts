@@ -1,17 +1,18 @@
 import { DeltaTable, Filter, Row } from '@app/delta';
-import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
+import { salesRows, salesSchema } from '../../test/fixtures';
 import { asRead, ids, range, sortById } from '../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../test/backends';
 
 /** Four files: ids 1-10 and 11-20 on the 12th, 21-30 and 31-40 on the 13th. */
 async function fourFiles(): Promise<{ table: DeltaTable; all: Row[] }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
   const batches = [salesRows(10, 1, '2024-12-12'), salesRows(10, 11, '2024-12-12'), salesRows(10, 21, '2024-12-13'), salesRows(10, 31, '2024-12-13')];
   for (const rows of batches) await table.append({ rows });
   return { table: await DeltaTable.open(dir), all: batches.flat() };
 }
 
-describe('scan: partition pruning and stats skipping', () => {
+describeEachBackend('scan: partition pruning and stats skipping', () => {
   let table: DeltaTable;
   let all: Row[];
   beforeAll(async () => {
@@ -84,9 +85,9 @@ describe('scan: partition pruning and stats skipping', () => {
   });
 });
 
-describe('scan: timestamps and nulls', () => {
+describeEachBackend('scan: timestamps and nulls', () => {
   it('skips on millisecond timestamp stats without losing sub-millisecond rows', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     const ts = (i: number, day = '2024-12-12') => `${day}T10:00:0${i}.123456Z`;
     await table.append({ rows: range(0, 9).map((i) => ({ vente_id: i, timestamp: ts(i), jour: '2024-12-12' })) });
@@ -106,7 +107,7 @@ describe('scan: timestamps and nulls', () => {
   });
 
   it('compares strings in the byte (code point) order of the stats, not JS UTF-16 order', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     // U+FF21 sorts below U+1F600 by code point, above it by UTF-16 code unit.
     await table.append({ rows: [{ vente_id: 1, pays: '\uFF21', jour: '2024-12-12' }, { vente_id: 2, pays: '\u{1F600}', jour: '2024-12-12' }] });
@@ -118,7 +119,7 @@ describe('scan: timestamps and nulls', () => {
   });
 
   it('skips files whose column is all null', async () => {
-    const dir = tempDir();
+    const dir = tableRoot();
     const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
     await table.append({ rows: [{ vente_id: 1, pays: null, jour: '2024-12-12' }, { vente_id: 2, pays: null, jour: '2024-12-12' }] });
     await table.append({ rows: [{ vente_id: 3, pays: 'France', jour: '2024-12-12' }] });

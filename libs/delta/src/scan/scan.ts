@@ -15,7 +15,7 @@ import { ColumnMappingMode, fieldId, impliedColumnMappingMode, logicalFile, phys
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
 import { decodeLogPath } from '../parquet/partition-path';
 import { CellValue, daysToIsoDate, microsToIso, Row } from '../parquet/values';
-import { ObjectStore } from '../storage/object-store';
+import { NotFoundError, ObjectStore } from '../storage/object-store';
 import { fileMayMatch, Filter, filterToSql, sqlLiteral } from './filter';
 import { DataFileMissingError } from '../errors';
 import { deletedRowsSql, DeletionVectorReader } from './deletion-vectors';
@@ -94,16 +94,23 @@ class DataFileReader {
     this.allColumns = dataColumns.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(physicalName(f, mode))}`).join(', ');
   }
 
+  /** An object store copies the file before DuckDB reads it: a vacuumed file is missing here already. */
+  private readablePath(f: AddAction): Promise<string> {
+    return this.store.readablePath(decodeLogPath(f.path)).catch((e: Error) => {
+      throw e instanceof NotFoundError ? new DataFileMissingError(e) : e;
+    });
+  }
+
   async relation(files: readonly AddAction[]): Promise<string> {
     const reads: string[] = [];
     const plain = files.filter((f) => !f.deletionVector);
     if (plain.length) {
-      const paths = await Promise.all(plain.map((f) => this.store.readablePath(decodeLogPath(f.path))));
+      const paths = await Promise.all(plain.map((f) => this.readablePath(f)));
       reads.push(`SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}]${this.options})`);
     }
     for (const f of files) {
       if (!f.deletionVector) continue;
-      const [file, deleted] = await Promise.all([this.store.readablePath(decodeLogPath(f.path)), this.deletionVectors.rowIndexes(f.deletionVector)]);
+      const [file, deleted] = await Promise.all([this.readablePath(f), this.deletionVectors.rowIndexes(f.deletionVector)]);
       reads.push(
         `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number=true${this.options}) ` +
           `ANTI JOIN ${deletedRowsSql(deleted)} USING (file_row_number)`,

@@ -12,6 +12,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { DEFAULT_LOCAL_COPIES_MAX_BYTES, LocalCopies } from './local-copies';
 import { AlreadyExistsError, FileMeta, NotFoundError, ObjectStore } from './object-store';
 
 export interface S3ObjectStoreOptions {
@@ -19,6 +20,11 @@ export interface S3ObjectStoreOptions {
   client?: S3Client;
   /** Where data files are staged for DuckDB and downloaded copies are kept (default: <tmpdir>/lakehouse-s3). */
   localDir?: string;
+  /**
+   * Byte budget of the local copies in that folder, for the whole process (the first store's
+   * setting counts); default LAKEHOUSE_S3_CACHE_MAX_BYTES, or 1 GiB.
+   */
+  localCopiesMaxBytes?: number;
 }
 
 /** A bucket and a key prefix (no leading or trailing '/'), from `s3://bucket/prefix`. */
@@ -54,19 +60,23 @@ let sharedClient: S3Client | undefined;
  * the log code is the same as on a local disk. DuckDB reads and writes local files only (its S3
  * extension is downloaded at run time), so data files are written to a staging file and uploaded
  * in `publish`, and read from a local copy downloaded once: Delta data files never change once
- * written, so a copy never goes stale.
+ * written, so a copy never goes stale. The copies stay within a byte budget (LocalCopies).
  */
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
   readonly client: S3Client;
   private readonly localDir: string;
+  private readonly copies: LocalCopies;
   private readonly downloads = new Map<string, Promise<string>>();
 
   constructor(uri: string, opts: S3ObjectStoreOptions = {}) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
     this.client = opts.client ?? (sharedClient ??= s3ClientFromEnv());
     this.localDir = path.resolve(opts.localDir ?? path.join(os.tmpdir(), 'lakehouse-s3'));
+    this.copies = LocalCopies.in(path.join(this.localDir, 'cache'), {
+      maxBytes: opts.localCopiesMaxBytes ?? (Number(process.env.LAKEHOUSE_S3_CACHE_MAX_BYTES) || DEFAULT_LOCAL_COPIES_MAX_BYTES),
+    });
   }
 
   private key(p: string): string {
@@ -109,7 +119,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Replaces the file (checkpoints, `_last_checkpoint`): a local copy of the old content is dropped. */
   async put(p: string, data: Buffer | string): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(p), Body: data }));
-    await fs.rm(this.cachePath(p), { force: true });
+    await this.copies.drop(this.cachePath(p));
   }
 
   async head(p: string): Promise<FileMeta> {
@@ -164,7 +174,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(p: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(p) }));
-    await fs.rm(this.cachePath(p), { force: true });
+    await this.copies.drop(this.cachePath(p));
   }
 
   async stagingPath(): Promise<string> {
@@ -179,36 +189,18 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: this.key(p), Body: createReadStream(staged), ContentLength: size }),
     );
-    const cached = this.cachePath(p);
-    await fs.mkdir(path.dirname(cached), { recursive: true });
-    await fs.rename(staged, cached);
+    await this.copies.adopt(this.cachePath(p), staged);
   }
 
-  /** A local copy of the file, downloaded once per process (and kept: data files are immutable). */
+  /** A local copy of the file, downloaded once and kept while the budget allows (data files are immutable). */
   readablePath(p: string): Promise<string> {
     const cached = this.cachePath(p);
     let pending = this.downloads.get(cached);
     if (!pending) {
-      pending = this.download(p, cached).finally(() => this.downloads.delete(cached));
+      pending = this.copies.get(cached, () => this.get(p)).finally(() => this.downloads.delete(cached));
       this.downloads.set(cached, pending);
     }
     return pending;
-  }
-
-  private async download(p: string, cached: string): Promise<string> {
-    if (
-      await fs.stat(cached).then(
-        () => true,
-        () => false,
-      )
-    )
-      return cached;
-    const data = await this.get(p);
-    await fs.mkdir(path.dirname(cached), { recursive: true });
-    const tmp = `${cached}.tmp-${randomUUID()}`;
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, cached);
-    return cached;
   }
 
   /** Keyed by bucket and key, hashed so that any key makes a short, valid file name. */

@@ -1,21 +1,18 @@
-import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DeltaTable, readCommit, S3ObjectStore } from '@app/delta';
-import { salesRows, salesSchema } from '../fixtures';
-import { ids, range } from '../helpers';
-import { startS3, S3TestServer } from './s3-server';
+import { DeltaTable, S3ObjectStore } from '@app/delta';
+import { LocalCopies } from '../../src/storage/local-copies';
+import { salesRows, salesSchema, tempDir } from '../fixtures';
+import { asRead, ids, range, sortById } from '../helpers';
+import { describeS3, tableRoot } from '../backends';
 
 /** The Delta operations on the S3 server, through the same code as on a local disk. */
-let s3: S3TestServer;
-beforeAll(async () => {
-  s3 = await startS3();
-});
 
 const logFile = (v: number, kind = 'json') => `_delta_log/${String(v).padStart(20, '0')}.${kind}`;
 
-describe('Delta tables on S3', () => {
+describeS3('Delta tables on S3', () => {
   it('appends, checkpoints, reopens from the checkpoint and time-travels by version and timestamp', async () => {
-    const uri = s3.root('ops');
+    const uri = tableRoot('ops');
     const table = await DeltaTable.create(uri, {
       schema: salesSchema,
       partitionColumns: ['jour'],
@@ -42,7 +39,7 @@ describe('Delta tables on S3', () => {
   });
 
   it('optimize compacts a partition, vacuum deletes the replaced files from the bucket, the table reads the same', async () => {
-    const uri = s3.root('maintenance');
+    const uri = tableRoot('maintenance');
     const table = await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'] });
     for (let b = 0; b < 4; b++) await table.append({ rows: salesRows(5, 1 + b * 5, '2024-12-12') });
     const before = table.snapshot.files().map((f) => f.path);
@@ -57,75 +54,34 @@ describe('Delta tables on S3', () => {
     expect(ids(await (await DeltaTable.open(uri)).readRows())).toEqual(range(1, 20));
   });
 
-  it('4 processes append at once: contiguous versions, every commit exactly once, every row once', async () => {
-    const uri = s3.root('writers');
-    await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'] });
-    const WRITERS = 4;
-    const BATCHES = 6;
-    const ROWS = 10;
-    const writers = range(0, WRITERS - 1).map((w) => startWriter(uri, w, BATCHES, ROWS));
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.go();
-    const outcomes = await Promise.all(writers.map((w) => w.done));
-    for (const o of outcomes) expect({ code: o.code, stderr: o.code === 0 ? '' : o.stderr }).toEqual({ code: 0, stderr: '' });
-    const versions = outcomes.flatMap((o) => (JSON.parse(o.stdout.trim()) as { versions: number[] }).versions);
-    const total = WRITERS * BATCHES;
-    expect(versions.sort((a, b) => a - b)).toEqual(range(1, total));
+  it('keeps the local copies of data files within their byte budget, downloading an evicted one again', async () => {
+    const uri = tableRoot('copies');
+    const table = await DeltaTable.create(uri, { schema: salesSchema, partitionColumns: ['jour'] });
+    const days = ['2024-12-10', '2024-12-11', '2024-12-12', '2024-12-13'];
+    for (const [i, day] of days.entries()) await table.append({ rows: salesRows(50, 1 + i * 50, day) });
+    const files = table.snapshot.files().map((f) => f.path);
+    const budget = Math.max(...table.snapshot.files().map((f) => f.size)) * 2;
 
-    const table = await DeltaTable.open(uri);
-    expect(table.version).toBe(total);
-    const seen: string[] = [];
-    for (let v = 1; v <= total; v++) {
-      const txns = (await readCommit(table.store, v)).flatMap((a) => ('txn' in a ? [a.txn] : []));
-      expect(txns).toHaveLength(1);
-      seen.push(`${txns[0].appId}#${txns[0].version}`);
+    // No hold time here: each read evicts what does not fit.
+    const localDir = tempDir('s3-copies-');
+    const copies = LocalCopies.in(path.join(localDir, 'cache'), { maxBytes: budget, holdMs: 0 });
+    const store = new S3ObjectStore(uri, { localDir });
+    const onDisk = async () => {
+      const names = await fs.readdir(path.join(localDir, 'cache'), { recursive: true, withFileTypes: true });
+      const sizes = await Promise.all(names.filter((e) => e.isFile()).map(async (e) => (await fs.stat(path.join(e.parentPath, e.name))).size));
+      return sizes.reduce((a, b) => a + b, 0);
+    };
+    const firstCopy = await fs.readFile(await store.readablePath(files[0]));
+    for (const f of files.slice(1)) {
+      await store.readablePath(f);
+      expect(await onDisk()).toBeLessThanOrEqual(budget);
+      expect(copies.bytes).toBe(await onDisk());
     }
-    expect(seen.sort()).toEqual(
-      range(0, WRITERS - 1)
-        .flatMap((w) => range(1, BATCHES).map((b) => `writer-${w}#${b}`))
-        .sort(),
-    );
-    expect(ids(await table.readRows())).toEqual(range(1, total * ROWS));
-  }, 300_000);
+    expect(await fs.readFile(await store.readablePath(files[0]))).toEqual(firstCopy); // evicted, downloaded again
+
+    // With the hold time, a budget smaller than one file never takes a file from a query reading it.
+    const held = new S3ObjectStore(uri, { localDir: tempDir('s3-copies-held-'), localCopiesMaxBytes: 1 });
+    const rows = await (await DeltaTable.open(uri, { store: held })).readRows();
+    expect(sortById(rows)).toEqual(asRead(days.flatMap((day, i) => salesRows(50, 1 + i * 50, day))));
+  });
 });
-
-interface Writer {
-  ready: Promise<void>;
-  go(): void;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** libs/delta/test/concurrent-writer.ts in its own process, held at a barrier until go(). */
-function startWriter(uri: string, writer: number, batches: number, rows: number): Writer {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      path.join(__dirname, '..', 'concurrent-writer.ts'),
-      uri,
-      String(writer),
-      String(batches),
-      String(rows),
-      '--barrier',
-    ],
-    { env: { ...process.env, DUCKDB_THREADS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      markReady();
-      resolve({ code, stdout: stdout.replace(/^ready\n/, ''), stderr });
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), done };
-}

@@ -1,20 +1,15 @@
-import { AlreadyExistsError, LocalObjectStore, NotFoundError, ObjectStore, S3ObjectStore, s3ClientFromEnv } from '@app/delta';
+import { AlreadyExistsError, LocalObjectStore, NotFoundError, ObjectStore, S3ObjectStore, s3ClientFromEnv, storeForUri } from '@app/delta';
 import { promises as fs } from 'node:fs';
-import { tempDir } from '../fixtures';
-import { startS3, S3TestServer } from './s3-server';
+import { describeEachBackend, describeS3, tableRoot } from '../backends';
 
 /** The ObjectStore contract the log code relies on, held to the local disk and to the S3 server alike. */
-let s3: S3TestServer;
-beforeAll(async () => {
-  s3 = await startS3();
-});
+const make = (name: string): ObjectStore => storeForUri(tableRoot(name));
 
-const stores: Array<[string, (name: string) => ObjectStore]> = [
-  ['LocalObjectStore', () => new LocalObjectStore(tempDir('store-conformance-'))],
-  ['S3ObjectStore', (name) => new S3ObjectStore(s3.root(name))],
-];
+describeEachBackend('ObjectStore contract', (backend) => {
+  it('is the store of the backend', () => {
+    expect(make('kind')).toBeInstanceOf(backend.name === 's3' ? S3ObjectStore : LocalObjectStore);
+  });
 
-describe.each(stores)('%s', (_, make) => {
   it('get / put / head / delete, and NotFoundError for a missing file', async () => {
     const store = make('basics');
     await expect(store.get('a/missing.json')).rejects.toBeInstanceOf(NotFoundError);
@@ -85,20 +80,23 @@ describe.each(stores)('%s', (_, make) => {
   });
 });
 
-describe('S3ObjectStore put-if-absent under concurrency (SeaweedFS)', () => {
+describeS3('S3ObjectStore put-if-absent under concurrency (SeaweedFS)', () => {
   // SeaweedFS sometimes holds a racing request for seconds (server side, no retry involved): hence the timeout.
   it('24 clients race for each of 12 keys: exactly one wins each, and its content stays', async () => {
-    const root = s3.root('race');
+    const root = tableRoot('race');
     const clients = Array.from({ length: 24 }, () => new S3ObjectStore(root, { client: s3ClientFromEnv() }));
     const keys = Array.from({ length: 12 }, (_, i) => `_delta_log/${String(i).padStart(20, '0')}.json`);
-    for (const key of keys) {
-      const results = await Promise.allSettled(clients.map((c, writer) => c.putIfAbsent(key, `writer-${writer}`)));
-      const winners = results.flatMap((r, writer) => (r.status === 'fulfilled' ? [writer] : []));
-      const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      expect(winners).toHaveLength(1);
-      for (const l of losers) expect(l.reason).toBeInstanceOf(AlreadyExistsError);
-      expect((await clients[0].get(key)).toString()).toBe(`writer-${winners[0]}`);
-    }
+    // The keys' races run at the same time: each waits mostly on SeaweedFS holding the racing requests.
+    await Promise.all(
+      keys.map(async (key) => {
+        const results = await Promise.allSettled(clients.map((c, writer) => c.putIfAbsent(key, `writer-${writer}`)));
+        const winners = results.flatMap((r, writer) => (r.status === 'fulfilled' ? [writer] : []));
+        const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(winners).toHaveLength(1);
+        for (const l of losers) expect(l.reason).toBeInstanceOf(AlreadyExistsError);
+        expect((await clients[0].get(key)).toString()).toBe(`writer-${winners[0]}`);
+      }),
+    );
     for (const c of clients) c.client.destroy();
   }, 300_000);
 });

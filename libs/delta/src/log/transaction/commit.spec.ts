@@ -4,14 +4,16 @@ import { AlreadyExistsError, CommitConflictError, DeltaTable, LocalObjectStore }
 import { commitWithRetries } from './commit';
 import { salesRows, salesSchema, tempDir } from '../../../test/fixtures';
 import { actionsOf, asRead, commitInfoOf, commitVersions, ids, range, readLog, sortById } from '../../../test/helpers';
+import { describeEachBackend, tableRoot } from '../../../test/backends';
 
 async function salesTable(): Promise<{ dir: string; table: DeltaTable }> {
-  const dir = tempDir();
+  const dir = tableRoot();
   const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
   return { dir, table };
 }
 
 describe('put-if-absent', () => {
+  // LocalObjectStore's own (S3ObjectStore's: libs/delta/test/s3/object-store-conformance.spec.ts).
   it('LocalObjectStore.putIfAbsent refuses an existing path with AlreadyExistsError and keeps the first content', async () => {
     const dir = tempDir();
     const store = new LocalObjectStore(dir);
@@ -56,7 +58,7 @@ describe('put-if-absent', () => {
   });
 });
 
-describe('optimistic concurrency', () => {
+describeEachBackend('optimistic concurrency', () => {
   it('two tables opened at the same version both append: versions n+1 and n+2, nothing lost', async () => {
     const { dir, table } = await salesTable();
     await table.append({ rows: salesRows(5, 1) });
@@ -103,7 +105,7 @@ describe('optimistic concurrency', () => {
   });
 });
 
-describe('conflicts at table level', () => {
+describeEachBackend('conflicts at table level', () => {
   async function twoDays(): Promise<{ dir: string }> {
     const { dir, table } = await salesTable();
     await table.append({ rows: [...salesRows(5, 1, '2024-12-12'), ...salesRows(5, 11, '2024-12-13')] });
@@ -202,7 +204,7 @@ describe('conflicts at table level', () => {
   });
 });
 
-describe('txn (application transaction versions)', () => {
+describeEachBackend('txn (application transaction versions)', () => {
   it('reads txn versions back per app id, the last one written winning (even when lower)', async () => {
     const { dir, table } = await salesTable();
     expect(table.txnVersion('a')).toBeUndefined();

@@ -65,8 +65,8 @@ export class CommitConflictError extends DeltaError {
 
 /** The table sets `delta.appendOnly`: an operation that removes data is not allowed. */
 export class AppendOnlyTableError extends DeltaError {
-  constructor(uri: string) {
-    super(`the table at ${uri} is append-only (delta.appendOnly=true): its expired partitions cannot be removed; unset the property to apply retention`);
+  constructor(uri: string, refused = 'its expired partitions cannot be removed; unset the property to apply retention') {
+    super(`the table at ${uri} is append-only (delta.appendOnly=true): ${refused}`);
   }
 }
 

@@ -28,4 +28,8 @@ export * from './operations/vacuum';
 export * from './operations/expire-partitions';
 export * from './operations/history';
 export * from './operations/auto-compaction';
+export * from './operations/schema-evolution';
+export * from './operations/copy-on-write';
+export * from './operations/delete';
+export * from './operations/update';
 export * from './table';

@@ -1,10 +1,10 @@
-import { DeltaTable, sameSchema, serializeSchema, struct, TableNotFoundError } from '@app/delta';
+import { addColumns, DeltaTable, sameSchema, struct, TableNotFoundError } from '@app/delta';
 import { openOrCreateTable, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 
 /**
  * Opens the quarantine table, first adding the columns the contract gained since the table was
- * created (raw_payload_base64): a metaData commit with the new schema, as Delta's ADD COLUMNS
- * does, so the files written before read the new column as null, here and in delta-rs. Only
+ * created (raw_payload_base64) with libs/delta's ADD COLUMNS, so the files written before read
+ * the new column as null, here and in delta-rs. Only
  * trailing nullable columns are added; any other difference is left to openOrCreateTable, which
  * refuses it.
  */
@@ -24,14 +24,7 @@ async function addMissingColumns(table: DeltaTable): Promise<void> {
   const missing = wanted.slice(current.length);
   if (missing.length === 0 || missing.some((f) => !f.nullable) || !sameSchema(table.snapshot.schema, struct(wanted.slice(0, current.length)))) return;
   try {
-    await table.commit({
-      actions: [{ metaData: { ...table.snapshot.metadata, schemaString: serializeSchema(QUARANTINE_TABLE.schema) } }],
-      operation: 'ADD COLUMNS',
-      operationParameters: { columns: JSON.stringify(missing.map((f) => ({ column: f, position: 'LAST' }))) },
-      readVersion: table.version,
-      footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
-      isBlindAppend: false,
-    });
+    await addColumns(table.log, table.snapshot, missing);
   } catch (e) {
     // Another replica added them first: its schema is the one wanted, which openOrCreateTable checks.
     await table.update();

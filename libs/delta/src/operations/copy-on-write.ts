@@ -65,6 +65,7 @@ function jsonMemberToSql(f: JsonMemberFilter): string {
 
 /** The predicate as a DuckDB boolean expression over the table's columns. */
 export function predicateToSql(schema: StructType, predicate: RowPredicate): string {
+  checkPredicate(schema, predicate);
   return predicate.map((f) => `(${isJsonMember(f) ? jsonMemberToSql(f) : filterToSql(f, schema)})`).join(' AND ');
 }
 
@@ -119,11 +120,10 @@ export async function rewriteMatchingFiles(log: TableLog, snap: Snapshot, predic
   if (tableConfig(snap.configuration).appendOnly) {
     throw new AppendOnlyTableError(snap.metadata.name ?? snap.metadata.id, `${spec.operation} is not allowed`);
   }
-  checkPredicate(schema, predicate);
+  const matches = predicateToSql(schema, predicate);
   const plain = predicate.filter((f): f is Filter => !isJsonMember(f));
   const partitionFilters = plain.filter((f) => partitionColumns.includes(f.column));
   const candidates = snap.files().filter((f) => fileMayMatch(f, plain, schema, partitionColumns));
-  const matches = predicateToSql(schema, predicate);
   const counts = await countMatches(log, snap, candidates, matches);
   const touched = candidates.map((file, i) => ({ file, ...counts[i] })).filter((c) => c.matched > 0);
   const scanned = Date.now();

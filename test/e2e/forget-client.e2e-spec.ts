@@ -139,6 +139,8 @@ it('forget-client removes a client from the five tables and silver’s bookkeepi
       if (typeof n === 'number') expect({ table: def.name, version: v, rows: n }).toEqual({ table: def.name, version: v, rows: 0 });
       else expect(n.error).toMatch(/not found|No such file|does not exist|Not Found/i);
     }
+    // The versions before the DELETE held the client: the vacuum deleted their files.
+    expect({ table: def.name, unreadable: Object.values(seen.versions).some((n) => typeof n !== 'number') }).toEqual({ table: def.name, unreadable: true });
     expect(Object.keys(seen.files).length).toBeGreaterThan(0);
     for (const [file, n] of Object.entries(seen.files)) expect({ table: def.name, file, rows: n }).toEqual({ table: def.name, file, rows: 0 });
   }

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DeltaTable, Row, sqlString, withConnection } from '@app/delta';
-import { openQuarantineTable } from '@app/ingest';
 import {
   BRONZE_TABLE,
   CLIENT_AGGREGATES_TABLE,
   COUNTRY_AGGREGATES_TABLE,
+  openOrCreateTable,
   QUARANTINE_TABLE,
   SEGMENT_AGGREGATES_TABLE,
   TableDefinition,
@@ -62,7 +62,7 @@ async function rowsOnDisk(root: string, def: TableDefinition, where: string): Pr
 }
 
 async function quarantine(root: string): Promise<DeltaTable> {
-  const table = await openQuarantineTable(root);
+  const table = await openOrCreateTable(root, QUARANTINE_TABLE);
   const row = (offset: number, payload: string) => ({
     raw_payload: payload,
     reason: 'schema_violation',

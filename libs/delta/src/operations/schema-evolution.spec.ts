@@ -68,6 +68,17 @@ describe('schema evolution', () => {
     expect((await DeltaTable.open(table.uri)).version).toBe(1);
   });
 
+  it('mergeSchema never drops a column: one the data lacks stays, read as null, and a non-nullable one is a SchemaMismatchError', async () => {
+    const table = await salesTable();
+    const withoutPays = struct(salesSchema.fields.filter((f) => f.name !== 'pays'));
+    await table.append({ rows: salesRows(1, 20).map(({ pays: _pays, ...r }) => r) }, { mergeSchema: withoutPays });
+    expect(table.snapshot.schema).toEqual(salesSchema);
+    expect((await table.readRows([{ column: 'vente_id', op: '=', value: 20 }]))[0].pays).toBeNull();
+    const withoutId = struct(salesSchema.fields.filter((f) => f.name !== 'vente_id'));
+    await expect(table.append({ rows: salesRows(1, 30).map(({ vente_id: _id, ...r }) => r) }, { mergeSchema: withoutId })).rejects.toThrow(SchemaMismatchError);
+    expect((await DeltaTable.open(table.uri)).version).toBe(2);
+  });
+
   it('a writer that had not seen the ADD COLUMNS gets MetadataChanged, and after update() its rows read null in the new column', async () => {
     const table = await salesTable();
     const stale = await DeltaTable.open(table.uri);

@@ -75,8 +75,8 @@ export class CommitConflictError extends DeltaError {
 
 /** The table sets `delta.appendOnly`: an operation that removes data is not allowed. */
 export class AppendOnlyTableError extends DeltaError {
-  constructor(what: string) {
-    super(`the table is append-only (delta.appendOnly=true): ${what}`);
+  constructor(uri: string, refused = 'its expired partitions cannot be removed; unset the property to apply retention') {
+    super(`the table at ${uri} is append-only (delta.appendOnly=true): ${refused}`);
   }
 }
 

@@ -26,4 +26,8 @@ export * from './operations/history';
 export * from './operations/restore';
 export * from './operations/clone';
 export * from './operations/auto-compaction';
+export * from './operations/schema-evolution';
+export * from './operations/copy-on-write';
+export * from './operations/delete';
+export * from './operations/update';
 export * from './table';

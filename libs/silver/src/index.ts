@@ -9,3 +9,4 @@ export * from './first-occurrences';
 export * from './scratch-tables';
 export * from './silver-job';
 export * from './maintenance-job';
+export * from './forget-client';

@@ -132,4 +132,21 @@ describe('checkConflicts', () => {
       expect(conflictOf(footprint({ appIds: new Set(['ingest-1']) }), winner(true, { txn: { appId: 'ingest-3', version: 4 } }))).toBeUndefined();
     });
   });
+
+  describe('isolation levels and partition read predicates (DELETE, UPDATE)', () => {
+    const readsDay12 = (pv: Record<string, string | null>) => pv.jour === '2024-12-12';
+
+    it('WriteSerializable (default): a blind append to a partition read does not conflict; a non-blind write there does', () => {
+      const fp = footprint({ readPartitions: 'all', readsPartition: readsDay12 });
+      expect(conflictOf(fp, winner(true, add('x', '2024-12-12')))).toBeUndefined();
+      expectConflict(fp, winner(false, add('x', '2024-12-12')), 'ConcurrentAppend');
+      expect(conflictOf(fp, winner(false, add('y', '2024-12-13')))).toBeUndefined();
+    });
+
+    it('Serializable: a blind append to a partition read conflicts, to another partition it does not', () => {
+      const fp = footprint({ readPartitions: 'all', readsPartition: readsDay12, isolationLevel: 'Serializable' });
+      expectConflict(fp, winner(true, add('x', '2024-12-12')), 'ConcurrentAppend');
+      expect(conflictOf(fp, winner(true, add('y', '2024-12-13')))).toBeUndefined();
+    });
+  });
 });

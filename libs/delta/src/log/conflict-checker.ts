@@ -15,7 +15,19 @@ export interface TransactionFootprint {
   changesMetadata: boolean;
   /** Every action has dataChange=false (OPTIMIZE): downgraded to snapshot isolation, so concurrent appends are fine. */
   rearrangeOnly: boolean;
+  /**
+   * The partitions read, as a predicate on partition values (a DELETE's or UPDATE's partition
+   * filters, Spark's readPredicates); when set it replaces readPartitions.
+   */
+  readsPartition?: (partitionValues: Record<string, string | null>) => boolean;
+  /**
+   * WriteSerializable (the default, as in Spark) lets concurrent blind appends through;
+   * Serializable makes them conflict too when they land in data this transaction read.
+   */
+  isolationLevel?: IsolationLevel;
 }
+
+export type IsolationLevel = 'WriteSerializable' | 'Serializable';
 
 function partitionMatches(pv: Record<string, string | null>, read: Record<string, string | null>[]): boolean {
   return read.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
@@ -30,9 +42,11 @@ export function checkConflicts(footprint: TransactionFootprint, winner: Action[]
     if ('txn' in a && footprint.appIds.has(a.txn.appId)) {
       throw new CommitConflictError('ConcurrentTransaction', winningVersion, `appId ${a.txn.appId} committed concurrently`);
     }
-    if ('add' in a && a.add.dataChange && !footprint.rearrangeOnly && (!blindAppend || footprint.changesMetadata)) {
+    const checksAdd = !blindAppend || footprint.changesMetadata || footprint.isolationLevel === 'Serializable';
+    if ('add' in a && a.add.dataChange && !footprint.rearrangeOnly && checksAdd) {
       const read = footprint.readPartitions;
-      if (read === 'all' ? true : partitionMatches(a.add.partitionValues, read)) {
+      const wasRead = footprint.readsPartition ?? ((pv) => read === 'all' || partitionMatches(pv, read));
+      if (wasRead(a.add.partitionValues)) {
         throw new CommitConflictError('ConcurrentAppend', winningVersion, `file ${a.add.path} was added to data this transaction read`);
       }
     }

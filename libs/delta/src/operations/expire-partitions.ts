@@ -39,7 +39,7 @@ export async function expirePartitions(table: DeltaTable, opts: ExpirePartitions
     return v !== null && v !== undefined && v !== '' && v < opts.before;
   });
   if (expired.length === 0) return { partitionsRemoved: [], filesRemoved: 0 };
-  if (table.config.appendOnly) throw new AppendOnlyTableError(`the expired partitions of ${table.uri} cannot be removed; unset the property to apply retention`);
+  if (table.config.appendOnly) throw new AppendOnlyTableError(table.uri);
   const now = Date.now();
   const removes: RemoveAction[] = expired.map((f) => ({
     path: f.path,

@@ -100,4 +100,11 @@ describe('vacuum', () => {
     expect(existsSync(path.join(s.dir, s.c))).toBe(true);
     expect(ids(await (await DeltaTable.open(s.dir)).readRows())).toEqual([21, 22, 23]);
   });
+
+  it('orphanRetentionHours keeps unreferenced files younger than it (an in-flight write) while a zero retention deletes every tombstoned file', async () => {
+    const s = await setup();
+    const res = await s.table.vacuum({ retentionHours: 0, enforceRetentionDuration: false, orphanRetentionHours: 1 });
+    expect(res.filesDeleted).toEqual([s.a, s.b, s.orphanOld].sort());
+    for (const kept of [s.c, s.orphanNew]) expect(existsSync(path.join(s.dir, kept))).toBe(true);
+  });
 });

@@ -10,6 +10,12 @@ export interface VacuumOptions {
   /** A retention shorter than the table's is refused unless this is false (Spark's retentionDurationCheck). */
   enforceRetentionDuration?: boolean;
   dryRun?: boolean;
+  /**
+   * Files no version references, not even as a tombstone, may be a writer's data file not yet
+   * committed: they are deleted only past this age (default: the retention), so that a short
+   * retention on a table being written does not delete an in-flight write.
+   */
+  orphanRetentionHours?: number;
 }
 
 export interface VacuumResult {
@@ -33,15 +39,18 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
   }
   await updateSnapshot(log.store, snap);
   const cutoff = log.clock() - retentionMs;
+  const orphanCutoff = opts.orphanRetentionHours === undefined ? cutoff : Math.min(cutoff, log.clock() - opts.orphanRetentionHours * 3_600_000);
   const keep = new Set<string>();
+  const tombstones = new Set<string>();
   for (const f of snap.state.files.keys()) keep.add(decodeLogPath(f));
   for (const t of snap.state.tombstones.values()) {
     if ((t.deletionTimestamp ?? 0) > cutoff) keep.add(decodeLogPath(t.path));
+    else tombstones.add(decodeLogPath(t.path));
   }
   const candidates = (await log.store.listRecursive(''))
     .filter((f) => !f.path.split('/').some((seg, i, all) => i < all.length - 1 && (seg.startsWith('_') || seg.startsWith('.'))))
     .filter((f) => !f.path.split('/').pop()!.startsWith('.') && !f.path.split('/').pop()!.startsWith('_'))
-    .filter((f) => !keep.has(f.path) && f.modificationTime < cutoff)
+    .filter((f) => !keep.has(f.path) && f.modificationTime < (tombstones.has(f.path) ? cutoff : orphanCutoff))
     .map((f) => f.path);
   if (opts.dryRun) return { filesDeleted: candidates, dryRun: true };
   const footprint = { readPartitions: [], readFiles: new Set<string>(), removedFiles: new Set<string>(), appIds: new Set<string>(), changesMetadata: false, rearrangeOnly: true };

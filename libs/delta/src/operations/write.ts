@@ -3,13 +3,20 @@ import { writeDataFiles, WriteSource } from '../parquet/data-file-writer';
 import { Snapshot } from '../log/snapshot';
 import { tableConfig } from '../log/table-config';
 import { commitTransaction, PostCommitReport, TableLog } from '../log/transaction';
+import { StructType } from '../schema/types';
 import { AppendOnlyTableError, InvalidArgumentError } from '../errors';
+import { mergeSchemas, metadataWithSchema } from './schema-evolution';
 
 export interface AppendOptions {
   /** Application transaction versions committed atomically with the data (idempotent writers). */
   txns?: Array<{ appId: string; version: number }>;
   operation?: string;
   operationParameters?: Record<string, string>;
+  /**
+   * Spark's `mergeSchema`: the data's schema. Its columns the table lacks are added (nullable, at
+   * the end) in the same commit as the data; a type change is a SchemaMismatchError.
+   */
+  mergeSchema?: StructType;
 }
 
 export interface CommitSummary {
@@ -26,9 +33,17 @@ function txnActions(txns: AppendOptions['txns'], now: number): Action[] {
   return (txns ?? []).map((t): { txn: TxnAction } => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now } }));
 }
 
+/** The schema to write with, and the metaData action that adds the merged columns when there are any. */
+function schemaToWrite(snap: Snapshot, opts: AppendOptions): { schema: StructType; metadata: Action[] } {
+  if (!opts.mergeSchema) return { schema: snap.schema, metadata: [] };
+  const { schema, added } = mergeSchemas(snap.schema, opts.mergeSchema);
+  return { schema, metadata: added.length ? [{ metaData: metadataWithSchema(snap, schema) }] : [] };
+}
+
 /** Blind append: conflicts only with protocol or metadata changes, or another writer using one of our appIds. */
 export async function append(log: TableLog, snap: Snapshot, source: WriteSource, opts: AppendOptions = {}): Promise<CommitSummary> {
-  const adds = await writeDataFiles(log.store, snap.schema, snap.partitionColumns, source);
+  const { schema } = schemaToWrite(snap, opts);
+  const adds = await writeDataFiles(log.store, schema, snap.partitionColumns, source);
   return commitAdds(log, snap, adds, opts);
 }
 
@@ -36,19 +51,20 @@ export async function append(log: TableLog, snap: Snapshot, source: WriteSource,
 export async function commitAdds(log: TableLog, snap: Snapshot, adds: AddAction[], opts: AppendOptions = {}): Promise<CommitSummary> {
   const now = log.clock();
   const numRows = countRecords(adds);
+  const { metadata } = schemaToWrite(snap, opts);
   const { version, postCommit } = await commitTransaction(log, snap, {
-    actions: [...txnActions(opts.txns, now), ...adds.map((add) => ({ add }))],
+    actions: [...metadata, ...txnActions(opts.txns, now), ...adds.map((add) => ({ add }))],
     operation: opts.operation ?? 'WRITE',
     operationParameters: { mode: 'Append', partitionBy: JSON.stringify(snap.partitionColumns), ...opts.operationParameters },
     operationMetrics: { numFiles: String(adds.length), numOutputRows: String(numRows), numOutputBytes: String(adds.reduce((n, a) => n + a.size, 0)) },
     readVersion: snap.version,
-    isBlindAppend: true,
+    isBlindAppend: metadata.length === 0,
     footprint: {
       readPartitions: [],
       readFiles: new Set(),
       removedFiles: new Set(),
       appIds: new Set((opts.txns ?? []).map((t) => t.appId)),
-      changesMetadata: false,
+      changesMetadata: metadata.length > 0,
       rearrangeOnly: false,
     },
   });
@@ -69,8 +85,9 @@ function inPartitions(pv: Record<string, string | null>, partitions: Record<stri
 
 /** Overwrite or replace partitions: removes and adds in one commit, so readers see the old or the new data, never a mix. */
 export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
-  if (tableConfig(snap.configuration).appendOnly) throw new AppendOnlyTableError('overwrite is not allowed');
-  const adds = await writeDataFiles(log.store, snap.schema, snap.partitionColumns, source);
+  if (tableConfig(snap.configuration).appendOnly) throw new AppendOnlyTableError(snap.metadata.name ?? snap.metadata.id, 'overwrite is not allowed');
+  const { schema, metadata } = schemaToWrite(snap, opts);
+  const adds = await writeDataFiles(log.store, schema, snap.partitionColumns, source);
   let partitions: 'all' | Record<string, string | null>[] = 'all';
   if (opts.partitions === 'dynamic') {
     const seen = new Map<string, Record<string, string | null>>();
@@ -95,7 +112,7 @@ export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSour
     }));
   const removedPaths = new Set(removed.map((r) => r.path));
   const { version, postCommit } = await commitTransaction(log, snap, {
-    actions: [...txnActions(opts.txns, now), ...removed.map((remove) => ({ remove })), ...adds.map((add) => ({ add }))],
+    actions: [...metadata, ...txnActions(opts.txns, now), ...removed.map((remove) => ({ remove })), ...adds.map((add) => ({ add }))],
     operation: opts.operation ?? 'WRITE',
     operationParameters: {
       mode: 'Overwrite',
@@ -111,7 +128,7 @@ export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSour
       readFiles: removedPaths,
       removedFiles: removedPaths,
       appIds: new Set((opts.txns ?? []).map((t) => t.appId)),
-      changesMetadata: false,
+      changesMetadata: metadata.length > 0,
       rearrangeOnly: false,
     },
   });

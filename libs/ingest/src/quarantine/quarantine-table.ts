@@ -1,12 +1,12 @@
-import { DeltaTable, sameSchema, serializeSchema, struct, TableNotFoundError } from '@app/delta';
+import { addColumns, DeltaTable, sameSchema, struct, TableNotFoundError } from '@app/delta';
 import { QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 
 /**
  * Opens the quarantine table, first adding the columns the contract gained since the table was
- * created (raw_payload_base64): a metaData commit with the new schema, as Delta's ADD COLUMNS
- * does, so the files written before read the new column as null, here and in delta-rs. Only
- * trailing nullable columns are added; any other difference is left to openOrCreateTable, which
- * refuses it.
+ * created (raw_payload_base64) with libs/delta's ADD COLUMNS, so the files written before read
+ * the new column as null, here and in delta-rs. Only
+ * trailing nullable columns are added; any other difference is left to DeltaTable.openOrCreate,
+ * which refuses it.
  */
 export async function openQuarantineTable(lakehouseRoot: string): Promise<DeltaTable> {
   const uri = tableLocation(lakehouseRoot, QUARANTINE_TABLE);
@@ -15,7 +15,7 @@ export async function openQuarantineTable(lakehouseRoot: string): Promise<DeltaT
     throw e;
   });
   if (table) await addMissingColumns(table);
-  return DeltaTable.openOrCreate(tableLocation(lakehouseRoot, QUARANTINE_TABLE), QUARANTINE_TABLE);
+  return DeltaTable.openOrCreate(uri, QUARANTINE_TABLE);
 }
 
 async function addMissingColumns(table: DeltaTable): Promise<void> {
@@ -24,16 +24,9 @@ async function addMissingColumns(table: DeltaTable): Promise<void> {
   const missing = wanted.slice(current.length);
   if (missing.length === 0 || missing.some((f) => !f.nullable) || !sameSchema(table.snapshot.schema, struct(wanted.slice(0, current.length)))) return;
   try {
-    await table.commit({
-      actions: [{ metaData: { ...table.snapshot.metadata, schemaString: serializeSchema(QUARANTINE_TABLE.schema) } }],
-      operation: 'ADD COLUMNS',
-      operationParameters: { columns: JSON.stringify(missing.map((f) => ({ column: f, position: 'LAST' }))) },
-      readVersion: table.version,
-      footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
-      isBlindAppend: false,
-    });
+    await addColumns(table.log, table.snapshot, missing);
   } catch (e) {
-    // Another replica added them first: its schema is the one wanted, which openOrCreateTable checks.
+    // Another replica added them first: its schema is the one wanted, which openOrCreate checks.
     await table.update();
     if (!sameSchema(table.snapshot.schema, QUARANTINE_TABLE.schema)) throw e;
   }

@@ -53,7 +53,7 @@ export async function commitWithRetries(store: ObjectStore, req: CommitRequest, 
       operationParameters: stringify(req.operationParameters),
       ...(req.operationMetrics ? { operationMetrics: stringify(req.operationMetrics) } : {}),
       ...(req.readVersion >= 0 ? { readVersion: req.readVersion } : {}),
-      isolationLevel: 'WriteSerializable',
+      isolationLevel: req.footprint.isolationLevel ?? 'WriteSerializable',
       isBlindAppend: req.isBlindAppend,
       engineInfo: ENGINE_INFO,
     };

@@ -43,7 +43,7 @@ export const expiredLogCleanupHook: PostCommitHook = {
 export async function commitTransaction(log: TableLog, snapshot: Snapshot, req: CommitRequest): Promise<CommitOutcome> {
   assertCanWrite(snapshot.protocol);
   if (tableConfig(snapshot.configuration).appendOnly && req.actions.some((a) => 'remove' in a && a.remove.dataChange)) {
-    throw new AppendOnlyTableError('removing data is not allowed');
+    throw new AppendOnlyTableError(snapshot.metadata.name ?? snapshot.metadata.id, 'removing data is not allowed');
   }
   if (req.readVersion !== snapshot.version) throw new InvalidArgumentError('commit must be built on the current snapshot');
   const result = await commitWithRetries(log.store, req, { clock: log.clock });

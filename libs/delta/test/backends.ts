@@ -1,7 +1,7 @@
 /**
  * The storage backends a Delta suite runs on: the local disk, and the project's S3 server
  * (scripts/s3, SeaweedFS). `describeEachBackend` runs a suite once per backend; its tests take
- * their table roots from `backend.root()`, a fresh temp folder or a fresh `s3://bucket/<prefix>`.
+ * their table roots from `tableRoot()`, a fresh temp folder or a fresh `s3://bucket/<prefix>`.
  *
  * The S3 server is the one .ci/run starts (or, outside CI, started on demand when its binary is
  * built). When it is neither running nor startable, the S3 variants fail loudly in CI (CI=true)

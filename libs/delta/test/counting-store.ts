@@ -1,10 +1,15 @@
-import { FileMeta, LocalObjectStore } from '@app/delta';
+import { FileMeta, ObjectStore, storeForUri } from '@app/delta';
 
-/** A local store that counts the calls the log code makes, and how many reads are in flight at once. */
-export class CountingStore extends LocalObjectStore {
+/** The store of a table root (local or S3), counting the calls the log code makes and how many reads are in flight at once. */
+export class CountingStore implements ObjectStore {
   calls = { get: 0, head: 0, list: 0, listRecursive: 0, delete: 0 };
   inFlight = 0;
   maxInFlight = 0;
+  private readonly inner: ObjectStore;
+
+  constructor(root: string) {
+    this.inner = storeForUri(root);
+  }
 
   reset(): void {
     this.calls = { get: 0, head: 0, list: 0, listRecursive: 0, delete: 0 };
@@ -16,34 +21,54 @@ export class CountingStore extends LocalObjectStore {
     return this.calls.get + this.calls.head;
   }
 
-  override async get(p: string): Promise<Buffer> {
+  async get(p: string): Promise<Buffer> {
     this.calls.get++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      return await super.get(p);
+      return await this.inner.get(p);
     } finally {
       this.inFlight--;
     }
   }
 
-  override head(p: string): Promise<FileMeta> {
+  head(p: string): Promise<FileMeta> {
     this.calls.head++;
-    return super.head(p);
+    return this.inner.head(p);
   }
 
-  override list(prefix: string, startAfter?: string): Promise<FileMeta[]> {
+  list(prefix: string, startAfter?: string): Promise<FileMeta[]> {
     this.calls.list++;
-    return super.list(prefix, startAfter);
+    return this.inner.list(prefix, startAfter);
   }
 
-  override listRecursive(prefix: string): Promise<FileMeta[]> {
+  listRecursive(prefix: string): Promise<FileMeta[]> {
     this.calls.listRecursive++;
-    return super.listRecursive(prefix);
+    return this.inner.listRecursive(prefix);
   }
 
-  override delete(p: string): Promise<void> {
+  delete(p: string): Promise<void> {
     this.calls.delete++;
-    return super.delete(p);
+    return this.inner.delete(p);
+  }
+
+  putIfAbsent(p: string, data: Buffer | string): Promise<void> {
+    return this.inner.putIfAbsent(p, data);
+  }
+
+  put(p: string, data: Buffer | string): Promise<void> {
+    return this.inner.put(p, data);
+  }
+
+  stagingPath(p: string): Promise<string> {
+    return this.inner.stagingPath(p);
+  }
+
+  publish(p: string, staged: string): Promise<void> {
+    return this.inner.publish(p, staged);
+  }
+
+  readablePath(p: string): Promise<string> {
+    return this.inner.readablePath(p);
   }
 }

@@ -2,6 +2,7 @@
 """Write a Delta table with delta-rs (python `deltalake`) for interop tests; print one JSON document.
 
 usage: write_table.py <table_uri> --scenario <name> [--force] [--no-rows]  (names: see SCENARIOS)
+<table_uri>: a folder, or s3://bucket/prefix on the endpoint of the AWS variables (as read_table.py).
 
 Scenario `dictionary_checkpoint` (deterministic, no randomness), sales table partitioned by `jour`:
   v0  create  200 rows (jour 2024-12-10..12)

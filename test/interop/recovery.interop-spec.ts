@@ -1,11 +1,12 @@
 /**
  * Recovery read back by delta-rs: a table RESTOREd by libs/delta reads as the version it went
- * back to, a deep clone reads as the source version it copied, and a table delta-rs wrote
- * (deletes, compaction, checkpoint) is restored and cloned the same way.
+ * back to, a deep clone reads as the source version it copied (on disk and on S3), and a table
+ * delta-rs wrote (deletes, compaction, checkpoint) is restored and cloned the same way.
  */
 import * as path from 'node:path';
 import { deepClone, DeltaTable, restore } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../libs/delta/test/fixtures';
+import { startS3 } from '../../libs/delta/test/s3/s3-server';
 import { readTable, sortedRows, writeTable } from './delta-rs';
 
 async function ourTable(): Promise<string> {
@@ -47,6 +48,16 @@ describe('recovery, read back by delta-rs', () => {
     expect(clone.rows).toEqual(readTable(dir, { version: 3 }).rows);
     expect(clone.metadata.partitionColumns).toEqual(['jour']);
     expect(clone.history!.map((h) => [h.operation, h.operationParameters?.sourceVersion])).toEqual([['CLONE', '3']]);
+  });
+
+  it('a deep clone to S3 reads, from S3, as the source version it copied', async () => {
+    const s3 = await startS3();
+    const dir = await ourTable();
+    const target = s3.root('recovery-clone');
+    await deepClone(dir, target, { version: 4 });
+    const clone = readTable(target);
+    expect(clone.version).toBe(0);
+    expect(clone.rows).toEqual(readTable(dir, { version: 4 }).rows);
   });
 
   it('restores and clones a table delta-rs wrote (deletes, compaction, checkpoint)', async () => {

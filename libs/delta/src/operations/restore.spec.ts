@@ -138,6 +138,18 @@ describe('RESTORE', () => {
     expect((await DeltaTable.open(dir)).version).toBe(latest);
   });
 
+  it('refuses a version whose log was cleaned up, and restores one rebuilt from a checkpoint', async () => {
+    const dir = tempDir('restore-');
+    const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'], configuration: { 'delta.checkpointInterval': '5' } });
+    for (let i = 1; i <= 7; i++) await table.append({ rows: salesRows(1, i) });
+    await table.cleanupExpiredLogs(Date.now() + 365 * DAY_MS);
+    const err = await restore(table.log, table.snapshot, { version: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VersionNotAvailableError);
+    expect((err as Error).message).toMatch(/version 3 is no longer in the log \(the earliest that can be rebuilt is 5/);
+    await restore(table.log, table.snapshot, { version: 5 });
+    expect(ids(await (await DeltaTable.open(dir)).readRows())).toEqual(range(1, 5));
+  });
+
   it('refuses versions that are not strictly older than the current one or not in the log, and timestamps before the log', async () => {
     const { dir, table } = await fourVersions();
     for (const version of [4, 9, -1]) await expect(restore(table.log, table.snapshot, { version })).rejects.toThrow(VersionNotAvailableError);

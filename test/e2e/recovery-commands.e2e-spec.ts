@@ -103,7 +103,7 @@ it('restore (by version, by timestamp, dry run), silver following it, a backup c
   // Refusals: two as processes (exit code 2, the reason on stderr)...
   for (const [args, message] of [
     [['restore', '--table', 'bronze/ventes_stream', '--version', '99'], /must be older than the current version/],
-    [['clone', '--table', 'bronze/ventes_stream', '--to', backup], /a Delta table is already at/],
+    [['clone', '--table', 'bronze/ventes_stream', '--to', backup], /a Delta table already exists at/],
   ] as Array<[string[], RegExp]>) {
     const run = await lakehouse(root, args);
     expect({ args, code: run.code }).toEqual({ args, code: 2 });

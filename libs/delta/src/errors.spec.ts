@@ -8,7 +8,7 @@ import {
   LogCorruptError,
   pad20,
   SchemaMismatchError,
-  TableAlreadyExistsError,
+  TableExistsError,
   TableNotFoundError,
   VersionNotAvailableError,
 } from '@app/delta';
@@ -39,7 +39,7 @@ describe('typed errors', () => {
 
   it('creating over a table, another schema, removing data from an append-only table', async () => {
     const { dir, table } = await tableWith(1, { 'delta.appendOnly': 'true' });
-    await expect(DeltaTable.create(dir, { schema: salesSchema })).rejects.toBeInstanceOf(TableAlreadyExistsError);
+    await expect(DeltaTable.create(dir, { schema: salesSchema })).rejects.toBeInstanceOf(TableExistsError);
     const other = { ...salesSchema, fields: salesSchema.fields.slice(1) };
     await expect(DeltaTable.openOrCreate(dir, { schema: other, partitionColumns: ['jour'] })).rejects.toBeInstanceOf(SchemaMismatchError);
     await expect(table.overwrite({ rows: salesRows(1, 5) })).rejects.toBeInstanceOf(AppendOnlyTableError);

@@ -20,10 +20,10 @@ export class TableNotFoundError extends DeltaError {
   }
 }
 
-/** A table is already at the location a new one was to be written to (a clone's target). */
+/** A table is already at the location a new one was to be created at (a create, a clone's target). */
 export class TableExistsError extends DeltaError {
   constructor(where: string) {
-    super(`a Delta table is already at ${where}`);
+    super(`a Delta table already exists at ${where}`);
   }
 }
 
@@ -79,9 +79,6 @@ export class AppendOnlyTableError extends DeltaError {
     super(`the table at ${uri} is append-only (delta.appendOnly=true): ${refused}`);
   }
 }
-
-/** A table was to be created where one already exists. */
-export class TableAlreadyExistsError extends DeltaError {}
 
 /** Every retry of a commit lost its version to a concurrent writer (without a logical conflict). */
 export class CommitRetriesExhaustedError extends DeltaError {}

@@ -4,7 +4,7 @@ import { checkConflicts, TransactionFootprint } from '../conflict-checker';
 import { commitPath } from '../log-files';
 import { readCommit } from '../snapshot';
 import { checkpointExists, commitExists } from '../version-probe';
-import { CommitRetriesExhaustedError, TableAlreadyExistsError, VersionNotAvailableError } from '../../errors';
+import { CommitRetriesExhaustedError, TableExistsError, VersionNotAvailableError } from '../../errors';
 
 export interface CommitRequest {
   actions: Action[];
@@ -63,7 +63,7 @@ export async function commitWithRetries(store: ObjectStore, req: CommitRequest, 
       return { version, winners, actions };
     } catch (e) {
       if (!(e instanceof AlreadyExistsError)) throw e;
-      if (version === 0) throw new TableAlreadyExistsError('the table already exists (version 0 was committed concurrently)');
+      if (version === 0) throw new TableExistsError('this location (its version 0 was committed concurrently)');
       if (attempt >= maxRetries) throw new CommitRetriesExhaustedError(`gave up committing after ${maxRetries} retries under contention`);
     }
     const winner = await readCommit(store, version);

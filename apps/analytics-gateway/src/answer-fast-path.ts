@@ -71,17 +71,21 @@ export class AnswerFastPath {
     fastify.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const recipe = request.method === 'GET' ? this.recipes.get(request.url) : undefined;
       if (!recipe || !this.authorized(request, recipe.role)) return done();
-      recipe.compute().then(
-        (answer) => {
-          this.served.inc({ result: 'served' });
-          void reply.send(answerBody(request, reply, answer, recipe.asOfVersion, true));
-        },
-        // Not dropped: Nest makes the same call, and maps and logs its error as on any request.
-        () => {
-          this.served.inc({ result: 'passed-on' });
-          done();
-        },
-      );
+      // A failure is not dropped: Nest makes the same call, and maps and logs its error as on any request.
+      const passOn = () => {
+        this.served.inc({ result: 'passed-on' });
+        done();
+      };
+      recipe.compute().then((answer) => {
+        let body: string | Buffer;
+        try {
+          body = answerBody(request, reply, answer, recipe.asOfVersion, true);
+        } catch {
+          return passOn();
+        }
+        this.served.inc({ result: 'served' });
+        void reply.send(body);
+      }, passOn);
     });
   }
 

@@ -1,4 +1,5 @@
-import { AddAction, DataType, duckdbType, ObjectStore, parseStats, planScan, PrimitiveType, Snapshot, sqlIdent, withConnection } from '@app/delta';
+import { AddAction, DataType, duckdbType, ObjectStore, parseStats, planScan, PrimitiveType, Snapshot, sqlIdent } from '@app/delta';
+import { withQuerySlot } from './query-slots';
 
 /** Rows of a file no loaded version lists any more are deleted this long after, so queries in flight finish first. */
 const DROP_GRACE_MS = 60_000;
@@ -113,7 +114,7 @@ export class DataFileCopies {
   private forget(path: string, copy: FileCopy): void {
     this.copies.delete(path);
     if (copy.users > 0) this.budget.heldBytes -= copy.bytes;
-    void withConnection((conn) => conn.run(`DELETE FROM ${sqlIdent(copy.table)} WHERE ${FILE_COLUMN} = ${copy.id}`)).catch(() => undefined);
+    void withQuerySlot((conn) => conn.run(`DELETE FROM ${sqlIdent(copy.table)} WHERE ${FILE_COLUMN} = ${copy.id}`)).catch(() => undefined);
   }
 
   private rowsTable(snapshot: Snapshot): Promise<string> {
@@ -121,7 +122,7 @@ export class DataFileCopies {
     let table = this.tables.get(key);
     if (!table) {
       const name = `analytics_${this.table}_rows_${++tablesMade}`;
-      table = withConnection((conn) => conn.run(`CREATE TABLE ${sqlIdent(name)} AS SELECT *, CAST(NULL AS INTEGER) AS ${FILE_COLUMN} FROM (${emptySelect(snapshot)})`)).then(() => name);
+      table = withQuerySlot((conn) => conn.run(`CREATE TABLE ${sqlIdent(name)} AS SELECT *, CAST(NULL AS INTEGER) AS ${FILE_COLUMN} FROM (${emptySelect(snapshot)})`)).then(() => name);
       table.catch(() => this.tables.get(key) === table && this.tables.delete(key));
       this.tables.set(key, table);
     }
@@ -131,7 +132,7 @@ export class DataFileCopies {
   private async insert(snapshot: Snapshot, rows: string, file: AddAction, id: number): Promise<void> {
     // The scan's SQL holds only the file's path and partition values, both from the Delta log.
     const { sql } = await planScan(this.store, snapshot.schema, snapshot.partitionColumns, [file]);
-    await withConnection((conn) => conn.run(`INSERT INTO ${sqlIdent(rows)} SELECT *, ${id} FROM (${sql})`));
+    await withQuerySlot((conn) => conn.run(`INSERT INTO ${sqlIdent(rows)} SELECT *, ${id} FROM (${sql})`));
   }
 }
 

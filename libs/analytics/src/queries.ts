@@ -1,6 +1,7 @@
-import { Filter, withConnection } from '@app/delta';
+import { Filter } from '@app/delta';
 import { SPENDING_TIERS } from '@app/schemas';
 import { centsOf, countryAggregatesSql, customerContributionsSql, customerTotalsSql, eurosOf, roundedQuotient } from '@app/silver';
+import { withQuerySlot } from './query-slots';
 import { Selection, SqlParams, TableVersion } from './table-version';
 import {
   CountryRevenue,
@@ -52,7 +53,7 @@ interface Statement {
 
 /** Runs the statements on one connection, each with the parameters its text names, and returns each one's rows. */
 async function runSql(...statements: Statement[]): Promise<Record<string, unknown>[][]> {
-  return withConnection(async (conn) => {
+  return withQuerySlot(async (conn) => {
     const results: Record<string, unknown>[][] = [];
     for (const { sql, params } of statements) {
       const used: SqlParams = {};

@@ -34,6 +34,11 @@ export function negotiatedCoding(headers: Record<string, string | string[] | und
   return coding === null || coding === 'identity' ? undefined : (coding as ContentCoding);
 }
 
+/** The text's UTF-8 size reaches the threshold; a text of as many characters does without counting (a character is 1 byte or more). */
+function atLeastThreshold(text: string): boolean {
+  return text.length >= COMPRESSION_OPTIONS.threshold || Buffer.byteLength(text) >= COMPRESSION_OPTIONS.threshold;
+}
+
 /** The parts of Fastify's reply and request precompressedBody uses. */
 interface Reply {
   header(k: string, v: string): unknown;
@@ -54,7 +59,7 @@ export function precompressedBody(
   encoded: (coding: ContentCoding, compress: (json: string) => Buffer) => Buffer,
 ): string | Buffer {
   const coding = negotiatedCoding(request.headers);
-  if (coding === undefined || Buffer.byteLength(json) < COMPRESSION_OPTIONS.threshold) return json;
+  if (coding === undefined || !atLeastThreshold(json)) return json;
   const body = encoded(coding, (text) => COMPRESSORS[coding](Buffer.from(text)));
   const vary = reply.getHeader('vary');
   if (vary === undefined) reply.header('Vary', 'accept-encoding');

@@ -1,6 +1,7 @@
 import { isDictionaryColumn } from '@app/delta';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { ClassifierThread } from './classifier-thread';
+import { DEFAULT_PAYLOAD_DECODER } from './decode/payload-decoder';
 import { SourceMessage } from './offsets';
 import { packMessages } from './packed-messages';
 import { BatchClassifier, ClassifiedBatch } from './transforms';
@@ -39,7 +40,10 @@ describe('ClassifierThread (a real worker thread)', () => {
 
   beforeEach(() => {
     failures = [];
-    thread = new ClassifierThread({ topic: TOPIC, watermarkDelayMicros: DELAY_MICROS, maxEventTimeAheadMicros: DELAY_MICROS }, (e) => failures.push(e));
+    thread = new ClassifierThread(
+      { topic: TOPIC, watermarkDelayMicros: DELAY_MICROS, maxEventTimeAheadMicros: DELAY_MICROS, payloadDecoder: DEFAULT_PAYLOAD_DECODER },
+      (e) => failures.push(e),
+    );
   });
   afterEach(() => thread.close());
 

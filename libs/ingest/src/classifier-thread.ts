@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { PayloadDecoderKind } from './decode/payload-decoder';
 import type { SourceMessage } from './offsets';
 import { PackedMessages, packMessages, transferablesOf } from './packed-messages';
 import type { ClassifiedBatch } from './transforms';
@@ -8,6 +9,7 @@ export interface ClassifyWorkerData {
   topic: string;
   watermarkDelayMicros: number;
   maxEventTimeAheadMicros: number;
+  payloadDecoder: PayloadDecoderKind;
 }
 
 export type ClassifyCommand =

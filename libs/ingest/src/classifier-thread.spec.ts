@@ -21,7 +21,9 @@ function messages(n: number, firstOffset: number, startMs = Date.UTC(2024, 11, 1
 /** A batch as plain values, row by row: column arrays may be longer than numRows, dictionaries differ in order. */
 function plain({ bronze, quarantine, late, future, eventTimes, partitions }: ClassifiedBatch): unknown {
   const columns = Object.entries(bronze.columns).map(([name, column]) => {
-    const values = isDictionaryColumn(column) ? Array.from(column.indices, (i) => column.dictionary[i]) : Array.from(column as ArrayLike<unknown>);
+    const values = isDictionaryColumn(column)
+      ? Array.from(column.indices, (i) => column.dictionary[i])
+      : Array.from(column as ArrayLike<unknown>);
     return [name, values.slice(0, bronze.numRows)];
   });
   return { columns: Object.fromEntries(columns), quarantine, late, future, eventTimes: { ...eventTimes }, partitions };
@@ -87,7 +89,9 @@ describe('ClassifierThread (a real worker thread)', () => {
       [53n, 'schema_violation'],
       [54n, 'late_event'],
     ]);
-    expect(replayed.partitions).toEqual([{ partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 13) * 1000, watermark: Date.UTC(2024, 11, 12, 12, 50) * 1000 }]);
+    expect(replayed.partitions).toEqual([
+      { partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 13) * 1000, watermark: Date.UTC(2024, 11, 12, 12, 50) * 1000 },
+    ]);
   });
 
   it('quarantines future events in the worker as on this thread, without moving the watermark', async () => {

@@ -18,7 +18,8 @@ export type ClassifyCommand =
   | { type: 'drop' }
   | { type: 'reset-watermark'; partition: number; maxEventTime?: number };
 
-export type ClassifyReply = { type: 'added'; bytes: number } | { type: 'finished'; batch: ClassifiedBatch } | { type: 'failed'; error: string };
+export type ClassifyReply =
+  { type: 'added'; bytes: number } | { type: 'finished'; batch: ClassifiedBatch } | { type: 'failed'; error: string };
 
 /**
  * BatchClassifier in a worker thread. Decoding and validating payloads is the ingestor's main

@@ -143,7 +143,9 @@ describe('BatchClassifier', () => {
       "event time 2025-12-12T11:00:00.000000Z is ahead of the ingestor's clock 2024-12-12T12:00:00.000000Z by more than allowed",
     );
     expect([future, late, bronze.numRows]).toEqual([3, 0, 6]);
-    expect(partitions).toEqual([{ partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 12, 5) * 1000, watermark: Date.UTC(2024, 11, 12, 11, 55) * 1000 }]);
+    expect(partitions).toEqual([
+      { partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 12, 5) * 1000, watermark: Date.UTC(2024, 11, 12, 11, 55) * 1000 },
+    ]);
   });
 
   it('keeps the exact bytes of a payload that is not valid UTF-8, in base64 beside its text', () => {
@@ -151,7 +153,11 @@ describe('BatchClassifier', () => {
     const [before, after] = JSON.stringify({ ...a, client_nom: 'X' }).split('"X"');
     const invalid = Buffer.concat([Buffer.from(before + '"Jean'), Buffer.from([0xff, 0xc3]), Buffer.from('"' + after)]);
     const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
-    classifier.add(0, packMessages([message(0, null), { offset: '1', value: invalid, timestamp: '0' }, message(2, 'é{')]), INGESTION_MICROS);
+    classifier.add(
+      0,
+      packMessages([message(0, null), { offset: '1', value: invalid, timestamp: '0' }, message(2, 'é{')]),
+      INGESTION_MICROS,
+    );
     const { quarantine } = classifier.finish();
     expect(quarantine.map((r) => [r.reason, r.raw_payload_base64])).toEqual([
       ['malformed_json', null],

@@ -85,7 +85,9 @@ export class BatchClassifier {
       const micros = this.events.decode(i);
       if (micros === undefined) {
         const { reason, message } = this.events.rejection;
-        this.quarantine.push(this.quarantineRow(partition, offsets[i], payloadAt(bytes, starts[i], lengths[i]), ingestionMicros, reason, message));
+        this.quarantine.push(
+          this.quarantineRow(partition, offsets[i], payloadAt(bytes, starts[i], lengths[i]), ingestionMicros, reason, message),
+        );
         continue;
       }
       const timing = this.watermarks.observe(partition, micros, ingestionMicros);
@@ -99,7 +101,9 @@ export class BatchClassifier {
           this.future++;
           error = `event time ${microsToIso(micros)} is ahead of the ingestor's clock ${microsToIso(ingestionMicros)} by more than allowed`;
         }
-        this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, timing === 'late' ? 'late_event' : 'future_event', error));
+        this.quarantine.push(
+          this.quarantineRow(partition, offsets[i], value, ingestionMicros, timing === 'late' ? 'late_event' : 'future_event', error),
+        );
         continue;
       }
       const row = this.events.length;
@@ -173,7 +177,14 @@ export class BatchClassifier {
     this.days = grown(this.days, capacity);
   }
 
-  private quarantineRow(partition: number, offset: number, value: Buffer | null, ingestionMicros: number, reason: QuarantineReason, error: string): Row {
+  private quarantineRow(
+    partition: number,
+    offset: number,
+    value: Buffer | null,
+    ingestionMicros: number,
+    reason: QuarantineReason,
+    error: string,
+  ): Row {
     return {
       ...rawPayloadColumns(value),
       reason,

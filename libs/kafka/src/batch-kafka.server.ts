@@ -85,7 +85,14 @@ export class BatchKafkaServer extends ServerKafka {
       messages: batch.messages,
       isStale: payload.isStale,
     };
-    const ctx = new KafkaContext([batch.messages[0] as never, batch.partition, batch.topic, this.consumer!, payload.heartbeat, this.producer!]);
+    const ctx = new KafkaContext([
+      batch.messages[0] as never,
+      batch.partition,
+      batch.topic,
+      this.consumer!,
+      payload.heartbeat,
+      this.producer!,
+    ]);
     await handler(data, ctx);
     // Moves the fetch position past the batch handed over. Without it (eachBatchAutoResolve is off)
     // kafkajs fetches again from the last resolved offset, forever: a backlog larger than one fetch

@@ -68,9 +68,19 @@ async function recordBatch(
 
 /** A Fetch v11 response for one topic: each partition's record set as given. */
 function fetchResponse(partitions: Array<{ partition: number; records: Buffer; errorCode?: number }>): Buffer {
-  const e = new Encoder().writeInt32(0).writeInt16(0).writeInt32(7).writeInt32(1).writeString('ventes_stream').writeInt32(partitions.length);
+  const e = new Encoder()
+    .writeInt32(0)
+    .writeInt16(0)
+    .writeInt32(7)
+    .writeInt32(1)
+    .writeString('ventes_stream')
+    .writeInt32(partitions.length);
   for (const p of partitions) {
-    e.writeInt32(p.partition).writeInt16(p.errorCode ?? 0).writeInt64(1000).writeInt64(1000).writeInt64(0);
+    e.writeInt32(p.partition)
+      .writeInt16(p.errorCode ?? 0)
+      .writeInt64(1000)
+      .writeInt64(1000)
+      .writeInt64(0);
     e.writeInt32(1).writeInt64(5).writeInt64(40); // one aborted transaction
     e.writeInt32(-1).writeBytes(p.records);
   }
@@ -118,7 +128,9 @@ describe('decodeFetchResponse gives what kafkajs gives', () => {
       { timestampDelta: -5 },
       { timestampDelta: 2 ** 40 },
     ];
-    const response = fetchResponse([{ partition: 0, records: Buffer.concat([await recordBatch(120, records), await recordBatch(127, [{}, {}])]) }]);
+    const response = fetchResponse([
+      { partition: 0, records: Buffer.concat([await recordBatch(120, records), await recordBatch(127, [{}, {}])]) },
+    ]);
     expect(await expectSameAsKafkajs(response)).toBe(0);
   });
 
@@ -155,7 +167,10 @@ describe('decodeFetchResponse gives what kafkajs gives', () => {
       fetchResponse([
         { partition: 0, records: await recordBatch(0, [{}, {}], { flags: LOG_APPEND_TIME }) },
         { partition: 1, records: await recordBatch(0, [{}, {}], { flags: TRANSACTIONAL }) },
-        { partition: 2, records: await recordBatch(2, [{ key: null, value: '\u0000\u0000\u0000\u0000' }], { flags: TRANSACTIONAL | CONTROL }) },
+        {
+          partition: 2,
+          records: await recordBatch(2, [{ key: null, value: '\u0000\u0000\u0000\u0000' }], { flags: TRANSACTIONAL | CONTROL }),
+        },
       ]),
     );
   });
@@ -170,15 +185,20 @@ describe('decodeFetchResponse gives what kafkajs gives', () => {
     expect(await expectSameAsKafkajs(response)).toBe(4);
   });
 
-  it('legacy message sets (magic 1) are kafkajs\'', async () => {
-    const entries = [0, 1, 2].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1_764_000_000_000 + i, offset: i }));
+  it("legacy message sets (magic 1) are kafkajs'", async () => {
+    const entries = [0, 1, 2].map((i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(`v${i}`),
+      timestamp: 1_764_000_000_000 + i,
+      offset: i,
+    }));
     const set = MessageSet({ messageVersion: 1, compression: Compression.None, entries });
     await expectSameAsKafkajs(fetchResponse([{ partition: 0, records: set.buffer }]));
   });
 });
 
 describe('FetchedRecord', () => {
-  it('keeps each accessor\'s value, and says where its value lies in the buffer it was decoded from', async () => {
+  it("keeps each accessor's value, and says where its value lies in the buffer it was decoded from", async () => {
     const response = fetchResponse([{ partition: 0, records: await recordBatch(40, [{ value: '{"a":1}' }, { value: null, key: null }]) }]);
     const [partition] = (await decodeFetchResponse(response)).responses[0].partitions as DecodedPartition[];
     const [first, second] = partition.messages as unknown as FetchedRecord[];
@@ -193,7 +213,7 @@ describe('FetchedRecord', () => {
 });
 
 describe('useFastFetchDecoding', () => {
-  it('replaces the decode of kafkajs\' Fetch v11 response, and gives back a restore', () => {
+  it("replaces the decode of kafkajs' Fetch v11 response, and gives back a restore", () => {
     const restore = useFastFetchDecoding();
     try {
       expect(kafkajsFetchV11.decode).toBe(decodeFetchResponse);

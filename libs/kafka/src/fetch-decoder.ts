@@ -53,7 +53,8 @@ function kafkajs(): KafkajsInternals {
     MessageSetDecoder: require('kafkajs/src/protocol/messageSet/decoder') as KafkajsInternals['MessageSetDecoder'],
     lookupCodecByAttributes: (require('kafkajs/src/protocol/message/compression') as Pick<KafkajsInternals, 'lookupCodecByAttributes'>)
       .lookupCodecByAttributes,
-    KafkaJSPartialMessageError: (require('kafkajs/src/errors') as Pick<KafkajsInternals, 'KafkaJSPartialMessageError'>).KafkaJSPartialMessageError,
+    KafkaJSPartialMessageError: (require('kafkajs/src/errors') as Pick<KafkajsInternals, 'KafkaJSPartialMessageError'>)
+      .KafkaJSPartialMessageError,
     TimestampTypes: require('kafkajs/src/protocol/timestampTypes') as KafkajsInternals['TimestampTypes'],
     fetchV11Response: require('kafkajs/src/protocol/requests/fetch/v11/response') as KafkajsInternals['fetchV11Response'],
     MAGIC_BYTE: (require('kafkajs/src/protocol/recordBatch/v0') as Pick<KafkajsInternals, 'MAGIC_BYTE'>).MAGIC_BYTE,

@@ -100,7 +100,23 @@ describe('JsDecoder: the JavaScript fast path, and the columns', () => {
   it('reads event times of one second from their tails, as the reference parses them whole', () => {
     const [base] = simulatorEvents(1);
     const builder = new JsDecoder();
-    const tails = ['.301Z', '', 'Z', '.5', '.5Z', '.000001Z', '.1234567Z', '.99999999Z', '.999999999', '.1234567891Z', '.5+01:00', '-0500', '.Z', 'z', '.5z'];
+    const tails = [
+      '.301Z',
+      '',
+      'Z',
+      '.5',
+      '.5Z',
+      '.000001Z',
+      '.1234567Z',
+      '.99999999Z',
+      '.999999999',
+      '.1234567891Z',
+      '.5+01:00',
+      '-0500',
+      '.Z',
+      'z',
+      '.5z',
+    ];
     // Each tail after a whole parse of each of the others, so that every one is read both ways.
     for (const first of tails) {
       for (const tail of tails) {
@@ -309,7 +325,12 @@ describe('JsDecoder: the JavaScript fast path, and the columns', () => {
     expect(builder.scanPayload(Buffer.from(backing.buffer), 5, 5 + payload.length)).toBe(Number(reference(payload).micros));
     builder.keep();
     expect(builder.scanPayload(Buffer.from(backing.buffer), 4, 5 + payload.length)).toBeUndefined(); // a stray byte before it
-    expect(mismatches(builder.finish(), [payload, payload].map((p) => ({ ...reference(p), payload: p })))).toEqual([]);
+    expect(
+      mismatches(
+        builder.finish(),
+        [payload, payload].map((p) => ({ ...reference(p), payload: p })),
+      ),
+    ).toEqual([]);
   });
 
   it('decodes payloads written one after another into the same reused buffer', () => {
@@ -347,10 +368,17 @@ describe('JsDecoder: the JavaScript fast path, and the columns', () => {
     const withExtra = JSON.stringify({ ...event, extra: 'Y' });
     for (const bytes of invalid) {
       // In a contract string of the producer's layout (the WebAssembly scan finds it), and in an unknown field's string.
-      for (const [source, marker, prefix] of [[text, '"X"', 'Jean'], [withExtra, '"Y"', 'extra']]) {
+      for (const [source, marker, prefix] of [
+        [text, '"X"', 'Jean'],
+        [withExtra, '"Y"', 'extra'],
+      ]) {
         const [before, after] = source.split(marker);
         const payload = Buffer.concat([Buffer.from(before + '"' + prefix), Buffer.from(bytes), Buffer.from('"' + after)]);
-        expect(parseSalesMessage(payload)).toEqual({ ok: false, reason: 'malformed_json', message: 'invalid JSON: the payload is not valid UTF-8' });
+        expect(parseSalesMessage(payload)).toEqual({
+          ok: false,
+          reason: 'malformed_json',
+          message: 'invalid JSON: the payload is not valid UTF-8',
+        });
         expect(builder.scanPayload(payload)).toBeUndefined();
         const packed = pack([payload, payload], prng(1));
         wasm.begin(packed.bytes, packed.starts, packed.lengths);
@@ -641,10 +669,23 @@ describe('JsDecoder differential fuzz against parseSalesMessage', () => {
       '0.' + '0'.repeat(330) + '1',
     ];
     // The contract's bounds (MAX_MONTANT, whole cents) and amounts that read as whole cents only after rounding.
-    const bounds = ['1000000', '1000000.00', '1000000.01', '999999.99', '0.01', '0.001', '12.345', '12.3400000000000000001', '0.30000000000000004'];
+    const bounds = [
+      '1000000',
+      '1000000.00',
+      '1000000.01',
+      '999999.99',
+      '0.01',
+      '0.001',
+      '12.345',
+      '12.3400000000000000001',
+      '0.30000000000000004',
+    ];
     const amounts = [...boundary, ...bounds, ...Array.from({ length: 20000 }, () => randomAmount(random))];
     // Whole cents within the bounds, so that most amounts are accepted and the fast path is measured on them.
-    const accepted = Array.from({ length: 20000 }, () => `${random.int(1_000_000)}${random.chance(0.8) ? '.' + randomDigits(random, 1 + random.int(2)) : ''}`);
+    const accepted = Array.from(
+      { length: 20000 },
+      () => `${random.int(1_000_000)}${random.chance(0.8) ? '.' + randomDigits(random, 1 + random.int(2)) : ''}`,
+    );
     const builder = new JsDecoder();
     const wrong: string[] = [];
     let onFastPath = 0;
@@ -724,15 +765,26 @@ describe('WasmDecoder against JsDecoder', () => {
   /** Producer-layout payloads whose event times jump between seconds and back, and whose names vary past RecentStrings' size. */
   function producerLayoutPayload(base: SalesEvent, random: Random, newSecondRate: number): Buffer {
     const seconds = random.chance(newSecondRate) ? random.pick([1, 2, 60, 3600, -1]) : 0;
-    const timestamp = new Date(Math.floor(START_MS / 1000) * 1000 + seconds * 1000 + random.int(1000)).toISOString().replace(random.chance(0.1) ? 'Z' : '\u0000', '');
+    const timestamp = new Date(Math.floor(START_MS / 1000) * 1000 + seconds * 1000 + random.int(1000))
+      .toISOString()
+      .replace(random.chance(0.1) ? 'Z' : '\u0000', '');
     const name = random.chance(0.3)
       ? `Client ${random.int(6_000)}${random.chance(0.1) ? ' Müller-Lüdenscheidt von und zu Oberhausen an der Ruhr, Sénégal 😀' : ''}`
       : base.client_nom;
-    const payload = payloadOf({ ...base, timestamp, client_nom: name, montant: random.chance(0.2) ? Number(randomAmount(random)) : base.montant });
+    const payload = payloadOf({
+      ...base,
+      timestamp,
+      client_nom: name,
+      montant: random.chance(0.2) ? Number(randomAmount(random)) : base.montant,
+    });
     if (!random.chance(0.01)) return payload;
     // Invalid UTF-8 in a name, in the producer's layout otherwise: the scan finds the string, which the contract refuses.
     const at = payload.indexOf('"client_nom":"') + '"client_nom":"'.length;
-    return Buffer.concat([payload.subarray(0, at), Buffer.from(random.pick(INVALID_UTF8.filter((b) => b[0] !== 0xef))), payload.subarray(at)]);
+    return Buffer.concat([
+      payload.subarray(0, at),
+      Buffer.from(random.pick(INVALID_UTF8.filter((b) => b[0] !== 0xef))),
+      payload.subarray(at),
+    ]);
   }
 
   it('gives the JavaScript decoder’s result and values for every payload, through chunks, nulls, gaps and new seconds', () => {
@@ -770,7 +822,9 @@ describe('WasmDecoder against JsDecoder', () => {
           const expected = byDecode.decode(i);
           const actual = byPacked.decode(i);
           if (!Object.is(actual, expected)) {
-            problems.push(`fetch ${fetch} row ${i}: ${String(actual)}, JsDecoder gave ${String(expected)}: ${JSON.stringify(payloads[i]?.toString('latin1'))}`);
+            problems.push(
+              `fetch ${fetch} row ${i}: ${String(actual)}, JsDecoder gave ${String(expected)}: ${JSON.stringify(payloads[i]?.toString('latin1'))}`,
+            );
             continue;
           }
           if (expected === undefined) expect(byPacked.rejection).toEqual(byDecode.rejection);
@@ -802,7 +856,14 @@ describe('WasmDecoder against JsDecoder', () => {
     const [event] = simulatorEvents(1);
     const builder = new WasmDecoder();
     const run = (...names: string[]) => {
-      const { bytes: packed, starts, lengths } = pack(names.map((client_nom) => payloadOf({ ...event, client_nom })), prng(1));
+      const {
+        bytes: packed,
+        starts,
+        lengths,
+      } = pack(
+        names.map((client_nom) => payloadOf({ ...event, client_nom })),
+        prng(1),
+      );
       builder.begin(packed, starts, lengths);
       names.forEach((_, i) => {
         expect(builder.decode(i)).toBeDefined();

@@ -22,7 +22,8 @@ export const INT32_FIELDS = fieldsOfType('integer');
 export const STRING_FIELDS = fieldsOfType('string');
 export const NUMBER_FIELDS = [...FLOAT64_FIELDS, ...INT32_FIELDS];
 const [timestampField, ...otherTimestamps] = fieldsOfType('timestamp');
-if (timestampField === undefined || otherTimestamps.length > 0) throw new Error('the decoders expect exactly one timestamp field in SALES_EVENT_FIELDS');
+if (timestampField === undefined || otherTimestamps.length > 0)
+  throw new Error('the decoders expect exactly one timestamp field in SALES_EVENT_FIELDS');
 export const TIMESTAMP_FIELD: number = timestampField;
 
 /** How each field is read; layout-scan.c shares these codes. */
@@ -105,7 +106,10 @@ export interface PayloadLayout {
 /** Our producer's layout: JSON.stringify of the event, contract order, no whitespace. */
 export const PRODUCER_LAYOUT: PayloadLayout = {
   order: Uint8Array.from(SALES_EVENT_FIELDS, (_, i) => i),
-  around: [...SALES_EVENT_FIELDS.map((f, i) => new TextEncoder().encode(`${i === 0 ? '{' : ','}"${f.name}":`)), new TextEncoder().encode('}')],
+  around: [
+    ...SALES_EVENT_FIELDS.map((f, i) => new TextEncoder().encode(`${i === 0 ? '{' : ','}"${f.name}":`)),
+    new TextEncoder().encode('}'),
+  ],
 };
 
 export function sameLayout(a: PayloadLayout, b: PayloadLayout): boolean {

@@ -450,4 +450,3 @@ export class SalesPayloadScanner {
     return i;
   }
 }
-

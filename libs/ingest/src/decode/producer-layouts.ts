@@ -10,9 +10,33 @@ export const PRODUCER_LAYOUT_NAMES = ['producer', 'python', 'json-stringify', 'j
 export type ProducerLayoutName = (typeof PRODUCER_LAYOUT_NAMES)[number];
 
 /** A JavaScript producer that builds the object in its own order: JSON.stringify's layout (no whitespace). */
-const JS_ORDER = ['vente_id', 'timestamp', 'client_id', 'client_nom', 'pays', 'segment', 'produit_id', 'produit_nom', 'categorie', 'quantite', 'montant'] as const;
+const JS_ORDER = [
+  'vente_id',
+  'timestamp',
+  'client_id',
+  'client_nom',
+  'pays',
+  'segment',
+  'produit_id',
+  'produit_nom',
+  'categorie',
+  'quantite',
+  'montant',
+] as const;
 /** A Java class's fields in declared order, as Jackson writes them by default (no whitespace). */
-const JAVA_ORDER = ['vente_id', 'client_id', 'client_nom', 'segment', 'pays', 'produit_id', 'produit_nom', 'categorie', 'montant', 'quantite', 'timestamp'] as const;
+const JAVA_ORDER = [
+  'vente_id',
+  'client_id',
+  'client_nom',
+  'segment',
+  'pays',
+  'produit_id',
+  'produit_nom',
+  'categorie',
+  'montant',
+  'quantite',
+  'timestamp',
+] as const;
 
 /** The event as `layout`'s producer writes it. */
 export function serializeSale(event: SalesEvent, layout: ProducerLayoutName): string {

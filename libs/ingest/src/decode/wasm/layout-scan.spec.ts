@@ -7,7 +7,12 @@ import { LAYOUT_SCAN_SOURCE_SHA256 } from './layout-scan.wasm';
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** A two-field layout: `{"n":` an integer up to 999, then `,"s":` a string, then `}`. */
-const layout = { around: [encode('{"n":'), encode(',"s":'), encode('}')], readers: Uint8Array.of(1, 4), maxima: [999, 0], recentEntries: 4096 };
+const layout = {
+  around: [encode('{"n":'), encode(',"s":'), encode('}')],
+  readers: Uint8Array.of(1, 4),
+  maxima: [999, 0],
+  recentEntries: 4096,
+};
 
 function packed(payloads: Array<string | null>): [Uint8Array, Int32Array, Int32Array] {
   const starts = new Int32Array(payloads.length);
@@ -68,9 +73,19 @@ describe('LayoutScan', () => {
   });
 
   it('reads a layout with whitespace, fields in another order and a suffix, and skips escapes within strings', () => {
-    const spaced = { ...layout, around: [encode('{"s": '), encode(', "n": '), encode('}\n')], readers: Uint8Array.of(4, 1), maxima: [0, 999] };
+    const spaced = {
+      ...layout,
+      around: [encode('{"s": '), encode(', "n": '), encode('}\n')],
+      readers: Uint8Array.of(4, 1),
+      maxima: [0, 999],
+    };
     const scan = new LayoutScan(spaced);
-    const [bytes, starts, lengths] = packed(['{"s": "a\\"b\\u00e9", "n": 7}\n', '{"s": "x", "n": 7}', '{"s": "x\\', '{"s": "\\\u0001", "n": 1}\n']);
+    const [bytes, starts, lengths] = packed([
+      '{"s": "a\\"b\\u00e9", "n": 7}\n',
+      '{"s": "x", "n": 7}',
+      '{"s": "x\\',
+      '{"s": "\\\u0001", "n": 1}\n',
+    ]);
     scan.begin(bytes, starts, lengths);
     expect(scan.scan(0)).toBe(1); // the next lacks the suffix
     expect(scan.numbers[1]).toBe(7);

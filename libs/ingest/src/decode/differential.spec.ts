@@ -31,7 +31,7 @@ function pack(payloads: ReadonlyArray<Uint8Array | string | null>): { bytes: Buf
     lengths[i] = b === null ? -1 : b.length;
     at += b?.length ?? 0;
   });
-  return { bytes: Buffer.concat(buffers.filter((b): b is Buffer => b !== null)), starts, lengths };
+  return { bytes: Buffer.concat(buffers.flatMap((b) => (b === null ? [] : [b]))), starts, lengths };
 }
 
 function cell(column: ColumnData, row: number): unknown {

@@ -52,7 +52,10 @@ it('reads what kafkajs reads, on a real broker', async () => {
   await createTopic(brokers, topic, 2);
   const producer = new Kafka({ clientId: 'fetch-decoder-e2e', brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
-  const plain = Array.from({ length: 300 }, (_, i) => ({ key: `c${i % 7}`, value: JSON.stringify({ vente_id: `v-${i}`, pays: 'Côte d’Ivoire' }) }));
+  const plain = Array.from({ length: 300 }, (_, i) => ({
+    key: `c${i % 7}`,
+    value: JSON.stringify({ vente_id: `v-${i}`, pays: 'Côte d’Ivoire' }),
+  }));
   await producer.send({ topic, messages: plain });
   await producer.send({ topic, compression: CompressionTypes.GZIP, messages: plain.slice(0, 120) });
   await producer.send({

@@ -227,7 +227,9 @@ describe('FetchedRecord', () => {
 
 describe('installFetchDecoder', () => {
   it('package.json pins kafkajs to exactly the version the decoder is verified for', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     expect(pkg.dependencies.kafkajs).toBe(VERIFIED_KAFKAJS_VERSION);
   });
 
@@ -262,7 +264,9 @@ describe('installFetchDecoder', () => {
       const warnings: string[] = [];
       expect(isolated.installFetchDecoder('patched', (m) => warnings.push(m)).decoder).toBe('kafkajs');
       expect(isolatedFetchV11.decode).toBe(original);
-      expect(warnings).toEqual([`kafkajs 2.3.0 is installed, the fetch decoder was verified on ${VERIFIED_KAFKAJS_VERSION}: kafkajs' own decoder is used`]);
+      expect(warnings).toEqual([
+        `kafkajs 2.3.0 is installed, the fetch decoder was verified on ${VERIFIED_KAFKAJS_VERSION}: kafkajs' own decoder is used`,
+      ]);
     });
     jest.dontMock('kafkajs/package.json');
   });

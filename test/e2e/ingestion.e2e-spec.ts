@@ -41,16 +41,11 @@ async function ingestor(root: string, topic: string, extra: Record<string, strin
 }
 
 async function waitForBronze(root: string, expected: number, timeoutMs = 120_000): Promise<Map<string, number>> {
-  return waitFor(
-    `${expected} bronze rows`,
-    async () => {
-      const counts = await bronzeIdCounts(root);
-      const total = [...counts.values()].reduce((a, b) => a + b, 0);
-      return total >= expected ? counts : undefined;
-    },
-    timeoutMs,
-    500,
-  );
+  return waitFor(`${expected} bronze rows`, async () => {
+    const counts = await bronzeIdCounts(root);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    return total >= expected ? counts : undefined;
+  }, timeoutMs, 500);
 }
 
 beforeAll(async () => {
@@ -65,13 +60,7 @@ it('producer app -> bronze: every acknowledged sale lands exactly once', async (
   const root = lakehouse();
   const topic = uniq('p2b');
   const ingest = await ingestor(root, topic);
-  const producer = await AppProcess.start('producer', {
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC: topic,
-    PRODUCER_RATE: '400',
-    PRODUCER_TOTAL: '1000',
-    PRODUCER_INSTANCE_ID: '7',
-  });
+  const producer = await AppProcess.start('producer', { KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, PRODUCER_RATE: '400', PRODUCER_TOTAL: '1000', PRODUCER_INSTANCE_ID: '7' });
   running.push(producer);
   await producer.waitHealthy();
   const stats = await waitFor('producer to finish', async () => {
@@ -102,16 +91,11 @@ it('kill -9 in the middle of a burst, then restart: every vente_id exactly once'
   await publish(brokers, topic, sales);
   // Small commits make the burst take many of them; /progress tells cheaply how far it got.
   const first = await ingestor(root, topic, { FLUSH_MAX_ROWS: '500' });
-  await waitFor(
-    'a partial bronze table',
-    async () => {
-      const { committedOffsets } = (await first.get('/progress')).body as { committedOffsets: Record<string, number> };
-      const done = Object.values(committedOffsets).reduce((n, o) => n + o + 1, 0);
-      return done >= 2000 ? done : undefined;
-    },
-    60_000,
-    20,
-  );
+  await waitFor('a partial bronze table', async () => {
+    const { committedOffsets } = (await first.get('/progress')).body as { committedOffsets: Record<string, number> };
+    const done = Object.values(committedOffsets).reduce((n, o) => n + o + 1, 0);
+    return done >= 2000 ? done : undefined;
+  }, 60_000, 20);
   await first.stop('SIGKILL');
   const partial = (await bronzeIdCounts(root)).size;
   expect(partial).toBeGreaterThan(0);
@@ -129,8 +113,7 @@ it('two ingestors on a 4-partition topic share it and land every vente_id exactl
   const sales = makeSales(12_000);
   for (let i = 0; i < 4; i++) await publish(brokers, topic, sales.slice(i * 3000, (i + 1) * 3000));
   expectExactlyOnce(await waitForBronze(root, sales.length), sales);
-  const owned = async (app: AppProcess) =>
-    Object.keys(((await app.get('/progress')).body as { committedOffsets: object }).committedOffsets);
+  const owned = async (app: AppProcess) => Object.keys(((await app.get('/progress')).body as { committedOffsets: object }).committedOffsets);
   const partitions = [...(await owned(a)), ...(await owned(b))].sort();
   expect(partitions).toEqual(['0', '1', '2', '3']);
 });
@@ -158,9 +141,7 @@ it('malformed, invalid and late messages go to quarantine with their reason; val
   await createTopic(brokers, topic, 1);
   const now = new Date();
   const valid = makeSales(40, now);
-  const invalid = makeSales(3, now).map((s, i) =>
-    i === 0 ? { ...s, segment: 'Martien' } : i === 1 ? { ...s, montant: 'cher' } : { ...s, client_id: undefined },
-  );
+  const invalid = makeSales(3, now).map((s, i) => (i === 0 ? { ...s, segment: 'Martien' } : i === 1 ? { ...s, montant: 'cher' } : { ...s, client_id: undefined }));
   const late = makeSales(4, new Date(now.getTime() - 60 * 60 * 1000));
   const messages: string[] = [
     ...valid.map((s) => JSON.stringify(s)),
@@ -181,11 +162,7 @@ it('malformed, invalid and late messages go to quarantine with their reason; val
   expect(byReason('malformed_json')).toHaveLength(2);
   expect(byReason('schema_violation')).toHaveLength(4); // the JSON array, and the 3 invalid events
   expect(byReason('late_event')).toHaveLength(4);
-  expect(
-    byReason('schema_violation')
-      .map((r) => r.error)
-      .join('\n'),
-  ).toMatch(/segment: expected one of Particulier, Entreprise/);
+  expect(byReason('schema_violation').map((r) => r.error).join('\n')).toMatch(/segment: expected one of Particulier, Entreprise/);
   expect(byReason('malformed_json').map((r) => r.raw_payload)).toContain('not json at all');
   for (const r of quarantined) expect(r).toMatchObject({ kafka_topic: topic, kafka_partition: 0 });
   expectExactlyOnce(await waitForBronze(root, valid.length), valid);
@@ -233,19 +210,9 @@ it('delta-rs reads bronze and quarantine with the contract schemas', async () =>
   await waitFor('quarantine row', async () => ((await readTable(root, 'quarantine').catch(() => [])).length ? true : undefined));
   for (const def of [BRONZE_TABLE, QUARANTINE_TABLE]) {
     const out = JSON.parse(
-      execFileSync(
-        process.env.PYTHON ?? 'python3',
-        [
-          path.resolve(__dirname, '../interop/py/read_table.py'),
-          tableLocation(root, def.name === BRONZE_TABLE.name ? BRONZE_TABLE : QUARANTINE_TABLE),
-          '--no-rows',
-        ],
-        { encoding: 'utf8' },
-      ),
+      execFileSync(process.env.PYTHON ?? 'python3', [path.resolve(__dirname, '../interop/py/read_table.py'), tableLocation(root, def.name === BRONZE_TABLE.name ? BRONZE_TABLE : QUARANTINE_TABLE), '--no-rows'], { encoding: 'utf8' }),
     ) as { schema: Array<{ name: string; type: string; nullable: boolean }>; numRows: number; metadata: { partitionColumns: string[] } };
-    expect(out.schema.map(({ name, type, nullable }) => ({ name, type, nullable }))).toEqual(
-      def.schema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })),
-    );
+    expect(out.schema.map(({ name, type, nullable }) => ({ name, type, nullable }))).toEqual(def.schema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })));
     expect(out.metadata.partitionColumns).toEqual(['jour']);
     expect(out.numRows).toBe(def === BRONZE_TABLE ? 100 : 1);
   }

@@ -9,23 +9,13 @@ export const BRONZE_ENV = {
   ...LAKEHOUSE_ENV,
   ...AUTH_ENV,
   KAFKA_GROUP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Consumer group shared by the ingestor replicas' },
-  INGEST_APP_ID: {
-    kind: 'string',
-    default: 'bronze-ingestor',
-    description: 'Delta txn appId prefix under which offsets are stored in bronze',
-  },
-  WATERMARK_DELAY: {
-    kind: 'duration',
-    min: 0,
-    default: '10m',
-    description: 'Events older than the max event time seen minus this are quarantined as late_event',
-  },
+  INGEST_APP_ID: { kind: 'string', default: 'bronze-ingestor', description: 'Delta txn appId prefix under which offsets are stored in bronze' },
+  WATERMARK_DELAY: { kind: 'duration', min: 0, default: '10m', description: 'Events older than the max event time seen minus this are quarantined as late_event' },
   MAX_EVENT_TIME_AHEAD: {
     kind: 'duration',
     min: 0,
     default: '5m',
-    description:
-      "Events dated further ahead of the ingestor's clock than this are quarantined as future_event (and never move the watermark)",
+    description: "Events dated further ahead of the ingestor's clock than this are quarantined as future_event (and never move the watermark)",
   },
   QUARANTINE_QUIET_PERIOD: {
     kind: 'duration',
@@ -36,25 +26,18 @@ export const BRONZE_ENV = {
   FLUSH_MAX_ROWS: { kind: 'int', min: 1, default: '50000', description: 'Commit when this many messages are buffered' },
   FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },
   FLUSH_MAX_LATENCY: { kind: 'duration', min: 10, default: '1s', description: 'Commit when the oldest buffered message is this old' },
-  COMPACT_EVERY_COMMITS: {
-    kind: 'int',
-    min: 0,
-    default: '100',
-    description: 'Compact small files of past days every N commits (0 disables)',
-  },
+  COMPACT_EVERY_COMMITS: { kind: 'int', min: 0, default: '100', description: 'Compact small files of past days every N commits (0 disables)' },
   PAYLOAD_DECODER: {
     kind: 'enum',
     values: PAYLOAD_DECODERS,
     default: DEFAULT_PAYLOAD_DECODER,
-    description:
-      'How payloads are decoded: wasm (WebAssembly scan, fastest), js (JavaScript scan) or reference (JSON.parse + the contract validator); all accept and refuse the same payloads',
+    description: 'How payloads are decoded: wasm (WebAssembly scan, fastest), js (JavaScript scan) or reference (JSON.parse + the contract validator); all accept and refuse the same payloads',
   },
   KAFKA_FETCH_DECODER: {
     kind: 'enum',
     values: FETCH_DECODERS,
     default: 'patched',
-    description:
-      "patched: Fetch responses decoded by libs/kafka's decoder (less CPU; only on the kafkajs version it was checked against, else kafkajs' own, with a warning); kafkajs: kafkajs' own decoder",
+    description: "patched: Fetch responses decoded by libs/kafka's decoder (less CPU; only on the kafkajs version it was checked against, else kafkajs' own, with a warning); kafkajs: kafkajs' own decoder",
   },
   DUCKDB_THREADS: {
     kind: 'int',

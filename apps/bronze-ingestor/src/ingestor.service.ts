@@ -26,20 +26,10 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
       return healthResult('kafka-consumer', h.up, { consumer: h.consumer, ...(h.error ? { error: h.error } : {}) });
     });
     const rows = new Counter({ name: 'bronze_rows_total', help: 'Rows committed to the bronze table', registers: [metrics] });
-    const quarantined = new Counter({
-      name: 'bronze_quarantined_rows_total',
-      help: 'Messages sent to quarantine',
-      labelNames: ['reason'],
-      registers: [metrics],
-    });
+    const quarantined = new Counter({ name: 'bronze_quarantined_rows_total', help: 'Messages sent to quarantine', labelNames: ['reason'], registers: [metrics] });
     const commits = new Counter({ name: 'bronze_commits_total', help: 'Delta commits of the bronze table', registers: [metrics] });
     const onsets = new ReasonOnsets(config.QUARANTINE_QUIET_PERIOD);
-    const duration = new Histogram({
-      name: 'bronze_batch_duration_seconds',
-      help: 'Micro-batch duration, from drain to Kafka commit',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
-      registers: [metrics],
-    });
+    const duration = new Histogram({ name: 'bronze_batch_duration_seconds', help: 'Micro-batch duration, from drain to Kafka commit', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [metrics] });
     this.ingestor = new BronzeIngestor(
       {
         lakehouseRoot: config.LAKEHOUSE_ROOT,
@@ -55,8 +45,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         payloadDecoder: config.PAYLOAD_DECODER as PayloadDecoderKind,
       },
       {
-        seek: (topic, partition, offset) =>
-          this.server.kafkaConsumer.seek({ topic, partition, offset: String(offset === -1 ? -2 : offset) }),
+        seek: (topic, partition, offset) => this.server.kafkaConsumer.seek({ topic, partition, offset: String(offset === -1 ? -2 : offset) }),
         commitOffsets: (offsets) => this.server.kafkaConsumer.commitOffsets(offsets.map((o) => ({ ...o, offset: String(o.offset) }))),
       },
       {
@@ -71,7 +60,8 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
           this.logger.debug({ message: 'micro-batch committed', batchId: p.batchId, rows: p.numInputRows, version: p.sink.deltaVersion });
         },
         onError: (e) => this.logger.error({ message: 'ingestion stopped', error: e.message }),
-        onWatermarkHealed: (h) => this.logger.warn({ message: 'stored max event time was ahead of the clock: clamped to the clock', ...h }),
+        onWatermarkHealed: (h) =>
+          this.logger.warn({ message: 'stored max event time was ahead of the clock: clamped to the clock', ...h }),
       },
     );
     const ingestor = this.ingestor;
@@ -86,11 +76,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
       },
     });
     for (const [name, help, key] of [
-      [
-        'bronze_watermark_seconds',
-        'Watermark (max event time minus WATERMARK_DELAY) per partition, as committed to Delta, in Unix seconds',
-        'watermark',
-      ],
+      ['bronze_watermark_seconds', 'Watermark (max event time minus WATERMARK_DELAY) per partition, as committed to Delta, in Unix seconds', 'watermark'],
       ['bronze_max_event_time_seconds', 'Max event time seen per partition, as committed to Delta, in Unix seconds', 'maxEventTime'],
     ] as const) {
       new Gauge({

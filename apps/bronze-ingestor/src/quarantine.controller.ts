@@ -10,8 +10,7 @@ async function badRequestOnInvalid<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    if (e instanceof InvalidSelectionError)
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [e.message], parameter: e.parameter });
+    if (e instanceof InvalidSelectionError) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [e.message], parameter: e.parameter });
     throw e;
   }
 }
@@ -63,3 +62,4 @@ export class QuarantineController {
     return report;
   }
 }
+

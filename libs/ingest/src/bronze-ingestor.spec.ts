@@ -136,16 +136,7 @@ describe('BronzeIngestor (real Delta tables, real classify worker, scripted cons
     const root = mkdtempSync(path.join(os.tmpdir(), 'bronze-ingestor-old-'));
     const oldSchema = struct(QUARANTINE_TABLE.schema.fields.filter((f) => f.name !== 'raw_payload_base64'));
     const old = await DeltaTable.create(tableLocation(root, QUARANTINE_TABLE), { schema: oldSchema, partitionColumns: ['jour'] });
-    const oldRow = {
-      raw_payload: 'nope',
-      reason: 'malformed_json',
-      error: 'x',
-      kafka_topic: TOPIC,
-      kafka_partition: 0,
-      kafka_offset: 0n,
-      date_ingestion: 0n,
-      jour: '2026-01-01',
-    };
+    const oldRow = { raw_payload: 'nope', reason: 'malformed_json', error: 'x', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: 0n, date_ingestion: 0n, jour: '2026-01-01' };
     await old.append({ rows: [oldRow] });
     const table = await openQuarantineTable(root);
     expect(sameSchema(table.snapshot.schema, QUARANTINE_TABLE.schema)).toBe(true);

@@ -217,9 +217,7 @@ export class BronzeIngestor {
     const { bronze, quarantine, late, future, eventTimes, partitions } = await classifying;
     const partitionsQuarantined = new Set(quarantine.map((r) => r.kafka_partition as number));
     // Quarantine rows a previous run already committed (crash between the two commits) are skipped.
-    const quarantinedBefore = new Map(
-      [...partitionsQuarantined].map((p) => [p, this.quarantine.txnVersion(offsetAppId(appId, topic, p)) ?? -1]),
-    );
+    const quarantinedBefore = new Map([...partitionsQuarantined].map((p) => [p, this.quarantine.txnVersion(offsetAppId(appId, topic, p)) ?? -1]));
     const quarantineRows: Row[] = quarantine.filter((r) => Number(r.kafka_offset) > quarantinedBefore.get(r.kafka_partition as number)!);
     const maxEventTimes = new Map(partitions.map((p) => [p.partition, p.maxEventTime]));
     const txns: Array<{ appId: string; version: number }> = [];
@@ -328,10 +326,7 @@ export class BronzeIngestor {
       this.hooks.onWatermarkHealed?.({ partition: p, storedMaxEventTime: microsToIso(storedMaxEvent!), clampedTo: microsToIso(maxEvent!) });
     }
     this.committed.set(p, stored ?? -1);
-    this.partitionTimes.set(p, {
-      maxEventTime: maxEvent,
-      watermark: maxEvent === undefined ? undefined : maxEvent - this.opts.watermarkDelayMs * 1000,
-    });
+    this.partitionTimes.set(p, { maxEventTime: maxEvent, watermark: maxEvent === undefined ? undefined : maxEvent - this.opts.watermarkDelayMs * 1000 });
     this.classifier.resetWatermark(p, maxEvent);
     this.consumer.seek(topic, p, stored === undefined ? -1 : stored + 1);
   }

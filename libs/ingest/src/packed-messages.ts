@@ -88,10 +88,5 @@ export function packMessages(messages: readonly SourceMessage[]): PackedMessages
 
 /** The buffers to list as transferred when posting `packed`. */
 export function transferablesOf(packed: PackedMessages): ArrayBuffer[] {
-  return [
-    packed.payloads.buffer as ArrayBuffer,
-    packed.starts.buffer as ArrayBuffer,
-    packed.lengths.buffer as ArrayBuffer,
-    packed.offsets.buffer as ArrayBuffer,
-  ];
+  return [packed.payloads.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.lengths.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer];
 }

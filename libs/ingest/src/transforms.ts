@@ -101,9 +101,7 @@ export class BatchClassifier {
           this.future++;
           error = `event time ${microsToIso(micros)} is ahead of the ingestor's clock ${microsToIso(ingestionMicros)} by more than allowed`;
         }
-        this.quarantine.push(
-          this.quarantineRow(partition, offsets[i], value, ingestionMicros, timing === 'late' ? 'late_event' : 'future_event', error),
-        );
+        this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, timing === 'late' ? 'late_event' : 'future_event', error));
         continue;
       }
       const row = this.events.length;
@@ -177,14 +175,7 @@ export class BatchClassifier {
     this.days = grown(this.days, capacity);
   }
 
-  private quarantineRow(
-    partition: number,
-    offset: number,
-    value: Buffer | null,
-    ingestionMicros: number,
-    reason: QuarantineReason,
-    error: string,
-  ): Row {
+  private quarantineRow(partition: number, offset: number, value: Buffer | null, ingestionMicros: number, reason: QuarantineReason, error: string): Row {
     return {
       ...rawPayloadColumns(value),
       reason,

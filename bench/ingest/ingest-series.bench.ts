@@ -103,7 +103,15 @@ async function main(): Promise<void> {
 
   console.log(`\nIngest of the 1M-sale backlog against plain kafkajs consume-only, ${runs.length} runs on one topic`);
   printTable(
-    ['run', 'ingest rows/s', 'consume-only rows/s (mean of before/after)', 'ratio', 'CPU per row vs consume-only', 'peak RSS MB', 'exactly once'],
+    [
+      'run',
+      'ingest rows/s',
+      'consume-only rows/s (mean of before/after)',
+      'ratio',
+      'CPU per row vs consume-only',
+      'peak RSS MB',
+      'exactly once',
+    ],
     runs.map((r, i) => [
       i + 1,
       fmtInt(r.ingestRowsPerSecond),

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { PRODUCER_LAYOUT_NAMES, serializeSale } from '@app/ingest';
 import { BRONZE_TABLE, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { ensureBroker, startBroker, stopBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
@@ -166,6 +167,37 @@ it('malformed, invalid and late messages go to quarantine with their reason; val
   for (const r of quarantined) expect(r).toMatchObject({ kafka_topic: topic, kafka_partition: 0 });
   expectExactlyOnce(await waitForBronze(root, valid.length), valid);
 });
+
+it.each([
+  { PAYLOAD_DECODER: 'wasm', KAFKA_FETCH_DECODER: 'patched' },
+  { PAYLOAD_DECODER: 'js', KAFKA_FETCH_DECODER: 'kafkajs' },
+  { PAYLOAD_DECODER: 'reference', KAFKA_FETCH_DECODER: 'patched' },
+])(
+  'PAYLOAD_DECODER=$PAYLOAD_DECODER, KAFKA_FETCH_DECODER=$KAFKA_FETCH_DECODER: every producer layout lands once, the rest in quarantine, and the log names both decoders',
+  async (decoders) => {
+    const root = lakehouse();
+    const topic = uniq('decoders');
+    await createTopic(brokers, topic, 2);
+    const valid = makeSales(80);
+    const invalid = makeSales(2).map((s, i) => (i === 0 ? { ...s, segment: 'Martien' as never } : { ...s, montant: 12.345 }));
+    await publish(brokers, topic, [
+      ...valid.map((s, i) => serializeSale(s, PRODUCER_LAYOUT_NAMES[i % PRODUCER_LAYOUT_NAMES.length])),
+      ...invalid.map((s) => serializeSale(s, 'python')),
+      '{"vente_id": 1, oops',
+    ]);
+    const app = await ingestor(root, topic, decoders);
+    expectExactlyOnce(await waitForBronze(root, valid.length), valid);
+    const quarantined = await waitFor('3 quarantined messages', async () => {
+      const rows = await readTable(root, 'quarantine').catch(() => []);
+      return rows.length >= 3 ? rows : undefined;
+    });
+    expect(quarantined.map((r) => r.reason).sort()).toEqual(['malformed_json', 'schema_violation', 'schema_violation']);
+    const logs = app.logs.join('');
+    expect(logs).toContain(`Kafka fetch decoder in use: ${decoders.KAFKA_FETCH_DECODER}`);
+    const decoderLine = logs.split('\n').find((line) => line.includes('payload decoder in use'));
+    expect(decoderLine).toContain(`"payloadDecoder":"${decoders.PAYLOAD_DECODER}"`);
+  },
+);
 
 it('delta-rs reads bronze and quarantine with the contract schemas', async () => {
   const root = lakehouse();

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, KafkaMessage, logLevel } from 'kafkajs';
-import { FetchedRecord, useFastFetchDecoding } from '@app/kafka';
+import { FetchedMessage, FetchedRecord, installFetchDecoder } from '@app/kafka';
 import { ensureBroker } from '../support/kafka-broker';
 import { createTopic } from '../support/sales';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   brokers = await ensureBroker();
 });
 
-function plain(m: KafkaMessage): KafkaMessage {
+function plain(m: FetchedMessage): KafkaMessage {
   if (!(m instanceof FetchedRecord)) return m;
   const { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } = m;
   return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } as KafkaMessage;
@@ -52,7 +52,10 @@ it('reads what kafkajs reads, on a real broker', async () => {
   await createTopic(brokers, topic, 2);
   const producer = new Kafka({ clientId: 'fetch-decoder-e2e', brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
-  const plain = Array.from({ length: 300 }, (_, i) => ({ key: `c${i % 7}`, value: JSON.stringify({ vente_id: `v-${i}`, pays: 'Côte d’Ivoire' }) }));
+  const plain = Array.from({ length: 300 }, (_, i) => ({
+    key: `c${i % 7}`,
+    value: JSON.stringify({ vente_id: `v-${i}`, pays: 'Côte d’Ivoire' }),
+  }));
   await producer.send({ topic, messages: plain });
   await producer.send({ topic, compression: CompressionTypes.GZIP, messages: plain.slice(0, 120) });
   await producer.send({
@@ -67,12 +70,15 @@ it('reads what kafkajs reads, on a real broker', async () => {
   const total = 300 + 120 + 3;
 
   const kafkajs = await readAll(topic, total);
-  const restore = useFastFetchDecoding();
+  const installed = installFetchDecoder('patched', (warning) => {
+    throw new Error(warning);
+  });
+  expect(installed.decoder).toBe('patched');
   let ours: Record<number, KafkaMessage[]>;
   try {
     ours = await readAll(topic, total);
   } finally {
-    restore();
+    installed.restore();
   }
   expect(Object.values(ours).flat()).toHaveLength(total);
   expect(ours).toStrictEqual(kafkajs);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, AuthModule, AuthOptions, HealthModule, MetricsModule } from '@app/common';
-import { BatchKafkaServer, KAFKA_SECURITY, kafkaClientConfig, KafkaSecurity, loadKafkaSecurity } from '@app/kafka';
+import { BatchKafkaServer, FetchDecoderKind, KAFKA_SECURITY, kafkaClientConfig, KafkaSecurity, loadKafkaSecurity } from '@app/kafka';
 import { BronzeConfig } from './config';
 import { ingestController } from './ingest.controller';
 import { IngestorService } from './ingestor.service';
@@ -19,19 +19,23 @@ import { QuarantineController } from './quarantine.controller';
 export const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 export function createKafkaServer(config: BronzeConfig, security: KafkaSecurity): BatchKafkaServer {
-  return new BatchKafkaServer({
-    client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS, security),
-    consumer: {
-      groupId: config.KAFKA_GROUP_ID,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
-      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+  return new BatchKafkaServer(
+    {
+      client: kafkaClientConfig(config.INGEST_APP_ID, config.KAFKA_BROKERS, security),
+      consumer: {
+        groupId: config.KAFKA_GROUP_ID,
+        sessionTimeout: 30000,
+        heartbeatInterval: 3000,
+        maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+      },
+      // Delta, not Kafka, holds the offsets; a group without any starts at the earliest so nothing is skipped.
+      subscribe: { fromBeginning: true },
+      run: { partitionsConsumedConcurrently: config.KAFKA_TOPIC_PARTITIONS },
+      postfixId: '',
     },
-    // Delta, not Kafka, holds the offsets; a group without any starts at the earliest so nothing is skipped.
-    subscribe: { fromBeginning: true },
-    run: { partitionsConsumedConcurrently: config.KAFKA_TOPIC_PARTITIONS },
-    postfixId: '',
-  });
+    // loadEnv checked it is one of FETCH_DECODERS.
+    config.KAFKA_FETCH_DECODER as FetchDecoderKind,
+  );
 }
 
 @Module({})

@@ -1,4 +1,6 @@
 import { AUTH_ENV, EnvConfig, EnvSpec, HTTP_ENV, KAFKA_ENV, LAKEHOUSE_ENV } from '@app/common';
+import { DEFAULT_PAYLOAD_DECODER, PAYLOAD_DECODERS } from '@app/ingest';
+import { FETCH_DECODERS } from '@app/kafka';
 
 export const BRONZE_ENV = {
   ...HTTP_ENV,
@@ -25,6 +27,18 @@ export const BRONZE_ENV = {
   FLUSH_MAX_BYTES: { kind: 'int', min: 1024, default: '67108864', description: 'Commit when buffered payloads reach this many bytes' },
   FLUSH_MAX_LATENCY: { kind: 'duration', min: 10, default: '1s', description: 'Commit when the oldest buffered message is this old' },
   COMPACT_EVERY_COMMITS: { kind: 'int', min: 0, default: '100', description: 'Compact small files of past days every N commits (0 disables)' },
+  PAYLOAD_DECODER: {
+    kind: 'enum',
+    values: PAYLOAD_DECODERS,
+    default: DEFAULT_PAYLOAD_DECODER,
+    description: 'How payloads are decoded: wasm (WebAssembly scan, fastest), js (JavaScript scan) or reference (JSON.parse + the contract validator); all accept and refuse the same payloads',
+  },
+  KAFKA_FETCH_DECODER: {
+    kind: 'enum',
+    values: FETCH_DECODERS,
+    default: 'patched',
+    description: "patched: Fetch responses decoded by libs/kafka's decoder (less CPU; only on the kafkajs version it was checked against, else kafkajs' own, with a warning); kafkajs: kafkajs' own decoder",
+  },
   DUCKDB_THREADS: {
     kind: 'int',
     min: 1,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, HealthChecks, healthResult, MetricsRegistry } from '@app/common';
-import { BronzeIngestor, ReasonOnsets } from '@app/ingest';
+import { BronzeIngestor, PayloadDecoderKind, ReasonOnsets } from '@app/ingest';
 import { BatchKafkaServer, ensureTopic, KAFKA_SECURITY, KafkaBatch, KafkaSecurity } from '@app/kafka';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Subscription } from 'rxjs';
@@ -41,6 +41,8 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         flushMaxBytes: config.FLUSH_MAX_BYTES,
         flushMaxLatencyMs: config.FLUSH_MAX_LATENCY,
         compactEveryCommits: config.COMPACT_EVERY_COMMITS,
+        // loadEnv checked it is one of PAYLOAD_DECODERS.
+        payloadDecoder: config.PAYLOAD_DECODER as PayloadDecoderKind,
       },
       {
         seek: (topic, partition, offset) => this.server.kafkaConsumer.seek({ topic, partition, offset: String(offset === -1 ? -2 : offset) }),
@@ -104,6 +106,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await ensureTopic(this.config.KAFKA_BROKERS, this.config.KAFKA_TOPIC, this.config.KAFKA_TOPIC_PARTITIONS, this.security, this.config.KAFKA_GROUP_ID);
     await this.ingestor.open();
+    this.logger.log({ message: 'payload decoder in use', payloadDecoder: this.config.PAYLOAD_DECODER });
     this.subscriptions.push(
       this.server.assignments$.subscribe((assignments) => {
         const mine = assignments.find((a) => a.topic === this.config.KAFKA_TOPIC)?.partitions ?? [];

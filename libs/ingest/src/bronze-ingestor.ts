@@ -6,6 +6,7 @@ import { ConsumerControl, eventTimeAppId, offsetAppId, SourceMessage } from './o
 import { healedMaxEventTime } from './watermark';
 import { PendingBatch } from './buffers';
 import { ClassifierThread } from './classifier-thread';
+import { DEFAULT_PAYLOAD_DECODER, PayloadDecoderKind } from './decode/payload-decoder';
 import { RecentItems } from '@app/common';
 import { BatchProgress, eventTimeSummary } from './progress';
 
@@ -23,6 +24,8 @@ export interface IngestorOptions {
   flushMaxLatencyMs: number;
   /** Compact small files of past days every N bronze commits (0: never). */
   compactEveryCommits: number;
+  /** How payloads are decoded (PAYLOAD_DECODER); default the fastest. */
+  payloadDecoder?: PayloadDecoderKind;
 }
 
 export interface IngestorHooks {
@@ -83,6 +86,7 @@ export class BronzeIngestor {
         topic: this.opts.topic,
         watermarkDelayMicros: this.opts.watermarkDelayMs * 1000,
         maxEventTimeAheadMicros: this.opts.maxEventTimeAheadMs * 1000,
+        payloadDecoder: this.opts.payloadDecoder ?? DEFAULT_PAYLOAD_DECODER,
       },
       (e) => this.fail(e),
     );

@@ -1,6 +1,7 @@
 import { isDictionaryColumn } from '@app/delta';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { ClassifierThread } from './classifier-thread';
+import { DEFAULT_PAYLOAD_DECODER } from './decode/payload-decoder';
 import { SourceMessage } from './offsets';
 import { packMessages } from './packed-messages';
 import { BatchClassifier, ClassifiedBatch } from './transforms';
@@ -20,7 +21,9 @@ function messages(n: number, firstOffset: number, startMs = Date.UTC(2024, 11, 1
 /** A batch as plain values, row by row: column arrays may be longer than numRows, dictionaries differ in order. */
 function plain({ bronze, quarantine, late, future, eventTimes, partitions }: ClassifiedBatch): unknown {
   const columns = Object.entries(bronze.columns).map(([name, column]) => {
-    const values = isDictionaryColumn(column) ? Array.from(column.indices, (i) => column.dictionary[i]) : Array.from(column as ArrayLike<unknown>);
+    const values = isDictionaryColumn(column)
+      ? Array.from(column.indices, (i) => column.dictionary[i])
+      : Array.from(column as ArrayLike<unknown>);
     return [name, values.slice(0, bronze.numRows)];
   });
   return { columns: Object.fromEntries(columns), quarantine, late, future, eventTimes: { ...eventTimes }, partitions };
@@ -39,7 +42,10 @@ describe('ClassifierThread (a real worker thread)', () => {
 
   beforeEach(() => {
     failures = [];
-    thread = new ClassifierThread({ topic: TOPIC, watermarkDelayMicros: DELAY_MICROS, maxEventTimeAheadMicros: DELAY_MICROS }, (e) => failures.push(e));
+    thread = new ClassifierThread(
+      { topic: TOPIC, watermarkDelayMicros: DELAY_MICROS, maxEventTimeAheadMicros: DELAY_MICROS, payloadDecoder: DEFAULT_PAYLOAD_DECODER },
+      (e) => failures.push(e),
+    );
   });
   afterEach(() => thread.close());
 
@@ -83,7 +89,9 @@ describe('ClassifierThread (a real worker thread)', () => {
       [53n, 'schema_violation'],
       [54n, 'late_event'],
     ]);
-    expect(replayed.partitions).toEqual([{ partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 13) * 1000, watermark: Date.UTC(2024, 11, 12, 12, 50) * 1000 }]);
+    expect(replayed.partitions).toEqual([
+      { partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 13) * 1000, watermark: Date.UTC(2024, 11, 12, 12, 50) * 1000 },
+    ]);
   });
 
   it('quarantines future events in the worker as on this thread, without moving the watermark', async () => {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { PayloadDecoderKind } from './decode/payload-decoder';
 import type { SourceMessage } from './offsets';
 import { PackedMessages, packMessages, transferablesOf } from './packed-messages';
 import type { ClassifiedBatch } from './transforms';
@@ -8,6 +9,7 @@ export interface ClassifyWorkerData {
   topic: string;
   watermarkDelayMicros: number;
   maxEventTimeAheadMicros: number;
+  payloadDecoder: PayloadDecoderKind;
 }
 
 export type ClassifyCommand =
@@ -16,7 +18,8 @@ export type ClassifyCommand =
   | { type: 'drop' }
   | { type: 'reset-watermark'; partition: number; maxEventTime?: number };
 
-export type ClassifyReply = { type: 'added'; bytes: number } | { type: 'finished'; batch: ClassifiedBatch } | { type: 'failed'; error: string };
+export type ClassifyReply =
+  { type: 'added'; bytes: number } | { type: 'finished'; batch: ClassifiedBatch } | { type: 'failed'; error: string };
 
 /**
  * BatchClassifier in a worker thread. Decoding and validating payloads is the ingestor's main

@@ -11,9 +11,9 @@ import { BatchClassifier } from './transforms';
 
 const port = parentPort;
 if (!port) throw new Error('classify-worker must run in a worker thread (started by ClassifierThread)');
-const { topic, watermarkDelayMicros, maxEventTimeAheadMicros } = workerData as ClassifyWorkerData;
+const { topic, watermarkDelayMicros, maxEventTimeAheadMicros, payloadDecoder } = workerData as ClassifyWorkerData;
 // The first batch's capacity; later ones start at what held the batch before (nextCapacity).
-const classifier = new BatchClassifier(topic, watermarkDelayMicros, maxEventTimeAheadMicros, 16_384);
+const classifier = new BatchClassifier(topic, watermarkDelayMicros, maxEventTimeAheadMicros, 16_384, payloadDecoder);
 
 function reply(message: ClassifyReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);

@@ -1,3 +1,4 @@
+export * from './decode';
 export * from './offsets';
 export * from './watermark';
 export * from './buffers';

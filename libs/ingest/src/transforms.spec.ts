@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DeltaTable, microsToIso, Row } from '@app/delta';
 import { BRONZE_TABLE, parseSalesMessage, SalesEvent } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
+import { PAYLOAD_DECODERS } from './decode/payload-decoder';
 import { SourceMessage } from './offsets';
 import { packMessages } from './packed-messages';
 import { BatchClassifier } from './transforms';
@@ -37,7 +38,8 @@ function expectedBronzeRow(m: SourceMessage, partition: number): Row {
   };
 }
 
-describe('BatchClassifier', () => {
+// Every decoder: each must classify alike (the differential tests hold their values to the reference).
+describe.each(PAYLOAD_DECODERS)('BatchClassifier with the %s payload decoder', (decoder) => {
   it('sends valid events to bronze columns (growing past its capacity), the rest to quarantine with its reason, in offset order per partition', async () => {
     const [a, b, c, d] = events(4);
     const p0 = [
@@ -53,7 +55,7 @@ describe('BatchClassifier', () => {
     const behind = { ...d, vente_id: d.vente_id + 1, timestamp: '2024-12-12T10:40:00Z' };
     const p1 = [message(5, JSON.stringify(ahead)), message(6, JSON.stringify(behind))];
 
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 2);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 2, decoder);
     classifier.add(0, packMessages(p0), INGESTION_MICROS);
     classifier.add(1, packMessages(p1), INGESTION_MICROS);
     const { bronze, quarantine, late, eventTimes, partitions } = classifier.finish();
@@ -98,7 +100,7 @@ describe('BatchClassifier', () => {
 
   it('continues the watermark from the state it is given (restored from the log after a restart)', () => {
     const [a] = events(1);
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 1024, decoder);
     classifier.resetWatermark(2, Date.UTC(2024, 11, 12, 12) * 1000);
     classifier.add(2, packMessages([message(0, JSON.stringify(a))]), INGESTION_MICROS);
     const { bronze, quarantine } = classifier.finish();
@@ -108,7 +110,7 @@ describe('BatchClassifier', () => {
 
   it('drops the batch classified so far, keeping the watermark, and starts empty after a finish', () => {
     const [a, b] = events(2);
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 1024, decoder);
     classifier.add(0, packMessages([message(0, JSON.stringify(a)), message(1, 'nope')]), INGESTION_MICROS);
     classifier.drop();
     classifier.add(0, packMessages([message(0, JSON.stringify(b))]), INGESTION_MICROS);
@@ -124,11 +126,11 @@ describe('BatchClassifier', () => {
     const nextYear = { ...a, timestamp: '2025-12-12T11:00:00Z' };
     const justAhead = { ...b, timestamp: '2024-12-12T12:05:00.000001Z' }; // 1 µs past the 5 minutes allowed
     const atTheLimit = { ...c, timestamp: '2024-12-12T12:05:00Z' };
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 1024, decoder);
     const p0 = [
-      message(0, JSON.stringify(nextYear)), // producer layout: the WebAssembly scan
+      message(0, JSON.stringify(nextYear)), // producer layout: the WebAssembly scan (wasm decoder)
       message(1, JSON.stringify(justAhead, null, 1)), // whitespace: the JavaScript scanner
-      message(2, JSON.stringify({ ...nextYear, client_nom: 'Zoé "Z"' })), // an escape: the reference
+      message(2, JSON.stringify(nextYear).replace(`"quantite":${nextYear.quantite}`, `"quantite":${nextYear.quantite}e0`)), // an exponent: the reference
       message(3, JSON.stringify(atTheLimit)),
       ...events(5).map((e, i) => message(4 + i, JSON.stringify({ ...e, timestamp: `2024-12-12T11:5${5 + i}:00Z` }))),
     ];
@@ -143,15 +145,21 @@ describe('BatchClassifier', () => {
       "event time 2025-12-12T11:00:00.000000Z is ahead of the ingestor's clock 2024-12-12T12:00:00.000000Z by more than allowed",
     );
     expect([future, late, bronze.numRows]).toEqual([3, 0, 6]);
-    expect(partitions).toEqual([{ partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 12, 5) * 1000, watermark: Date.UTC(2024, 11, 12, 11, 55) * 1000 }]);
+    expect(partitions).toEqual([
+      { partition: 0, maxEventTime: Date.UTC(2024, 11, 12, 12, 5) * 1000, watermark: Date.UTC(2024, 11, 12, 11, 55) * 1000 },
+    ]);
   });
 
   it('keeps the exact bytes of a payload that is not valid UTF-8, in base64 beside its text', () => {
     const [a] = events(1);
     const [before, after] = JSON.stringify({ ...a, client_nom: 'X' }).split('"X"');
     const invalid = Buffer.concat([Buffer.from(before + '"Jean'), Buffer.from([0xff, 0xc3]), Buffer.from('"' + after)]);
-    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS);
-    classifier.add(0, packMessages([message(0, null), { offset: '1', value: invalid, timestamp: '0' }, message(2, 'é{')]), INGESTION_MICROS);
+    const classifier = new BatchClassifier(TOPIC, 10 * MINUTE_MICROS, 5 * MINUTE_MICROS, 1024, decoder);
+    classifier.add(
+      0,
+      packMessages([message(0, null), { offset: '1', value: invalid, timestamp: '0' }, message(2, 'é{')]),
+      INGESTION_MICROS,
+    );
     const { quarantine } = classifier.finish();
     expect(quarantine.map((r) => [r.reason, r.raw_payload_base64])).toEqual([
       ['malformed_json', null],

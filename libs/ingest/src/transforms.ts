@@ -1,12 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { ColumnBatch, Row } from '@app/delta';
-// Deep imports: this module runs in the classify worker, which must not load the DuckDB binding
-// that the libraries' index files pull in.
-import { grown, nextCapacity } from '@app/delta/core';
-import { microsToIso } from '@app/delta/core';
-import { SalesColumnsBuilder } from '@app/schemas';
+// This module runs in the classify worker, which must not load the DuckDB binding: hence
+// @app/delta/core, and only types from @app/delta.
+import { grown, microsToIso, nextCapacity } from '@app/delta/core';
 import type { QuarantineReason } from '@app/schemas';
-import { parseSalesMessage } from '@app/schemas';
+import { createPayloadDecoder } from './decode/decoder-factory';
+import { DEFAULT_PAYLOAD_DECODER, PayloadDecoder, PayloadDecoderKind } from './decode/payload-decoder';
 import { PackedMessages } from './packed-messages';
 import { EventTimeStats, EventTimeTotals } from './progress';
 import { PartitionWatermarks } from './watermark';
@@ -20,6 +19,11 @@ const DAY_MICROS = 86_400_000_000;
 export function rawPayloadColumns(value: Buffer | null): { raw_payload: string | null; raw_payload_base64: string | null } {
   if (value === null) return { raw_payload: null, raw_payload_base64: null };
   return { raw_payload: value.toString('utf8'), raw_payload_base64: isUtf8(value) ? null : value.toString('base64') };
+}
+
+/** A packed payload as a view, null for a null value. */
+function payloadAt(bytes: Buffer, start: number, length: number): Buffer | null {
+  return length < 0 ? null : bytes.subarray(start, start + length);
 }
 
 /** One micro-batch, classified. */
@@ -39,15 +43,15 @@ export interface ClassifiedBatch {
 /**
  * Sorts messages into bronze and quarantine, one micro-batch at a time. Bronze is the validated
  * event plus ingestion metadata, `jour` being the event's UTC day as in the seed's Spark job; it
- * is built as columns, so no row object is made per event. A payload the fast decoder does not
- * take goes through parseSalesMessage, the reference, which either accepts it or gives the
- * reason it is quarantined. Everything that cannot land in bronze goes to quarantine with its
+ * is built as columns, so no row object is made per event, by the PayloadDecoder configured
+ * (PAYLOAD_DECODER): each accepts what parseSalesMessage, the reference, accepts, and gives its
+ * reason for the rest. Everything that cannot land in bronze goes to quarantine with its
  * raw payload and a reason, never dropped. The watermarks live across batches and are applied
  * per partition in offset order.
  */
 export class BatchClassifier {
   private readonly watermarks: PartitionWatermarks;
-  private readonly events: SalesColumnsBuilder;
+  private readonly events: PayloadDecoder;
   private partitions!: Int32Array;
   private offsets!: Float64Array;
   private ingestedAt!: Float64Array;
@@ -63,9 +67,10 @@ export class BatchClassifier {
     watermarkDelayMicros: number,
     maxEventTimeAheadMicros: number,
     private readonly capacity = 1024,
+    decoder: PayloadDecoderKind = DEFAULT_PAYLOAD_DECODER,
   ) {
     this.watermarks = new PartitionWatermarks(watermarkDelayMicros, maxEventTimeAheadMicros);
-    this.events = new SalesColumnsBuilder(capacity);
+    this.events = createPayloadDecoder(decoder, capacity);
     this.startBatch();
   }
 
@@ -73,27 +78,20 @@ export class BatchClassifier {
   add(partition: number, { payloads, starts, lengths, offsets }: PackedMessages, ingestionMicros: number): void {
     this.partitionsSeen.add(partition);
     const bytes = Buffer.from(payloads.buffer, payloads.byteOffset, payloads.byteLength);
-    this.events.beginPacked(bytes, starts, lengths);
+    this.events.begin(bytes, starts, lengths);
     for (let i = 0; i < lengths.length; i++) {
-      const start = starts[i];
-      const isNull = lengths[i] < 0;
-      const end = isNull ? start : start + lengths[i];
-      // Decoded in place; a view of the payload is made only for the reference path and quarantine.
-      let micros = isNull ? undefined : this.events.decodePacked(i);
-      let value: Buffer | null = null;
+      // Decoded in place; a view of the payload is made only for quarantine.
+      const micros = this.events.decode(i);
       if (micros === undefined) {
-        value = isNull ? null : bytes.subarray(start, end);
-        const parsed = parseSalesMessage(value);
-        if (!parsed.ok) {
-          this.quarantine.push(this.quarantineRow(partition, offsets[i], value, ingestionMicros, parsed.reason, parsed.message));
-          continue;
-        }
-        this.events.put(parsed.event, parsed.eventTimeMicros);
-        micros = Number(parsed.eventTimeMicros);
+        const { reason, message } = this.events.rejection;
+        this.quarantine.push(
+          this.quarantineRow(partition, offsets[i], payloadAt(bytes, starts[i], lengths[i]), ingestionMicros, reason, message),
+        );
+        continue;
       }
       const timing = this.watermarks.observe(partition, micros, ingestionMicros);
       if (timing !== 'on_time') {
-        value ??= bytes.subarray(start, end);
+        const value = payloadAt(bytes, starts[i], lengths[i]);
         let error: string;
         if (timing === 'late') {
           this.late++;

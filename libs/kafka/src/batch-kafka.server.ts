@@ -1,15 +1,15 @@
 import { ServerKafka } from '@nestjs/microservices';
 import { KafkaContext } from '@nestjs/microservices';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { Subject } from 'rxjs';
-import { useFastFetchDecoding } from './fetch-decoder';
+import { FetchDecoderKind, FetchedMessage, InstalledFetchDecoder, installFetchDecoder } from './fetch-decoder';
 
 /** What a batch handler (`@EventPattern(topic)`) receives: raw messages of one partition, in offset order. */
 export interface KafkaBatch {
   topic: string;
   partition: number;
   highWatermark: string;
-  messages: KafkaMessage[];
+  messages: FetchedMessage[];
   /** True once a seek on this partition made the batch obsolete: drop it. */
   isStale(): boolean;
 }
@@ -24,14 +24,36 @@ export interface PartitionAssignment {
  * instead of single messages (Nest only offers eachMessage), no auto-commit, raw Buffers
  * (no JSON parsing, so malformed payloads reach the handler intact), and assignment events
  * so the handler can seek each partition to the offset stored with its data. Fetch responses
- * are decoded by fetch-decoder.ts: the same messages as kafkajs' decoder, for half of its CPU.
+ * are decoded by fetch-decoder.ts (the same messages as kafkajs' decoder, for less CPU) unless
+ * `fetchDecoder` is 'kafkajs' or the installed kafkajs is not the one it was verified on: it is
+ * installed when the server starts and removed when it closes.
  */
 export class BatchKafkaServer extends ServerKafka {
   readonly assignments$ = new Subject<PartitionAssignment[]>();
+  private installed?: InstalledFetchDecoder;
 
-  constructor(...args: ConstructorParameters<typeof ServerKafka>) {
-    super(...args);
-    useFastFetchDecoding();
+  constructor(
+    options: ConstructorParameters<typeof ServerKafka>[0],
+    private readonly fetchDecoder: FetchDecoderKind = 'patched',
+  ) {
+    super(options);
+  }
+
+  /** The Fetch decoder in use since start (undefined before). */
+  get fetchDecoderInUse(): FetchDecoderKind | undefined {
+    return this.installed?.decoder;
+  }
+
+  override async start(callback: () => void): Promise<void> {
+    this.installed ??= installFetchDecoder(this.fetchDecoder, (message) => this.logger.warn(message));
+    this.logger.log(`Kafka fetch decoder in use: ${this.installed.decoder}`);
+    await super.start(callback);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.installed?.restore();
+    this.installed = undefined;
   }
 
   override async bindEvents(consumer: Consumer): Promise<void> {
@@ -63,7 +85,14 @@ export class BatchKafkaServer extends ServerKafka {
       messages: batch.messages,
       isStale: payload.isStale,
     };
-    const ctx = new KafkaContext([batch.messages[0] as never, batch.partition, batch.topic, this.consumer!, payload.heartbeat, this.producer!]);
+    const ctx = new KafkaContext([
+      batch.messages[0] as never,
+      batch.partition,
+      batch.topic,
+      this.consumer!,
+      payload.heartbeat,
+      this.producer!,
+    ]);
     await handler(data, ctx);
     // Moves the fetch position past the batch handed over. Without it (eachBatchAutoResolve is off)
     // kafkajs fetches again from the last resolved offset, forever: a backlog larger than one fetch

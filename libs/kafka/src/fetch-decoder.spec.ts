@@ -1,6 +1,14 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs' protocol encoders have no typings or exports map */
-import type { KafkaMessage } from 'kafkajs';
-import { decodeFetchResponse, FetchedRecord, useFastFetchDecoding } from './fetch-decoder';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  decodeFetchResponse,
+  FetchedMessage,
+  FetchedRecord,
+  installedKafkajsVersion,
+  installFetchDecoder,
+  VERIFIED_KAFKAJS_VERSION,
+} from './fetch-decoder';
 
 // Counts the records the fast decoder hands to kafkajs' own record decoder.
 jest.mock('kafkajs/src/protocol/recordBatch/record/v0/decoder', () => {
@@ -68,9 +76,19 @@ async function recordBatch(
 
 /** A Fetch v11 response for one topic: each partition's record set as given. */
 function fetchResponse(partitions: Array<{ partition: number; records: Buffer; errorCode?: number }>): Buffer {
-  const e = new Encoder().writeInt32(0).writeInt16(0).writeInt32(7).writeInt32(1).writeString('ventes_stream').writeInt32(partitions.length);
+  const e = new Encoder()
+    .writeInt32(0)
+    .writeInt16(0)
+    .writeInt32(7)
+    .writeInt32(1)
+    .writeString('ventes_stream')
+    .writeInt32(partitions.length);
   for (const p of partitions) {
-    e.writeInt32(p.partition).writeInt16(p.errorCode ?? 0).writeInt64(1000).writeInt64(1000).writeInt64(0);
+    e.writeInt32(p.partition)
+      .writeInt16(p.errorCode ?? 0)
+      .writeInt64(1000)
+      .writeInt64(1000)
+      .writeInt64(0);
     e.writeInt32(1).writeInt64(5).writeInt64(40); // one aborted transaction
     e.writeInt32(-1).writeBytes(p.records);
   }
@@ -78,14 +96,14 @@ function fetchResponse(partitions: Array<{ partition: number; records: Buffer; e
 }
 
 /** A FetchedRecord as a plain object of kafkajs' fields, which its accessors give (they are not own properties); other messages as they are. */
-function plain(m: KafkaMessage): unknown {
+function plain(m: FetchedMessage): unknown {
   if (!(m instanceof FetchedRecord)) return m;
   const { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } = m;
   return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext };
 }
 
 type DecodedResponse = Awaited<ReturnType<typeof decodeFetchResponse>>;
-type DecodedPartition = { messages: KafkaMessage[] };
+type DecodedPartition = { messages: FetchedMessage[] };
 
 /** The response with each message as plain(). */
 function withPlainMessages(response: DecodedResponse): unknown {
@@ -108,6 +126,11 @@ async function expectSameAsKafkajs(response: Buffer): Promise<number> {
 }
 
 describe('decodeFetchResponse gives what kafkajs gives', () => {
+  // What the tests below hold the decoder to is this kafkajs: installFetchDecoder() patches only it.
+  it(`runs against kafkajs ${VERIFIED_KAFKAJS_VERSION}, the version the decoder is verified for`, () => {
+    expect(installedKafkajsVersion()).toBe(VERIFIED_KAFKAJS_VERSION);
+  });
+
   it('plain records: keys, values, nulls, empty and UTF-8 payloads, negative timestamp deltas, on the fast path', async () => {
     const records: RecordSpec[] = [
       {},
@@ -118,7 +141,9 @@ describe('decodeFetchResponse gives what kafkajs gives', () => {
       { timestampDelta: -5 },
       { timestampDelta: 2 ** 40 },
     ];
-    const response = fetchResponse([{ partition: 0, records: Buffer.concat([await recordBatch(120, records), await recordBatch(127, [{}, {}])]) }]);
+    const response = fetchResponse([
+      { partition: 0, records: Buffer.concat([await recordBatch(120, records), await recordBatch(127, [{}, {}])]) },
+    ]);
     expect(await expectSameAsKafkajs(response)).toBe(0);
   });
 
@@ -155,7 +180,10 @@ describe('decodeFetchResponse gives what kafkajs gives', () => {
       fetchResponse([
         { partition: 0, records: await recordBatch(0, [{}, {}], { flags: LOG_APPEND_TIME }) },
         { partition: 1, records: await recordBatch(0, [{}, {}], { flags: TRANSACTIONAL }) },
-        { partition: 2, records: await recordBatch(2, [{ key: null, value: '\u0000\u0000\u0000\u0000' }], { flags: TRANSACTIONAL | CONTROL }) },
+        {
+          partition: 2,
+          records: await recordBatch(2, [{ key: null, value: '\u0000\u0000\u0000\u0000' }], { flags: TRANSACTIONAL | CONTROL }),
+        },
       ]),
     );
   });
@@ -170,15 +198,20 @@ describe('decodeFetchResponse gives what kafkajs gives', () => {
     expect(await expectSameAsKafkajs(response)).toBe(4);
   });
 
-  it('legacy message sets (magic 1) are kafkajs\'', async () => {
-    const entries = [0, 1, 2].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1_764_000_000_000 + i, offset: i }));
+  it("legacy message sets (magic 1) are kafkajs'", async () => {
+    const entries = [0, 1, 2].map((i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(`v${i}`),
+      timestamp: 1_764_000_000_000 + i,
+      offset: i,
+    }));
     const set = MessageSet({ messageVersion: 1, compression: Compression.None, entries });
     await expectSameAsKafkajs(fetchResponse([{ partition: 0, records: set.buffer }]));
   });
 });
 
 describe('FetchedRecord', () => {
-  it('keeps each accessor\'s value, and says where its value lies in the buffer it was decoded from', async () => {
+  it("keeps each accessor's value, and says where its value lies in the buffer it was decoded from", async () => {
     const response = fetchResponse([{ partition: 0, records: await recordBatch(40, [{ value: '{"a":1}' }, { value: null, key: null }]) }]);
     const [partition] = (await decodeFetchResponse(response)).responses[0].partitions as DecodedPartition[];
     const [first, second] = partition.messages as unknown as FetchedRecord[];
@@ -192,15 +225,62 @@ describe('FetchedRecord', () => {
   });
 });
 
-describe('useFastFetchDecoding', () => {
-  it('replaces the decode of kafkajs\' Fetch v11 response, and gives back a restore', () => {
-    const restore = useFastFetchDecoding();
+describe('installFetchDecoder', () => {
+  it('package.json pins kafkajs to exactly the version the decoder is verified for', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.dependencies.kafkajs).toBe(VERIFIED_KAFKAJS_VERSION);
+  });
+
+  it("replaces the decode of kafkajs' Fetch v11 response on the verified version, and restores kafkajs' own", () => {
+    const warnings: string[] = [];
+    const installed = installFetchDecoder('patched', (m) => warnings.push(m));
     try {
+      expect(installed.decoder).toBe('patched');
       expect(kafkajsFetchV11.decode).toBe(decodeFetchResponse);
-      expect(useFastFetchDecoding()).toBeInstanceOf(Function);
     } finally {
-      restore();
+      installed.restore();
     }
     expect(kafkajsFetchV11.decode).toBe(kafkajsDecode);
+    installed.restore();
+    expect(kafkajsFetchV11.decode).toBe(kafkajsDecode);
+    expect(warnings).toEqual([]);
+  });
+
+  it("leaves kafkajs' decoder when asked to, silently", () => {
+    const warnings: string[] = [];
+    expect(installFetchDecoder('kafkajs', (m) => warnings.push(m)).decoder).toBe('kafkajs');
+    expect(kafkajsFetchV11.decode).toBe(kafkajsDecode);
+    expect(warnings).toEqual([]);
+  });
+
+  it("keeps kafkajs' decoder, with a warning naming both versions, on any other kafkajs version", () => {
+    jest.isolateModules(() => {
+      jest.doMock('kafkajs/package.json', () => ({ version: '2.3.0' }));
+      const isolated = require('./fetch-decoder') as typeof import('./fetch-decoder');
+      const isolatedFetchV11 = require('kafkajs/src/protocol/requests/fetch/v11/response') as { decode: unknown };
+      const original = isolatedFetchV11.decode;
+      const warnings: string[] = [];
+      expect(isolated.installFetchDecoder('patched', (m) => warnings.push(m)).decoder).toBe('kafkajs');
+      expect(isolatedFetchV11.decode).toBe(original);
+      expect(warnings).toEqual([
+        `kafkajs 2.3.0 is installed, the fetch decoder was verified on ${VERIFIED_KAFKAJS_VERSION}: kafkajs' own decoder is used`,
+      ]);
+    });
+    jest.dontMock('kafkajs/package.json');
+  });
+
+  it("keeps kafkajs' decoder, with a warning, when a kafkajs module it uses is missing", () => {
+    jest.isolateModules(() => {
+      jest.doMock('kafkajs/src/protocol/recordBatch/v0', () => {
+        throw new Error("Cannot find module 'kafkajs/src/protocol/recordBatch/v0'");
+      });
+      const isolated = require('./fetch-decoder') as typeof import('./fetch-decoder');
+      const warnings: string[] = [];
+      expect(isolated.installFetchDecoder('patched', (m) => warnings.push(m)).decoder).toBe('kafkajs');
+      expect(warnings).toEqual([expect.stringContaining('lacks a module the fetch decoder uses')]);
+    });
+    jest.dontMock('kafkajs/src/protocol/recordBatch/v0');
   });
 });

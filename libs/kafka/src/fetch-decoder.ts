@@ -6,32 +6,102 @@ import type { KafkaMessage } from 'kafkajs';
  * (as FetchedRecords, whose key, value, timestamp and headers are made on first read).
  *
  * kafkajs decodes each record through a Buffer slice, a Decoder object, a `Long` parsed from the
- * batch's first offset and timestamp strings, `Long` arithmetic and `Long#toString`: about half of
- * the CPU it spends consuming, on the thread that also runs the ingestor. Offsets and timestamps
- * are safe integers in practice, so this decoder reads each record's varints in place and does
- * the arithmetic on doubles: consuming takes about half the CPU per message (bench:ingest's two
- * consume-only phases, ~1 against ~2 CPU-seconds per 1M messages). Anything outside that common case is
- * handed to kafkajs' own record decoder: records with headers, an offset or timestamp beyond 2^52,
- * a timestamp delta longer than 7 varint bytes. Batch headers, compression, legacy message sets,
- * and the filtering of aborted transactions and control records (in kafkajs' consumer) are kafkajs'.
+ * batch's first offset and timestamp strings, `Long` arithmetic and `Long#toString`: most of the
+ * CPU it spends consuming, on the thread that also runs the ingestor. Offsets and timestamps are
+ * safe integers in practice, so this decoder reads each record's varints in place and does the
+ * arithmetic on doubles (bench:ingest's two consume-only phases compare both). Anything outside
+ * that common case is handed to kafkajs' own record decoder: records with headers, an offset or
+ * timestamp beyond 2^52, a timestamp delta longer than 7 varint bytes. Batch headers,
+ * compression, legacy message sets, and the filtering of aborted transactions and control records
+ * (in kafkajs' consumer) are kafkajs'.
  *
- * kafkajs (2.2.4, its last release) has no hook for this: useFastFetchDecoding() replaces the
- * `decode` of its Fetch v11 response module, the version it negotiates with Kafka 2.3 and later
- * (Kafka 4 included). Older brokers keep kafkajs' decoder. Both decoders give equal responses:
- * fetch-decoder.spec.ts checks it on batches encoded by kafkajs, test/e2e/kafka-fetch-decoder on
- * a real broker.
+ * kafkajs has no hook for this: installFetchDecoder() replaces the `decode` of its Fetch v11
+ * response module, the version it negotiates with Kafka 2.3 and later (Kafka 4 included), and
+ * uses 8 of its private modules. So it does so only on the kafkajs version this decoder was
+ * checked against (VERIFIED_KAFKAJS_VERSION, package.json pins it): any other version, or a
+ * private module missing, keeps kafkajs' own decoder, with a warning. Both decoders give equal
+ * responses: fetch-decoder.spec.ts checks it on batches encoded by kafkajs (and that it runs on
+ * that version), test/e2e/kafka-fetch-decoder on a real broker.
  */
 
-const Decoder = require('kafkajs/src/protocol/decoder') as DecoderClass;
-const RecordDecoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder') as (d: KafkaDecoder, ctx: BatchContext) => KafkaMessage;
-const MessageSetDecoder = require('kafkajs/src/protocol/messageSet/decoder') as (d: KafkaDecoder, size: number) => Promise<KafkaMessage[]>;
-const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression') as {
+/** The kafkajs version the differential tests hold this decoder to; installFetchDecoder() patches no other. */
+export const VERIFIED_KAFKAJS_VERSION = '2.2.4';
+
+/** How Fetch responses are decoded (KAFKA_FETCH_DECODER): this module's decoder, or kafkajs' own. */
+export const FETCH_DECODERS = ['patched', 'kafkajs'] as const;
+export type FetchDecoderKind = (typeof FETCH_DECODERS)[number];
+
+/** The kafkajs modules this decoder uses, loaded when it is installed (a kafkajs that moved one then keeps its own decoder). */
+interface KafkajsInternals {
+  Decoder: DecoderClass;
+  RecordDecoder: (d: KafkaDecoder, ctx: BatchContext) => KafkaMessage;
+  MessageSetDecoder: (d: KafkaDecoder, size: number) => Promise<KafkaMessage[]>;
   lookupCodecByAttributes(attributes: number): { decompress(b: Buffer): Promise<Buffer> } | null;
-};
-const { KafkaJSPartialMessageError } = require('kafkajs/src/errors') as { KafkaJSPartialMessageError: new (m: string) => Error };
-const TimestampTypes = require('kafkajs/src/protocol/timestampTypes') as { CREATE_TIME: number; LOG_APPEND_TIME: number };
-const fetchV11Response = require('kafkajs/src/protocol/requests/fetch/v11/response') as { decode(raw: Buffer): Promise<FetchResponse> };
-const { MAGIC_BYTE } = require('kafkajs/src/protocol/recordBatch/v0') as { MAGIC_BYTE: number };
+  KafkaJSPartialMessageError: new (m: string) => Error;
+  TimestampTypes: { CREATE_TIME: number; LOG_APPEND_TIME: number };
+  fetchV11Response: { decode(raw: Buffer): Promise<FetchResponse> };
+  MAGIC_BYTE: number;
+}
+
+let loaded: KafkajsInternals | undefined;
+
+/** kafkajs' private modules (throws when one is missing). */
+function kafkajs(): KafkajsInternals {
+  return (loaded ??= {
+    Decoder: require('kafkajs/src/protocol/decoder') as DecoderClass,
+    RecordDecoder: require('kafkajs/src/protocol/recordBatch/record/v0/decoder') as KafkajsInternals['RecordDecoder'],
+    MessageSetDecoder: require('kafkajs/src/protocol/messageSet/decoder') as KafkajsInternals['MessageSetDecoder'],
+    lookupCodecByAttributes: (require('kafkajs/src/protocol/message/compression') as Pick<KafkajsInternals, 'lookupCodecByAttributes'>)
+      .lookupCodecByAttributes,
+    KafkaJSPartialMessageError: (require('kafkajs/src/errors') as Pick<KafkajsInternals, 'KafkaJSPartialMessageError'>)
+      .KafkaJSPartialMessageError,
+    TimestampTypes: require('kafkajs/src/protocol/timestampTypes') as KafkajsInternals['TimestampTypes'],
+    fetchV11Response: require('kafkajs/src/protocol/requests/fetch/v11/response') as KafkajsInternals['fetchV11Response'],
+    MAGIC_BYTE: (require('kafkajs/src/protocol/recordBatch/v0') as Pick<KafkajsInternals, 'MAGIC_BYTE'>).MAGIC_BYTE,
+  });
+}
+
+/** The version of the kafkajs package installed (the one `require('kafkajs')` loads). */
+export function installedKafkajsVersion(): string {
+  return (require('kafkajs/package.json') as { version: string }).version;
+}
+
+/** The decoder in use after installFetchDecoder(), and what puts kafkajs' own back. */
+export interface InstalledFetchDecoder {
+  decoder: FetchDecoderKind;
+  restore(): void;
+}
+
+/**
+ * Makes kafkajs decode Fetch v11 responses with this module's decoder when `requested` is
+ * 'patched' and the installed kafkajs is VERIFIED_KAFKAJS_VERSION; otherwise leaves kafkajs' own,
+ * telling `warn` why when the patch was asked for. Replaces it for the whole process: restore()
+ * undoes it (idempotent).
+ */
+export function installFetchDecoder(requested: FetchDecoderKind, warn: (message: string) => void): InstalledFetchDecoder {
+  const unpatched: InstalledFetchDecoder = { decoder: 'kafkajs', restore: () => undefined };
+  if (requested === 'kafkajs') return unpatched;
+  const version = installedKafkajsVersion();
+  if (version !== VERIFIED_KAFKAJS_VERSION) {
+    warn(`kafkajs ${version} is installed, the fetch decoder was verified on ${VERIFIED_KAFKAJS_VERSION}: kafkajs' own decoder is used`);
+    return unpatched;
+  }
+  let response: KafkajsInternals['fetchV11Response'];
+  try {
+    response = kafkajs().fetchV11Response;
+  } catch (e) {
+    warn(`kafkajs ${version} lacks a module the fetch decoder uses (${(e as Error).message}): kafkajs' own decoder is used`);
+    return unpatched;
+  }
+  const original = response.decode;
+  response.decode = decodeFetchResponse;
+  return {
+    decoder: 'patched',
+    restore: () => {
+      response.decode = original;
+    },
+  };
+}
 
 interface KafkaDecoder {
   buffer: Buffer;
@@ -66,6 +136,12 @@ interface BatchContext {
   magicByte: number;
 }
 
+/**
+ * A message of a Fetch response as the decoders give it: kafkajs' own (records with headers,
+ * legacy message sets), or a FetchedRecord, whose accessors give what kafkajs' fields hold.
+ */
+export type FetchedMessage = KafkaMessage | FetchedRecord;
+
 interface FetchResponse {
   throttleTime: number;
   clientSideThrottleTime: number;
@@ -83,19 +159,9 @@ const RECORD_BATCH_OVERHEAD = 49;
 /** Bases below this plus 32-bit offset deltas and 7-byte (2^49) timestamp deltas stay safe integers. */
 const SAFE_BASE = 2 ** 52;
 
-const kafkajsDecode = fetchV11Response.decode;
-
-/** Makes kafkajs decode Fetch v11 responses with this decoder; returns what restores its own. Idempotent. */
-export function useFastFetchDecoding(): () => void {
-  fetchV11Response.decode = decodeFetchResponse;
-  return () => {
-    fetchV11Response.decode = kafkajsDecode;
-  };
-}
-
 /** kafkajs' Fetch v11 response decoding (fetch/v11/response.js), with decodeMessages below. */
 export async function decodeFetchResponse(rawData: Buffer): Promise<FetchResponse> {
-  const decoder = new Decoder(rawData);
+  const decoder = new (kafkajs().Decoder)(rawData);
   const clientSideThrottleTime = decoder.readInt32();
   const errorCode = decoder.readInt16();
   const sessionId = decoder.readInt32();
@@ -121,13 +187,14 @@ async function decodePartition(decoder: KafkaDecoder) {
 }
 
 /** kafkajs' fetch/v4/decodeMessages.js, with decodeRecordBatch below. */
-async function decodeMessages(decoder: KafkaDecoder): Promise<KafkaMessage[]> {
+async function decodeMessages(decoder: KafkaDecoder): Promise<FetchedMessage[]> {
+  const { Decoder, MAGIC_BYTE, MessageSetDecoder } = kafkajs();
   const messagesSize = decoder.readInt32();
   if (messagesSize <= 0 || !decoder.canReadBytes(messagesSize)) return [];
   const messagesBuffer = decoder.readBytes(messagesSize);
   const messagesDecoder = new Decoder(messagesBuffer);
   if (messagesBuffer.readInt8(MAGIC_OFFSET) !== MAGIC_BYTE) return MessageSetDecoder(messagesDecoder, messagesSize);
-  const records: KafkaMessage[] = [];
+  const records: FetchedMessage[] = [];
   while (messagesDecoder.canReadBytes(RECORD_BATCH_OVERHEAD)) {
     try {
       for (const r of await decodeRecordBatch(messagesDecoder)) records.push(r);
@@ -141,7 +208,8 @@ async function decodeMessages(decoder: KafkaDecoder): Promise<KafkaMessage[]> {
 }
 
 /** kafkajs' recordBatch/v0/decoder.js, with decodeRecords below; returns the records only. */
-async function decodeRecordBatch(fetchDecoder: KafkaDecoder): Promise<KafkaMessage[]> {
+async function decodeRecordBatch(fetchDecoder: KafkaDecoder): Promise<FetchedMessage[]> {
+  const { KafkaJSPartialMessageError, TimestampTypes, lookupCodecByAttributes } = kafkajs();
   const firstOffset = fetchDecoder.readInt64().toString();
   const length = fetchDecoder.readInt32();
   const decoder = fetchDecoder.slice(length);
@@ -228,7 +296,7 @@ export class FetchedRecord {
   /** As kafkajs: the batch's max timestamp under log-append time, else the first timestamp plus the delta. */
   get timestamp(): string {
     const c = this.batchContext;
-    if (c.timestampType === TimestampTypes.LOG_APPEND_TIME && c.maxTimestamp) return c.maxTimestamp;
+    if (c.timestampType === kafkajs().TimestampTypes.LOG_APPEND_TIME && c.maxTimestamp) return c.maxTimestamp;
     return String(Number(c.firstTimestamp) + this.timestampDelta);
   }
 
@@ -246,8 +314,9 @@ export class FetchedRecord {
 let at = 0;
 
 /** `count` records from buffer[pos...], each as kafkajs' record/v0/decoder.js gives it. */
-function decodeRecords(buffer: Buffer, pos: number, count: number, context: BatchContext): KafkaMessage[] {
-  const records = new Array<KafkaMessage>(count);
+function decodeRecords(buffer: Buffer, pos: number, count: number, context: BatchContext): FetchedMessage[] {
+  const { Decoder, RecordDecoder } = kafkajs();
+  const records = new Array<FetchedMessage>(count);
   const baseOffset = Number(context.firstOffset);
   const baseTimestamp = Number(context.firstTimestamp);
   const safeBases = Math.abs(baseOffset) < SAFE_BASE && Math.abs(baseTimestamp) < SAFE_BASE;
@@ -271,8 +340,7 @@ function decodeRecords(buffer: Buffer, pos: number, count: number, context: Batc
     } else {
       const attributes = (buffer[start] << 24) >> 24;
       const offset = String(baseOffset + offsetDelta);
-      // Typed as kafkajs' message, which it is but for its accessors.
-      records[i] = new FetchedRecord(buffer, attributes, offset, timestampDelta, keyStart, keyLength, valueStart, valueLength, context) as unknown as KafkaMessage;
+      records[i] = new FetchedRecord(buffer, attributes, offset, timestampDelta, keyStart, keyLength, valueStart, valueLength, context);
     }
     at = start + length;
   }

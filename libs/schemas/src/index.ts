@@ -2,4 +2,3 @@ export * from './sales-event';
 export * from './validate';
 export * from './tables';
 export * from './table-location';
-export * from './sales-columns';

@@ -1,4 +1,4 @@
-// A deep import: the classify worker loads this module and must not load the DuckDB binding.
+// @app/delta/core: the classify worker loads this module and must not load the DuckDB binding.
 import { field, PrimitiveType, struct, StructType } from '@app/delta/core';
 
 /**

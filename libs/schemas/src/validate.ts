@@ -1,4 +1,4 @@
-// A deep import: the classify worker loads this module and must not load the DuckDB binding.
+// @app/delta/core: the classify worker loads this module and must not load the DuckDB binding.
 import { toEpochMicros } from '@app/delta/core';
 import { isUtf8 } from 'node:buffer';
 import { isWholeCents, MAX_INT32, SALES_EVENT_FIELDS, SalesEvent, SEGMENT_SET, SEGMENTS } from './sales-event';

@@ -1,7 +1,9 @@
 import { ColumnData, isDictionaryColumn } from '@app/delta';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
-import { parseSalesMessage, SALES_EVENT_FIELDS, SalesColumnsBuilder, SalesEvent } from '@app/schemas';
-import { CanonicalScan } from './canonical-scan/canonical-scan';
+import { parseSalesMessage, SALES_EVENT_FIELDS, SalesEvent } from '@app/schemas';
+import { JsDecoder } from './js-decoder';
+import { WasmDecoder } from './wasm-decoder';
+import { LayoutScan } from './wasm/layout-scan';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -60,27 +62,27 @@ function mismatches(batch: { numRows: number; columns: Record<string, ColumnData
 // Fast path on producer payloads, put(), keep/overwrite, finish, growth, bigint timestamps
 // ---------------------------------------------------------------------------------------------
 
-describe('SalesColumnsBuilder', () => {
+describe('JsDecoder: the JavaScript fast path, and the columns', () => {
   it('decodes the typical producer payload on the fast path', () => {
     // The brief's example shape, with a vente_id the SaleIdGenerator could make (< 2^53).
     const typical = Buffer.from(
       '{"vente_id":4207415287424001,"client_id":3,"produit_id":104,"timestamp":"2026-11-26T19:40:20.301Z","quantite":2,"montant":1799.98,' +
         '"client_nom":"Jean Dupont","produit_nom":"Ordinateur portable","categorie":"Électronique","pays":"France","segment":"Particulier"}',
     );
-    const builder = new SalesColumnsBuilder();
-    const micros = builder.decode(typical);
+    const builder = new JsDecoder();
+    const micros = builder.scanPayload(typical);
     expect(micros).toBe(Number(reference(typical).micros));
     builder.keep();
     expect(mismatches(builder.finish(), [{ ...reference(typical), payload: typical }])).toEqual([]);
   });
 
   it("decodes every simulator event on the fast path, equal to the reference's values", () => {
-    const builder = new SalesColumnsBuilder(64);
+    const builder = new JsDecoder(64);
     const expected: Expected[] = [];
     for (const event of simulatorEvents(2000)) {
       const payload = payloadOf(event);
       const ref = reference(payload);
-      expect(builder.decode(payload)).toBe(Number(ref.micros));
+      expect(builder.scanPayload(payload)).toBe(Number(ref.micros));
       builder.keep();
       expected.push({ ...ref, payload });
     }
@@ -97,15 +99,31 @@ describe('SalesColumnsBuilder', () => {
 
   it('reads event times of one second from their tails, as the reference parses them whole', () => {
     const [base] = simulatorEvents(1);
-    const builder = new SalesColumnsBuilder();
-    const tails = ['.301Z', '', 'Z', '.5', '.5Z', '.000001Z', '.1234567Z', '.99999999Z', '.999999999', '.1234567891Z', '.5+01:00', '-0500', '.Z', 'z', '.5z'];
+    const builder = new JsDecoder();
+    const tails = [
+      '.301Z',
+      '',
+      'Z',
+      '.5',
+      '.5Z',
+      '.000001Z',
+      '.1234567Z',
+      '.99999999Z',
+      '.999999999',
+      '.1234567891Z',
+      '.5+01:00',
+      '-0500',
+      '.Z',
+      'z',
+      '.5z',
+    ];
     // Each tail after a whole parse of each of the others, so that every one is read both ways.
     for (const first of tails) {
       for (const tail of tails) {
         for (const timestamp of [`2026-11-26T19:40:20${first}`, `2026-11-26T19:40:20${tail}`]) {
           const payload = payloadOf({ ...base, timestamp });
           const ref = parseSalesMessage(payload);
-          const micros = builder.decode(payload);
+          const micros = builder.scanPayload(payload);
           if (ref.ok) expect([timestamp, micros]).toEqual([timestamp, Number(ref.eventTimeMicros)]);
           else expect([timestamp, micros]).toEqual([timestamp, undefined]);
         }
@@ -113,19 +131,48 @@ describe('SalesColumnsBuilder', () => {
     }
   });
 
-  it('puts reference events the fast path leaves alone (escapes, 1.0, exponents, -0)', () => {
+  it("decodes escaped strings (Python's ensure_ascii, quotes) on the fast path, as the reference reads them", () => {
+    const [base] = simulatorEvents(1);
+    const text = JSON.stringify(base);
+    const escaped = [
+      JSON.stringify({ ...base, client_nom: 'Jean "JD" Dupont' }),
+      text.replace('"client_nom":"', '"client_nom":"\\u0041'),
+      text.replace(/"categorie":"[^"]*"/, '"categorie":"\\u00c9lectronique \\ud83d\\ude00 \\/ \\\\ \\t"'),
+      text.replace(/"segment":"[^"]*"/, '"segment":"Particuli\\u0065r"'),
+    ];
+    const builder = new JsDecoder(2);
+    const expected: Expected[] = [];
+    for (const t of escaped) {
+      const payload = Buffer.from(t);
+      const ref = reference(payload);
+      expect(builder.scanPayload(payload)).toBe(Number(ref.micros));
+      builder.keep();
+      expected.push({ ...ref, payload });
+    }
+    expect(mismatches(builder.finish(), expected)).toEqual([]);
+    // Bad escapes, and escapes where the fast path does not read them (keys, event times, unknown fields), are the reference's.
+    for (const t of [
+      text.replace('"client_nom":"', '"client_nom":"\\x'),
+      text.replace('"client_nom":"', '"client_nom":"\\u00'),
+      text.replace('"pays"', '"p\\u0061ys"'),
+      text.replace(/"timestamp":"2/, '"timestamp":"\\u0032'),
+      text.replace('{', '{"extra":"\\u0041",'),
+    ])
+      expect(builder.scanPayload(Buffer.from(t))).toBeUndefined();
+  });
+
+  it('puts reference events the fast path leaves alone (1.0, exponents, -0)', () => {
     const [base] = simulatorEvents(1);
     const texts = [
-      JSON.stringify({ ...base, client_nom: 'Jean "JD" Dupont' }),
       JSON.stringify(base).replace(/"quantite":\d+/, '"quantite":2.0'),
       JSON.stringify(base).replace(/"montant":[\d.]+/, '"montant":1.5e2'),
       JSON.stringify(base).replace(/"montant":[\d.]+/, '"montant":-0'),
     ];
-    const builder = new SalesColumnsBuilder(2);
+    const builder = new JsDecoder(2);
     const expected: Expected[] = [];
     for (const text of texts) {
       const payload = Buffer.from(text);
-      expect(builder.decode(payload)).toBeUndefined();
+      expect(builder.scanPayload(payload)).toBeUndefined();
       const ref = reference(payload);
       builder.put(ref.event, ref.micros);
       builder.keep();
@@ -133,14 +180,13 @@ describe('SalesColumnsBuilder', () => {
     }
     const batch = builder.finish();
     expect(mismatches(batch, expected)).toEqual([]);
-    expect(Object.is(cell(batch.columns.montant, 3), -0)).toBe(true);
+    expect(Object.is(cell(batch.columns.montant, 2), -0)).toBe(true);
   });
 
   it('leaves to the reference what is valid but off the fast path', () => {
     const [event] = simulatorEvents(1);
     const text = JSON.stringify(event);
     const offFastPath = [
-      text.replace('"client_nom":"', '"client_nom":"\\u0041'), // an escape in a value
       text.replace('"pays"', '"p\\u0061ys"'), // an escape in a key
       text.replace(/"quantite":\d+/, '"quantite":1.0'),
       text.replace(/"montant":[\d.]+/, '"montant":1e2'),
@@ -150,24 +196,24 @@ describe('SalesColumnsBuilder', () => {
       text.replace('{', '{"extra":[],'),
       text.replace(/"timestamp":"[^"]+"/, '"timestamp":"1600-01-01T00:00:00Z"'), // beyond 2^53 µs
     ];
-    const builder = new SalesColumnsBuilder();
+    const builder = new JsDecoder();
     for (const t of offFastPath) {
       expect(parseSalesMessage(Buffer.from(t)).ok).toBe(true);
-      expect(builder.decode(Buffer.from(t))).toBeUndefined();
+      expect(builder.scanPayload(Buffer.from(t))).toBeUndefined();
     }
   });
 
   it('overwrites a slot that was not kept, and refuses keep() without a filled slot', () => {
     const [a, b, c] = simulatorEvents(3).map(payloadOf);
-    const builder = new SalesColumnsBuilder();
+    const builder = new JsDecoder();
     expect(() => builder.keep()).toThrow(/no event to keep/);
-    builder.decode(a); // dropped (late)
+    builder.scanPayload(a); // dropped (late)
     const refB = reference(b);
     builder.put(refB.event, refB.micros); // dropped too
-    expect(builder.decode(c)).toBeDefined();
+    expect(builder.scanPayload(c)).toBeDefined();
     builder.keep();
     expect(() => builder.keep()).toThrow(/no event to keep/);
-    expect(builder.decode(Buffer.from('{"vente_id":'))).toBeUndefined();
+    expect(builder.scanPayload(Buffer.from('{"vente_id":'))).toBeUndefined();
     expect(() => builder.keep()).toThrow(/no event to keep/);
     expect(builder.length).toBe(1);
     expect(mismatches(builder.finish(), [{ ...reference(c), payload: c }])).toEqual([]);
@@ -175,10 +221,10 @@ describe('SalesColumnsBuilder', () => {
 
   it('keeps a slot decoded before finish() into the next batch (flush first, then keep the event that triggered it)', () => {
     const [a, b] = simulatorEvents(2).map(payloadOf);
-    const builder = new SalesColumnsBuilder();
-    builder.decode(a);
+    const builder = new JsDecoder();
+    builder.scanPayload(a);
     builder.keep();
-    builder.decode(b);
+    builder.scanPayload(b);
     expect(mismatches(builder.finish(), [{ ...reference(a), payload: a }])).toEqual([]);
     builder.keep();
     expect(mismatches(builder.finish(), [{ ...reference(b), payload: b }])).toEqual([]);
@@ -186,9 +232,9 @@ describe('SalesColumnsBuilder', () => {
 
   it('finish() hands over its arrays and starts an empty batch with fresh ones', () => {
     const payloads = simulatorEvents(6).map(payloadOf);
-    const builder = new SalesColumnsBuilder(4);
+    const builder = new JsDecoder(4);
     for (const p of payloads.slice(0, 3)) {
-      builder.decode(p);
+      builder.scanPayload(p);
       builder.keep();
     }
     const first = builder.finish();
@@ -196,7 +242,7 @@ describe('SalesColumnsBuilder', () => {
     expect(builder.length).toBe(0);
     expect(builder.finish().numRows).toBe(0);
     for (const p of payloads.slice(3)) {
-      builder.decode(p);
+      builder.scanPayload(p);
       builder.keep();
     }
     const second = builder.finish();
@@ -224,11 +270,11 @@ describe('SalesColumnsBuilder', () => {
 
   it('grows beyond its initial capacity', () => {
     const events = simulatorEvents(1000);
-    const builder = new SalesColumnsBuilder(1);
+    const builder = new JsDecoder(1);
     const expected: Expected[] = [];
     for (const event of events) {
       const payload = payloadOf(event);
-      builder.decode(payload);
+      builder.scanPayload(payload);
       builder.keep();
       expected.push({ ...reference(payload), payload });
     }
@@ -244,16 +290,16 @@ describe('SalesColumnsBuilder', () => {
     const [a, b, c] = simulatorEvents(3);
     const early = Buffer.from(JSON.stringify({ ...b, timestamp: '1600-01-01T00:00:00.000001Z' }));
     const late = Buffer.from(JSON.stringify({ ...b, timestamp: '9999-12-31T23:59:59.999999+01:00' }));
-    const builder = new SalesColumnsBuilder(2);
+    const builder = new JsDecoder(2);
     const expected: Expected[] = [];
     const add = (payload: Buffer) => {
       const ref = reference(payload);
-      if (builder.decode(payload) === undefined) builder.put(ref.event, ref.micros);
+      if (builder.scanPayload(payload) === undefined) builder.put(ref.event, ref.micros);
       builder.keep();
       expected.push({ ...ref, payload });
     };
     add(payloadOf(a));
-    expect(builder.decode(early)).toBeUndefined(); // the fast path leaves unsafe times to the reference
+    expect(builder.scanPayload(early)).toBeUndefined(); // the fast path leaves unsafe times to the reference
     add(early);
     add(payloadOf(c));
     add(late);
@@ -262,7 +308,7 @@ describe('SalesColumnsBuilder', () => {
     expect((batch.columns.timestamp as BigInt64Array)[1]).toBe(reference(early).micros);
     expect(mismatches(batch, expected)).toEqual([]);
 
-    builder.decode(payloadOf(a));
+    builder.scanPayload(payloadOf(a));
     builder.keep();
     expect(builder.finish().columns.timestamp).toBeInstanceOf(Float64Array);
   });
@@ -272,14 +318,19 @@ describe('SalesColumnsBuilder', () => {
     const payload = payloadOf(event);
     const backing = new Uint8Array(payload.length + 10);
     backing.set(payload, 5);
-    const builder = new SalesColumnsBuilder();
-    expect(builder.decode(backing.subarray(5, 5 + payload.length))).toBe(Number(reference(payload).micros));
+    const builder = new JsDecoder();
+    expect(builder.scanPayload(backing.subarray(5, 5 + payload.length))).toBe(Number(reference(payload).micros));
     builder.keep();
     // Or as a range of it, read in place.
-    expect(builder.decode(Buffer.from(backing.buffer), 5, 5 + payload.length)).toBe(Number(reference(payload).micros));
+    expect(builder.scanPayload(Buffer.from(backing.buffer), 5, 5 + payload.length)).toBe(Number(reference(payload).micros));
     builder.keep();
-    expect(builder.decode(Buffer.from(backing.buffer), 4, 5 + payload.length)).toBeUndefined(); // a stray byte before it
-    expect(mismatches(builder.finish(), [payload, payload].map((p) => ({ ...reference(p), payload: p })))).toEqual([]);
+    expect(builder.scanPayload(Buffer.from(backing.buffer), 4, 5 + payload.length)).toBeUndefined(); // a stray byte before it
+    expect(
+      mismatches(
+        builder.finish(),
+        [payload, payload].map((p) => ({ ...reference(p), payload: p })),
+      ),
+    ).toEqual([]);
   });
 
   it('decodes payloads written one after another into the same reused buffer', () => {
@@ -288,12 +339,12 @@ describe('SalesColumnsBuilder', () => {
     // prefixes of one another ("Client 12", "Client 123"), which a cache must not confuse either.
     const [event] = simulatorEvents(1);
     const shared = Buffer.alloc(1024);
-    const builder = new SalesColumnsBuilder();
+    const builder = new JsDecoder();
     const expected: Expected[] = [];
     for (let i = 0; i < 20000; i++) {
       const payload = payloadOf({ ...event, client_nom: `Client ${i}` });
       const length = payload.copy(shared);
-      expect(builder.decode(shared.subarray(0, length))).toBeDefined();
+      expect(builder.scanPayload(shared.subarray(0, length))).toBeDefined();
       builder.keep();
       expected.push({ ...reference(payload), payload });
     }
@@ -311,19 +362,28 @@ describe('SalesColumnsBuilder', () => {
       [0xf4, 0x90, 0x80, 0x80], // beyond U+10FFFF
       [0x80, 0x41, 0xf0, 0x9f, 0x98],
     ];
-    const builder = new SalesColumnsBuilder();
+    const builder = new JsDecoder();
+    const wasm = new WasmDecoder();
     const text = JSON.stringify({ ...event, client_nom: 'X' });
     const withExtra = JSON.stringify({ ...event, extra: 'Y' });
     for (const bytes of invalid) {
       // In a contract string of the producer's layout (the WebAssembly scan finds it), and in an unknown field's string.
-      for (const [source, marker, prefix] of [[text, '"X"', 'Jean'], [withExtra, '"Y"', 'extra']]) {
+      for (const [source, marker, prefix] of [
+        [text, '"X"', 'Jean'],
+        [withExtra, '"Y"', 'extra'],
+      ]) {
         const [before, after] = source.split(marker);
         const payload = Buffer.concat([Buffer.from(before + '"' + prefix), Buffer.from(bytes), Buffer.from('"' + after)]);
-        expect(parseSalesMessage(payload)).toEqual({ ok: false, reason: 'malformed_json', message: 'invalid JSON: the payload is not valid UTF-8' });
-        expect(builder.decode(payload)).toBeUndefined();
+        expect(parseSalesMessage(payload)).toEqual({
+          ok: false,
+          reason: 'malformed_json',
+          message: 'invalid JSON: the payload is not valid UTF-8',
+        });
+        expect(builder.scanPayload(payload)).toBeUndefined();
         const packed = pack([payload, payload], prng(1));
-        builder.beginPacked(packed.bytes, packed.starts, packed.lengths);
-        expect([builder.decodePacked(0), builder.decodePacked(1)]).toEqual([undefined, undefined]);
+        wasm.begin(packed.bytes, packed.starts, packed.lengths);
+        expect([wasm.decode(0), wasm.decode(1)]).toEqual([undefined, undefined]);
+        expect(wasm.rejection).toEqual({ reason: 'malformed_json', message: 'invalid JSON: the payload is not valid UTF-8' });
       }
     }
     // A BOM inside a string is valid UTF-8 (TextDecoder would drop it; Buffer, like the reference, keeps it).
@@ -331,7 +391,7 @@ describe('SalesColumnsBuilder', () => {
     const bom = Buffer.concat([Buffer.from(before + '"Jean'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('"' + after)]);
     const ref = reference(bom);
     expect(ref.event.client_nom).toBe('Jean\ufeff');
-    expect(builder.decode(bom)).toBe(Number(ref.micros));
+    expect(builder.scanPayload(bom)).toBe(Number(ref.micros));
     builder.keep();
     expect(mismatches(builder.finish(), [{ ...ref, payload: bom }])).toEqual([]);
   });
@@ -541,11 +601,11 @@ function baseEvents(): SalesEvent[] {
   return events;
 }
 
-describe('SalesColumnsBuilder differential fuzz against parseSalesMessage', () => {
-  it('whenever decode() returns a number, the reference accepts with the same values and event time', () => {
+describe('JsDecoder differential fuzz against parseSalesMessage', () => {
+  it('whenever scanPayload() returns a number, the reference accepts with the same values and event time', () => {
     const random = prng(20260126);
     const bases = baseEvents();
-    const builder = new SalesColumnsBuilder(16);
+    const builder = new JsDecoder(16);
     const problems: string[] = [];
     let rows: Expected[] = [];
     const stats = { payloads: 0, referenceOk: 0, fastPath: 0, put: 0, dropped: 0 };
@@ -555,7 +615,7 @@ describe('SalesColumnsBuilder differential fuzz against parseSalesMessage', () =
     };
     for (let n = 0; n < 30000; n++) {
       const payload = mutatedPayload(random.pick(bases), random);
-      const micros = builder.decode(payload);
+      const micros = builder.scanPayload(payload);
       const ref = parseSalesMessage(payload);
       stats.payloads++;
       if (ref.ok) stats.referenceOk++;
@@ -609,11 +669,24 @@ describe('SalesColumnsBuilder differential fuzz against parseSalesMessage', () =
       '0.' + '0'.repeat(330) + '1',
     ];
     // The contract's bounds (MAX_MONTANT, whole cents) and amounts that read as whole cents only after rounding.
-    const bounds = ['1000000', '1000000.00', '1000000.01', '999999.99', '0.01', '0.001', '12.345', '12.3400000000000000001', '0.30000000000000004'];
+    const bounds = [
+      '1000000',
+      '1000000.00',
+      '1000000.01',
+      '999999.99',
+      '0.01',
+      '0.001',
+      '12.345',
+      '12.3400000000000000001',
+      '0.30000000000000004',
+    ];
     const amounts = [...boundary, ...bounds, ...Array.from({ length: 20000 }, () => randomAmount(random))];
     // Whole cents within the bounds, so that most amounts are accepted and the fast path is measured on them.
-    const accepted = Array.from({ length: 20000 }, () => `${random.int(1_000_000)}${random.chance(0.8) ? '.' + randomDigits(random, 1 + random.int(2)) : ''}`);
-    const builder = new SalesColumnsBuilder();
+    const accepted = Array.from(
+      { length: 20000 },
+      () => `${random.int(1_000_000)}${random.chance(0.8) ? '.' + randomDigits(random, 1 + random.int(2)) : ''}`,
+    );
+    const builder = new JsDecoder();
     const wrong: string[] = [];
     let onFastPath = 0;
     let acceptedByReference = 0;
@@ -621,7 +694,7 @@ describe('SalesColumnsBuilder differential fuzz against parseSalesMessage', () =
       const payload = Buffer.from(before + amount + after);
       const ref = parseSalesMessage(payload);
       if (ref.ok) acceptedByReference++;
-      if (builder.decode(payload) === undefined) continue;
+      if (builder.scanPayload(payload) === undefined) continue;
       onFastPath++;
       builder.keep();
       const decoded = cell(builder.finish().columns.montant, 0);
@@ -635,18 +708,18 @@ describe('SalesColumnsBuilder differential fuzz against parseSalesMessage', () =
 
   it('keeps unmutated simulator payloads on the fast path, also with whitespace and reordered keys', () => {
     const random = prng(42);
-    const builder = new SalesColumnsBuilder();
+    const builder = new JsDecoder();
     for (const event of simulatorEvents(500, 5)) {
       const members = SALES_EVENT_FIELDS.map((f) => ({ key: bytes(JSON.stringify(f.name)), value: bytes(JSON.stringify(event[f.name])) }));
       members.sort(() => random.next() - 0.5);
       const payload = serialize(members, random, 0.5);
-      expect(builder.decode(payload)).toBe(Number(reference(payload).micros));
+      expect(builder.scanPayload(payload)).toBe(Number(reference(payload).micros));
     }
   });
 });
 
 // ---------------------------------------------------------------------------------------------
-// decodePacked(): the WebAssembly scan of packed payloads, held to decode()
+// WasmDecoder: the WebAssembly scan of packed payloads, held to the JavaScript decoder
 // ---------------------------------------------------------------------------------------------
 
 /** Payloads packed as the ingestor packs a fetch: one buffer, bytes of neither between some of them, -1 for a null value. */
@@ -688,32 +761,43 @@ function batchDifferences(
   return out;
 }
 
-describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode()', () => {
+describe('WasmDecoder against JsDecoder', () => {
   /** Producer-layout payloads whose event times jump between seconds and back, and whose names vary past RecentStrings' size. */
   function producerLayoutPayload(base: SalesEvent, random: Random, newSecondRate: number): Buffer {
     const seconds = random.chance(newSecondRate) ? random.pick([1, 2, 60, 3600, -1]) : 0;
-    const timestamp = new Date(Math.floor(START_MS / 1000) * 1000 + seconds * 1000 + random.int(1000)).toISOString().replace(random.chance(0.1) ? 'Z' : '\u0000', '');
+    const timestamp = new Date(Math.floor(START_MS / 1000) * 1000 + seconds * 1000 + random.int(1000))
+      .toISOString()
+      .replace(random.chance(0.1) ? 'Z' : '\u0000', '');
     const name = random.chance(0.3)
       ? `Client ${random.int(6_000)}${random.chance(0.1) ? ' Müller-Lüdenscheidt von und zu Oberhausen an der Ruhr, Sénégal 😀' : ''}`
       : base.client_nom;
-    const payload = payloadOf({ ...base, timestamp, client_nom: name, montant: random.chance(0.2) ? Number(randomAmount(random)) : base.montant });
+    const payload = payloadOf({
+      ...base,
+      timestamp,
+      client_nom: name,
+      montant: random.chance(0.2) ? Number(randomAmount(random)) : base.montant,
+    });
     if (!random.chance(0.01)) return payload;
     // Invalid UTF-8 in a name, in the producer's layout otherwise: the scan finds the string, which the contract refuses.
     const at = payload.indexOf('"client_nom":"') + '"client_nom":"'.length;
-    return Buffer.concat([payload.subarray(0, at), Buffer.from(random.pick(INVALID_UTF8.filter((b) => b[0] !== 0xef))), payload.subarray(at)]);
+    return Buffer.concat([
+      payload.subarray(0, at),
+      Buffer.from(random.pick(INVALID_UTF8.filter((b) => b[0] !== 0xef))),
+      payload.subarray(at),
+    ]);
   }
 
-  it('gives decode()’s result and values for every payload, through chunks, nulls, gaps and new seconds', () => {
+  it('gives the JavaScript decoder’s result and values for every payload, through chunks, nulls, gaps and new seconds', () => {
     const random = prng(20261127);
     const bases = baseEvents();
-    const byDecode = new SalesColumnsBuilder(16);
-    const byPacked = new SalesColumnsBuilder(16);
+    const byDecode = new JsDecoder(16);
+    const byPacked = new WasmDecoder(16);
     const problems: string[] = [];
     let payloadCount = 0;
     let rowsTaken = 0;
     // Counts the rows the scan takes (a jest spy would keep every call's arguments).
-    const originalScan = CanonicalScan.prototype.scan;
-    CanonicalScan.prototype.scan = function (this: CanonicalScan, row: number): number {
+    const originalScan = LayoutScan.prototype.scan;
+    LayoutScan.prototype.scan = function (this: LayoutScan, row: number): number {
       const end = originalScan.call(this, row);
       rowsTaken += end - row;
       return end;
@@ -732,15 +816,18 @@ describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode
         });
         payloadCount += count;
         const { bytes: packed, starts, lengths } = pack(payloads, random);
-        byPacked.beginPacked(packed, starts, lengths);
+        byPacked.begin(packed, starts, lengths);
+        byDecode.begin(packed, starts, lengths);
         for (let i = 0; i < count; i++) {
-          if (lengths[i] < 0) continue;
-          const expected = byDecode.decode(packed, starts[i], starts[i] + lengths[i]);
-          const actual = byPacked.decodePacked(i);
+          const expected = byDecode.decode(i);
+          const actual = byPacked.decode(i);
           if (!Object.is(actual, expected)) {
-            problems.push(`fetch ${fetch} row ${i}: ${String(actual)}, decode() gave ${String(expected)}: ${JSON.stringify(payloads[i]!.toString('latin1'))}`);
+            problems.push(
+              `fetch ${fetch} row ${i}: ${String(actual)}, JsDecoder gave ${String(expected)}: ${JSON.stringify(payloads[i]?.toString('latin1'))}`,
+            );
             continue;
           }
+          if (expected === undefined) expect(byPacked.rejection).toEqual(byDecode.rejection);
           // As the ingestor does for a late event, leave some unkept.
           if (expected === undefined || random.chance(0.05)) continue;
           byDecode.keep();
@@ -749,7 +836,7 @@ describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode
         problems.push(...batchDifferences(byPacked.finish(), byDecode.finish()));
       }
     } finally {
-      CanonicalScan.prototype.scan = originalScan;
+      LayoutScan.prototype.scan = originalScan;
     }
     expect(problems.slice(0, 20)).toEqual([]);
     // Not vacuous: the scan took most producer-layout payloads.
@@ -767,12 +854,19 @@ describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode
     let second = '';
     for (let k = 1; second === ''; k++) if (entryOf(`Client ${k}`) === entryOf(first)) second = `Client ${k}`;
     const [event] = simulatorEvents(1);
-    const builder = new SalesColumnsBuilder();
+    const builder = new WasmDecoder();
     const run = (...names: string[]) => {
-      const { bytes: packed, starts, lengths } = pack(names.map((client_nom) => payloadOf({ ...event, client_nom })), prng(1));
-      builder.beginPacked(packed, starts, lengths);
+      const {
+        bytes: packed,
+        starts,
+        lengths,
+      } = pack(
+        names.map((client_nom) => payloadOf({ ...event, client_nom })),
+        prng(1),
+      );
+      builder.begin(packed, starts, lengths);
       names.forEach((_, i) => {
-        expect(builder.decodePacked(i)).toBeDefined();
+        expect(builder.decode(i)).toBeDefined();
         builder.keep();
       });
     };
@@ -788,11 +882,11 @@ describe('SalesColumnsBuilder.decodePacked (the WebAssembly scan) against decode
     const payloads = Array.from({ length: 40 }, (_, i) => payloadOf({ ...event, client_nom: `${'Ü'.repeat(50_000 + i)}` }));
     payloads.push(...payloads.slice(0, 5)); // the same long names again: found among the recent strings by the JavaScript
     const { bytes: packed, starts, lengths } = pack(payloads, prng(3));
-    const byPacked = new SalesColumnsBuilder();
-    const byDecode = new SalesColumnsBuilder();
-    byPacked.beginPacked(packed, starts, lengths);
+    const byPacked = new WasmDecoder();
+    const byDecode = new JsDecoder();
+    byPacked.begin(packed, starts, lengths);
     payloads.forEach((payload, i) => {
-      expect(byPacked.decodePacked(i)).toBe(byDecode.decode(payload));
+      expect(byPacked.decode(i)).toBe(byDecode.scanPayload(payload));
       byPacked.keep();
       byDecode.keep();
     });

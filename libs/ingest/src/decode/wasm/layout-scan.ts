@@ -1,4 +1,4 @@
-import { CANONICAL_SCAN_WASM_BASE64 } from './canonical-scan.wasm';
+import { LAYOUT_SCAN_WASM_BASE64 } from './layout-scan.wasm';
 
 // The part of the WebAssembly global used here: the libs this project compiles against (ES2022,
 // @types/node 20) do not declare it.
@@ -15,8 +15,8 @@ const { Module, Instance } = (
   }
 ).WebAssembly;
 
-/** What canonical-scan.c exports (see its comments). */
-interface CanonicalScanExports {
+/** What layout-scan.c exports (see its comments). */
+interface LayoutScanExports {
   memory: WasmMemory;
   __heap_base: { readonly value: number };
   init(count: number, prefixBytes: number, lengths: number, readers: number, maxima: number, recentEntries: number): number;
@@ -27,13 +27,13 @@ interface CanonicalScanExports {
   scan(bytes: number, bias: number, starts: number, lengths: number, from: number, count: number, numbers: number, spans: number): number;
 }
 
-/** The producer's layout, field by field in contract order, as the scan is told it. */
-export interface CanonicalLayout {
-  /** What precedes each field's value: `{"vente_id":`, `,"client_id":`... */
-  prefixes: readonly Uint8Array[];
-  /** How each field is read: the READ_* codes of sales-columns.ts, which canonical-scan.c shares. */
+/** A payload layout, value by value in the order they are written, as the scan is told it. */
+export interface ScanLayout {
+  /** What precedes each value (`{"vente_id":`, `,"client_id":`...), then what follows the last one (`}`). */
+  around: readonly Uint8Array[];
+  /** How each value is read: the READ_* codes of field-layout.ts, which layout-scan.c shares. */
   readers: Uint8Array;
-  /** Each integer field's largest value (a safe integer); 0 for the others. */
+  /** Each integer value's largest value (a safe integer); 0 for the others. */
   maxima: readonly number[];
   /** The number of entries of RecentStrings, whose entries the scan finds strings in (see remember). */
   recentEntries: number;
@@ -52,13 +52,13 @@ export const SPAN_INTS = 4;
 let compiled: object | undefined;
 
 /**
- * The WebAssembly half of SalesColumnsBuilder's packed decoding: scans a run of packed payloads
- * in the producer's layout (canonical-scan.c) and leaves, per row it takes, the numbers and the
- * strings' spans, hashes and RecentStrings entries for the builder to read. One instance per
- * builder: its seconds prefix and its copy of the recent strings are the builder's.
+ * The WebAssembly half of the wasm decoder: scans a run of packed payloads in one layout
+ * (layout-scan.c) and leaves, per row it takes, the numbers and the strings' spans, hashes and
+ * RecentStrings entries, by value position, for the decoder to read. One instance per decoder
+ * and layout: its seconds prefix and its copy of the recent strings are that decoder's.
  */
-export class CanonicalScan {
-  private readonly exports: CanonicalScanExports;
+export class LayoutScan {
+  private readonly exports: LayoutScanExports;
   private readonly fieldCount: number;
   /** Where a seconds prefix or a remembered string is passed, after the layout (which must stay in place). */
   private readonly passedAt: number;
@@ -80,18 +80,19 @@ export class CanonicalScan {
   private numbersView = new Float64Array(0);
   private spansView = new Int32Array(0);
 
-  constructor(layout: CanonicalLayout) {
-    compiled ??= new Module(Buffer.from(CANONICAL_SCAN_WASM_BASE64, 'base64'));
-    this.exports = new Instance(compiled, {}).exports as CanonicalScanExports;
+  constructor(layout: ScanLayout) {
+    compiled ??= new Module(Buffer.from(LAYOUT_SCAN_WASM_BASE64, 'base64'));
+    this.exports = new Instance(compiled, {}).exports as LayoutScanExports;
     this.maxRecentBytes = this.exports.maxRecentBytes();
     this.maxSecondsPrefix = this.exports.maxSecondsPrefix();
-    const count = layout.prefixes.length;
+    const count = layout.readers.length;
+    if (layout.around.length !== count + 1) throw new Error(`LayoutScan: ${layout.around.length} byte runs around ${count} values`);
     this.fieldCount = count;
-    const prefixBytes = layout.prefixes.reduce((sum, prefix) => sum + prefix.length, 0);
+    const prefixBytes = layout.around.reduce((sum, prefix) => sum + prefix.length, 0);
     let at = align8(this.exports.__heap_base.value);
     const prefixesAt = at;
     const prefixLengthsAt = (at = align8(at + prefixBytes));
-    const readersAt = (at = align8(at + 4 * count));
+    const readersAt = (at = align8(at + 4 * (count + 1)));
     const maximaAt = (at = align8(at + count));
     this.passedAt = at = align8(at + 8 * count);
     this.numbersAt = at = align8(at + Math.max(this.maxSecondsPrefix, this.maxRecentBytes));
@@ -102,26 +103,26 @@ export class CanonicalScan {
     this.reserve(this.bytesAt);
     const memory = this.exports.memory.buffer;
     let prefixAt = prefixesAt;
-    for (const prefix of layout.prefixes) {
+    for (const prefix of layout.around) {
       new Uint8Array(memory, prefixAt, prefix.length).set(prefix);
       prefixAt += prefix.length;
     }
-    new Int32Array(memory, prefixLengthsAt, count).set(layout.prefixes.map((prefix) => prefix.length));
+    new Int32Array(memory, prefixLengthsAt, count + 1).set(layout.around.map((prefix) => prefix.length));
     new Uint8Array(memory, readersAt, count).set(layout.readers);
     new Float64Array(memory, maximaAt, count).set(layout.maxima);
     if (!this.exports.init(count, prefixesAt, prefixLengthsAt, readersAt, maximaAt, layout.recentEntries))
-      throw new Error(`CanonicalScan: canonical-scan.c cannot hold ${count} fields, or RecentStrings of ${layout.recentEntries} entries`);
+      throw new Error(`LayoutScan: layout-scan.c cannot hold ${count} fields, or RecentStrings of ${layout.recentEntries} entries`);
     this.views();
   }
 
-  /** The event time's seconds prefix ('2026-11-26T19:40:20') the JavaScript scanner last parsed, and its epoch microseconds. */
+  /** An event time's seconds prefix ('2026-11-26T19:40:20') and its epoch microseconds: event times of that second are read here. */
   setSecondsPrefix(prefix: Uint8Array, micros: number): void {
-    if (prefix.length > this.maxSecondsPrefix) throw new Error(`CanonicalScan: a seconds prefix of ${prefix.length} bytes`);
+    if (prefix.length > this.maxSecondsPrefix) throw new Error(`LayoutScan: a seconds prefix of ${prefix.length} bytes`);
     new Uint8Array(this.exports.memory.buffer, this.passedAt, prefix.length).set(prefix);
     this.exports.setSecondsPrefix(this.passedAt, prefix.length, micros);
   }
 
-  /** The RecentStrings of string field `field` now holds `key` in `entry`. */
+  /** The RecentStrings of the string value at position `field` now holds `key` in `entry`. */
   remember(field: number, entry: number, key: Uint8Array): void {
     // A longer key is not passed: the scan forgets the entry, and the JavaScript compares that string.
     if (key.length <= this.maxRecentBytes) new Uint8Array(this.exports.memory.buffer, this.passedAt, key.length).set(key);

@@ -1,18 +1,17 @@
 /*
- * The sales decoder's producer-layout scan (scanCanonical in ../sales-columns.ts), compiled to
- * WebAssembly: the classify worker's hottest loop. Decoding with it (SalesColumnsBuilder's
- * decodePacked) takes about half the CPU of the JavaScript alone (npm run bench:decode).
+ * The decoders' layout scan (scanLayout in ../payload-scanner.ts), compiled to WebAssembly: the
+ * classify worker's hottest loop, run by the wasm PayloadDecoder (../wasm-decoder.ts).
  *
- * It only finds and checks structure; the rules stay in TypeScript. The field prefixes, readers
- * and integer limits are passed by init() from SALES_EVENT_FIELDS, the event time's seconds prefix
- * by setSecondsPrefix() after the JavaScript scanner has parsed it. String values come back as
- * spans and hashes, and as the entry of the field's RecentStrings that holds the same bytes: a
- * copy of each entry's bytes is kept here, passed by remember() whenever the JavaScript sets one,
- * so the bytes of a known string are compared here. What this scan accepts, the
- * JavaScript one accepts with the same values; anything else (another layout, another second, a
- * number it cannot read exactly) is refused, and the row goes to the JavaScript scanner.
+ * It only finds and checks structure; the rules stay in TypeScript. The layout (the bytes around
+ * each value, and how each value is read) and the integer limits are passed by init(), the event
+ * time's seconds prefix by setSecondsPrefix(). String values come back as spans and hashes, and
+ * as the entry of the field's RecentStrings that holds the same bytes: a copy of each entry's
+ * bytes is kept here, passed by remember() whenever the decoder sets one, so the bytes of a known
+ * string are compared here. What this scan accepts, the JavaScript one accepts with the same
+ * values; anything else (another layout, another second, a number it cannot read exactly) is
+ * refused, and the decoder reads the row another way.
  *
- * Regenerate canonical-scan.wasm.ts after any change: `npm run build:wasm` (needs clang and lld).
+ * Regenerate layout-scan.wasm.ts after any change: `npm run build:wasm` (needs clang and lld).
  */
 #include <stdint.h>
 
@@ -27,12 +26,13 @@ typedef unsigned char u8;
 /* Longer strings are not copied here: they are always compared by the JavaScript. */
 #define MAX_RECENT_BYTES 60
 
-/* The readers' codes: FIELD_READERS in ../sales-columns.ts. */
+/* The readers' codes: FIELD_READERS in ../field-layout.ts. */
 enum { READ_LONG = 0, READ_INT32 = 1, READ_DOUBLE = 2, READ_TIMESTAMP = 3, READ_STRING = 4 };
 
 static int fieldCount;
-static const u8 *prefixes[MAX_FIELDS];
-static int prefixLengths[MAX_FIELDS];
+/* What precedes each value, then (at fieldCount) what follows the last one. */
+static const u8 *prefixes[MAX_FIELDS + 1];
+static int prefixLengths[MAX_FIELDS + 1];
 static u8 readers[MAX_FIELDS];
 static uint64_t maxima[MAX_FIELDS];
 /* For a string field, its index in recentKeys. */
@@ -54,9 +54,10 @@ static int hasSecondsPrefix;
 static double exactPowersOfTen[23];
 
 /*
- * The fields in order: prefixBytes holds their prefixes one after another (it must stay valid),
- * with their lengths, readers and, for integers, their largest value. Returns 0 when this scan
- * cannot hold them, or when RecentStrings has another size.
+ * The layout, values in the order they are written: prefixBytes holds what precedes each value
+ * one after another, then what follows the last one (it must stay valid); lengths has their
+ * count + 1 lengths; readers and maxima, each value's reader and, for integers, largest value.
+ * Returns 0 when this scan cannot hold them, or when RecentStrings has another size.
  */
 __attribute__((export_name("init"))) int init(int count, const u8 *prefixBytes, const int32_t *lengths, const u8 *fieldReaders,
                                                const double *fieldMaxima, int recentEntries) {
@@ -75,6 +76,8 @@ __attribute__((export_name("init"))) int init(int count, const u8 *prefixBytes, 
       stringSlots[f] = strings++;
     }
   }
+  prefixes[count] = at;
+  prefixLengths[count] = lengths[count];
   for (int s = 0; s < MAX_STRING_FIELDS; s++)
     for (int e = 0; e < RECENT_ENTRIES; e++) recentKeys[s][e].storedLength = 0;
   double power = 1;
@@ -192,7 +195,8 @@ static int32_t recentEntry(int field, const u8 *bytes, int length, uint32_t hash
 /*
  * A string of field `field`, from its opening quote (skipString): its span, FNV-1a hash and
  * RecentStrings entry (recentEntry) into span[0..3], the position after its closing quote, or -1
- * on an escape or a control character.
+ * on a control character. An escape is skipped whole (an escaped quote does not end the string);
+ * the decoder checks it when the string is not a recent one.
  */
 static int readString(const u8 *b, int i, int end, int bias, int field, int32_t *span) {
   if (i >= end || b[i] != '"') return -1;
@@ -207,13 +211,19 @@ static int readString(const u8 *b, int i, int end, int bias, int field, int32_t 
       span[3] = recentEntry(field, b + start, i - start, hash);
       return i + 1;
     }
-    if (c < 0x20 || c == '\\') return -1;
+    if (c < 0x20) return -1;
+    if (c == '\\') {
+      hash = (hash ^ c) * 0x01000193u;
+      if (++i >= end) return -1;
+      c = b[i];
+      if (c < 0x20) return -1;
+    }
     hash = (hash ^ c) * 0x01000193u;
   }
   return -1;
 }
 
-/* One payload, bytes [i, end): 1 when it is in the producer's layout and every field reads, else 0. */
+/* One payload, bytes [i, end): 1 when it is in the layout and every value reads, else 0. */
 static int scanRow(const u8 *b, int i, int end, int bias, double *numbers, int32_t *spans) {
   for (int f = 0; f < fieldCount; f++) {
     const u8 *prefix = prefixes[f];
@@ -238,7 +248,12 @@ static int scanRow(const u8 *b, int i, int end, int bias, double *numbers, int32
     }
     if (i < 0) return 0;
   }
-  return i == end - 1 && b[i] == '}';
+  const u8 *suffix = prefixes[fieldCount];
+  int length = prefixLengths[fieldCount];
+  if (i + length != end) return 0;
+  for (int k = 0; k < length; k++)
+    if (b[i + k] != suffix[k]) return 0;
+  return 1;
 }
 
 /*

@@ -28,6 +28,12 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     const rows = new Counter({ name: 'bronze_rows_total', help: 'Rows committed to the bronze table', registers: [metrics] });
     const quarantined = new Counter({ name: 'bronze_quarantined_rows_total', help: 'Messages sent to quarantine', labelNames: ['reason'], registers: [metrics] });
     const commits = new Counter({ name: 'bronze_commits_total', help: 'Delta commits of the bronze table', registers: [metrics] });
+    const backgroundFailures = new Counter({
+      name: 'bronze_background_failures_total',
+      help: 'Failures of background work that does not stop ingestion (Kafka offset commits for lag monitoring, compaction)',
+      labelNames: ['task'],
+      registers: [metrics],
+    });
     const onsets = new ReasonOnsets(config.QUARANTINE_QUIET_PERIOD);
     const duration = new Histogram({ name: 'bronze_batch_duration_seconds', help: 'Micro-batch duration, from drain to Kafka commit', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [metrics] });
     this.ingestor = new BronzeIngestor(
@@ -60,6 +66,10 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
           this.logger.debug({ message: 'micro-batch committed', batchId: p.batchId, rows: p.numInputRows, version: p.sink.deltaVersion });
         },
         onError: (e) => this.logger.error({ message: 'ingestion stopped', error: e.message }),
+        onBackgroundFailure: (task, e) => {
+          backgroundFailures.inc({ task });
+          this.logger.warn({ message: `${task} failed; ingestion goes on`, task, error: e.message });
+        },
         onWatermarkHealed: (h) =>
           this.logger.warn({ message: 'stored max event time was ahead of the clock: clamped to the clock', ...h }),
       },

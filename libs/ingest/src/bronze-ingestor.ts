@@ -33,7 +33,11 @@ export interface IngestorHooks {
   onError?(e: Error): void;
   /** A partition's stored max event time was ahead of the clock (written before future events were refused), and was clamped. */
   onWatermarkHealed?(healed: { partition: number; storedMaxEventTime: string; clampedTo: string }): void;
+  /** Background work that may fail without stopping ingestion (Kafka offset commits for lag monitoring, compaction) failed. */
+  onBackgroundFailure?(task: BackgroundTask, e: Error): void;
 }
+
+export type BackgroundTask = 'kafka_offset_commit' | 'compaction';
 
 /** Payload bytes posted to the classify worker beyond which accept() waits for it (backpressure). */
 const MAX_CLASSIFY_BACKLOG_BYTES = 8 * 1024 * 1024;
@@ -263,7 +267,8 @@ export class BronzeIngestor {
     for (const p of partitions) this.partitionTimes.set(p.partition, { maxEventTime: p.maxEventTime, watermark: p.watermark });
     await this.consumer
       .commitOffsets([...batch.partitions.keys()].map((p) => ({ topic, partition: p, offset: this.committed.get(p)! + 1 })))
-      .catch(() => undefined); // monitoring only: Delta holds the truth
+      // Kafka's offsets serve lag monitoring only (Delta holds the truth): a failure is reported, not fatal.
+      .catch((e: Error) => this.hooks.onBackgroundFailure?.('kafka_offset_commit', e));
     const done = Date.now();
     const watermark = partitions.map((p) => p.watermark).filter((w): w is number => w !== undefined);
     const progress: BatchProgress = {
@@ -337,7 +342,7 @@ export class BronzeIngestor {
     this.commitsSinceCompaction = 0;
     const today = new Date().toISOString().slice(0, 10);
     for (const table of [this.bronze, this.quarantine]) {
-      await table.optimize({ partitionFilters: [{ column: 'jour', op: '<', value: today }] }).catch(() => undefined);
+      await table.optimize({ partitionFilters: [{ column: 'jour', op: '<', value: today }] }).catch((e: Error) => this.hooks.onBackgroundFailure?.('compaction', e));
     }
   }
 

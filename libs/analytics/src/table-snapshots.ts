@@ -10,6 +10,7 @@ import {
   toEpochMicros,
   updateSnapshot,
   versionAtTimestamp,
+  VersionNotAvailableError,
 } from '@app/delta';
 import { InvalidTimeTravelError, TableUnavailableError } from './errors';
 import { CopyBudget, DataFileCopies } from './data-file-copies';
@@ -184,8 +185,9 @@ export class TableSnapshots {
       try {
         snapshot = await loadSnapshot(this.store, this.uri, version);
       } catch (e) {
-        // The reason (a file name, a parse error) is for the operator's log, not for the client.
-        throw new InvalidTimeTravelError(parameter, `version ${version} of ${this.table} cannot be read (its log entries were removed or are damaged)`, e as Error);
+        // Only a version the log no longer holds is the client's problem; a damaged log or a disk error is the server's.
+        if (!(e instanceof VersionNotAvailableError)) throw e;
+        throw new InvalidTimeTravelError(parameter, `version ${version} of ${this.table} cannot be read (its log entries were removed by log retention)`, e);
       }
       const past = this.version(snapshot);
       await past.materialize();
@@ -199,6 +201,7 @@ export class TableSnapshots {
     const latest = await this.latest();
     return this.versionsAtInstant.getOrCreate(`${instant}@${latest.version}`, () =>
       versionAtTimestamp(this.store, instant).catch((e: Error) => {
+        if (!(e instanceof VersionNotAvailableError)) throw e;
         throw new InvalidTimeTravelError('asOfTimestamp', `${this.table}: ${e.message}`);
       }),
     );

@@ -11,7 +11,7 @@ import {
 } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { ids, range } from '../../test/helpers';
-import { dvFile, roaring32ArraysOnly, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
+import { dvFile, roaring32, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
 import { decodeRoaringBitmapArray, PORTABLE_ROARING_MAGIC } from './deletion-vectors-roaring';
 import { DeletionVectorReader, relativeDeletionVectorPath, z85Decode } from './deletion-vectors';
 
@@ -36,7 +36,7 @@ describe('deletion vectors: format', () => {
     const withRuns = Buffer.concat([u32(12347 | (2 << 16)), Buffer.from([0b100]), u16(0, 2, 1, evens.length - 1, 2, 9), u16(3, 4, 7), bitmap, u16(1, 10, 9)]);
     const count = Buffer.alloc(8);
     count.writeBigUInt64LE(2n);
-    const bytes = Buffer.concat([u32(PORTABLE_ROARING_MAGIC), count, u32(0), withRuns, u32(1), roaring32ArraysOnly([5])]);
+    const bytes = Buffer.concat([u32(PORTABLE_ROARING_MAGIC), count, u32(0), withRuns, u32(1), roaring32([5])]);
     expect(decodeRoaringBitmapArray(bytes)).toEqual([
       3,
       4,

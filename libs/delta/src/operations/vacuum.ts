@@ -2,6 +2,7 @@ import { decodeLogPath } from '../parquet/partition-path';
 import { Snapshot, updateSnapshot } from '../log/snapshot';
 import { tableConfig } from '../log/table-config';
 import { commitTransaction, TableLog } from '../log/transaction';
+import { assertCanWrite } from '../protocol/protocol-support';
 
 export interface VacuumOptions {
   /** Defaults to the table's delta.deletedFileRetentionDuration (7 days). */
@@ -31,6 +32,8 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
     );
   }
   await updateSnapshot(log.store, snap);
+  // Before the listing, so that a dry run too refuses a table whose deletion-vector files it would not know to keep.
+  assertCanWrite(snap.protocol);
   const cutoff = log.clock() - retentionMs;
   const keep = new Set<string>();
   for (const f of snap.state.files.keys()) keep.add(decodeLogPath(f));

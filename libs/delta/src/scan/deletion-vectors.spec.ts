@@ -104,6 +104,7 @@ describe('deletion vectors: reading a table', () => {
     await expect(table.append({ rows: salesRows(1, 1000) })).rejects.toThrow(UnsupportedProtocolError);
     await expect(table.append({ rows: salesRows(1, 1000) })).rejects.toThrow(/deletion vectors \(deletionVectors\).*does not write/);
     await expect(table.checkpoint()).rejects.toThrow(UnsupportedProtocolError);
+    await expect(table.vacuum({ dryRun: true })).rejects.toThrow(UnsupportedProtocolError);
   });
 
   it('refuses a vector whose checksum does not match, with a typed error', async () => {

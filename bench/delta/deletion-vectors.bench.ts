@@ -10,7 +10,8 @@
  * SQL, and `readRows()` into JS objects. Medians are reported, and dv's ratio to the two others.
  *
  *   npm run bench:dv
- *   env: DV_ROWS (default 1000000), DV_FRACTION (default 0.01), DV_ROUNDS (default 5), BENCH_KEEP=1.
+ *   env: DV_ROWS (default 1000000), DV_FRACTION (default 0.01), DV_ROUNDS (default 5),
+ *        DV_READ_ROWS=0 (skip readRows, the slowest part), BENCH_KEEP=1.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -46,7 +47,7 @@ async function build(rows: number, fraction: number): Promise<Record<'base' | 'd
     const n = (JSON.parse(f.stats!) as { numRecords: number }).numRecords;
     const positions = new Set<number>();
     while (positions.size < Math.round(n * fraction)) positions.add(Math.floor(next() * n));
-    deleted.set(f.path, [...positions]);
+    if (positions.size) deleted.set(f.path, [...positions]);
   }
   await commitDeletionVectors(withVectors, deleted);
 
@@ -63,7 +64,7 @@ interface Times {
   rows: number;
 }
 
-async function round1(dir: string, t: Times): Promise<void> {
+async function round1(dir: string, t: Times, readRows: boolean): Promise<void> {
   const table = await DeltaTable.open(dir);
   let start = now();
   const plan = await table.scan();
@@ -72,6 +73,7 @@ async function round1(dir: string, t: Times): Promise<void> {
   const [[count]] = await withConnection(async (conn) => (await conn.runAndReadAll(`SELECT count(*)::BIGINT, sum(montant) FROM (${plan.sql})`)).getRowsJS());
   t.aggregateMs.push(now() - start);
   t.rows = Number(count);
+  if (!readRows) return;
   start = now();
   const rows = await table.readRows();
   t.readRowsMs.push(now() - start);
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   const rows = Number(process.env.DV_ROWS ?? 1_000_000);
   const fraction = Number(process.env.DV_FRACTION ?? 0.01);
   const rounds = Number(process.env.DV_ROUNDS ?? 5);
+  const readRows = process.env.DV_READ_ROWS !== '0';
   console.log(`deletion-vectors.bench: ${fmtInt(rows)} rows, ${fraction * 100}% deleted by vectors, ${rounds} interleaved rounds\n`);
   const warning = loadWarning();
   if (warning) console.log(warning);
@@ -94,11 +97,11 @@ async function main(): Promise<void> {
     Times
   >;
   try {
-    for (let r = 0; r < rounds; r++) for (const k of ['base', 'dv', 'cow'] as const) await round1(dirs[k], times[k]);
+    for (let r = 0; r < rounds; r++) for (const k of ['base', 'dv', 'cow'] as const) await round1(dirs[k], times[k], readRows);
   } finally {
     if (!process.env.BENCH_KEEP) for (const d of Object.values(dirs)) removeDir(d);
   }
-  const med = (xs: number[]) => round(median(xs), 1);
+  const med = (xs: number[]) => (xs.length ? round(median(xs), 1) : NaN);
   const summarize = (t: Times) => ({ rows: t.rows, planMs: med(t.planMs), aggregateMs: med(t.aggregateMs), readRowsMs: med(t.readRowsMs), runs: t });
   const summary = { base: summarize(times.base), dv: summarize(times.dv), cow: summarize(times.cow) };
   const ratio = (a: number, b: number) => round(a / b, 2);
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     rows,
     fraction,
     rounds,
+    readRows,
     loadAverage1m: round(os.loadavg()[0], 2),
     summary,
     ratios: {

@@ -11,7 +11,7 @@ import {
 } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { ids, range } from '../../test/helpers';
-import { dvFile, roaring32, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
+import { commitDeletionVectors, dvFile, roaring32, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
 import { decodeRoaringBitmapArray, PORTABLE_ROARING_MAGIC } from './deletion-vectors-roaring';
 import { DeletionVectorReader, relativeDeletionVectorPath, z85Decode } from './deletion-vectors';
 
@@ -97,6 +97,19 @@ describe('deletion vectors: reading a table', () => {
     expect(table.snapshot.numRecords()).toBe(300 - 54);
     // Filters and vectors together.
     expect(ids(await table.readRows([{ column: 'vente_id', op: '<=', value: 110 }])).sort((a, b) => a - b)).toEqual(expected.filter((id) => id <= 110));
+  });
+
+  it('reads every row of a file whose vector is empty', async () => {
+    const dir = tempDir();
+    const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
+    await table.append({ rows: salesRows(10, 1) });
+    await table.append({ rows: salesRows(10, 11) });
+    const [first, second] = table.snapshot.files();
+    await commitDeletionVectors(table, new Map([[first.path, []], [second.path, [0]]]));
+    const reopened = await DeltaTable.open(dir);
+    expect(reopened.snapshot.files().map((f) => f.deletionVector?.cardinality).sort()).toEqual([0, 1]);
+    expect((await reopened.readRows()).length).toBe(19);
+    expect(reopened.snapshot.numRecords()).toBe(19);
   });
 
   it('refuses writes, naming deletion vectors', async () => {

@@ -112,5 +112,6 @@ function readAbsolute(uri: string): Promise<Buffer> {
  * string literal split in SQL parses much faster than a list literal of as many constants.
  */
 export function deletedRowsSql(rows: readonly number[]): string {
+  if (rows.length === 0) return '(SELECT CAST(NULL AS BIGINT) AS file_row_number WHERE false)';
   return `(SELECT CAST(unnest(string_split('${rows.join(',')}', ',')) AS BIGINT) AS file_row_number)`;
 }

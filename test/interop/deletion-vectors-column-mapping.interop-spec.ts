@@ -12,13 +12,13 @@ import {
   DeltaTable,
   Filter,
   LAST_CHECKPOINT,
+  relativeDeletionVectorPath,
   Row,
   serializeActions,
   UnsupportedProtocolError,
 } from '@app/delta';
 import { tempDir } from '../../libs/delta/test/fixtures';
 import { z85Encode } from '../../libs/delta/test/deletion-vectors';
-import { relativeDeletionVectorPath } from '../../libs/delta/src/scan/deletion-vectors';
 import { JsonRow, readTable, runScript } from './delta-rs';
 
 interface SparkTable {

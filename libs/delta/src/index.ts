@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './schema/types';
+export * from './schema/column-mapping';
 export * from './protocol/actions';
 export * from './protocol/protocol-support';
 export * from './storage/object-store';
@@ -21,6 +22,7 @@ export * from './parquet/data-file-writer';
 export * from './parquet/partition-path';
 export * from './scan/filter';
 export * from './scan/scan';
+export * from './scan/deletion-vectors';
 export * from './operations/create';
 export * from './operations/write';
 export * from './operations/optimize';

@@ -5,15 +5,17 @@ import {
   commitPath,
   DeletionVectorCorruptError,
   DeletionVectorDescriptor,
+  DeletionVectorReader,
   DeltaTable,
+  relativeDeletionVectorPath,
   serializeActions,
   UnsupportedProtocolError,
+  z85Decode,
 } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { ids, range } from '../../test/helpers';
 import { commitDeletionVectors, dvFile, roaring32, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
 import { decodeRoaringBitmapArray, PORTABLE_ROARING_MAGIC } from './deletion-vectors-roaring';
-import { DeletionVectorReader, relativeDeletionVectorPath, z85Decode } from './deletion-vectors';
 
 describe('deletion vectors: format', () => {
   // PROTOCOL.md's own inline example predates the portable format: this is the same set as the

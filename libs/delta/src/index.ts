@@ -1,5 +1,6 @@
 /** `@app/delta`: the whole library; `@app/delta/core` (re-exported here) is its part without DuckDB. */
 export * from './core';
+export * from './schema/column-mapping';
 export * from './storage/object-store';
 export * from './storage/local-store';
 export * from './storage/s3-store';
@@ -17,6 +18,7 @@ export * from './parquet/data-file-writer';
 export * from './parquet/partition-path';
 export * from './scan/filter';
 export * from './scan/scan';
+export * from './scan/deletion-vectors';
 export * from './operations/create';
 export * from './operations/write';
 export * from './operations/optimize';

@@ -5,9 +5,9 @@ and print what Spark reads back from them as one JSON document.
 usage: spark_dv_cm.py <output_dir>
 
 Tables written under <output_dir>:
-  dv       deletion vectors, partitioned by `part`: DELETEs making array, bitmap and run
-           containers, a second DELETE on a file that already has a DV (the DV is replaced), and
-           a checkpoint (delta.checkpointInterval=2) with commits after it;
+  dv       deletion vectors, partitioned by `part`: DELETEs making bitmap and array containers
+           (Spark writes no run containers), a second DELETE on a file that already has a DV
+           (the DV is replaced), and a checkpoint (delta.checkpointInterval=2) with commits after it;
   cm_name  column mapping in name mode, partitioned by a column renamed afterwards, with a
            RENAME COLUMN, a DROP COLUMN, an ADD COLUMN and a column name with a space, each
            followed by more data;
@@ -57,7 +57,7 @@ def write_dv(spark: SparkSession, path: str) -> None:
     )
     # Every third row of `a`: more than 4,096 in one 65,536 block, a bitmap container.
     spark.sql(f"DELETE FROM delta.`{path}` WHERE part = 'a' AND id % 3 = 0")
-    # A contiguous range of the same file: its DV is replaced by one that also holds a run.
+    # A contiguous range of the same file: its DV is replaced by a new one holding both deletes.
     spark.sql(f"DELETE FROM delta.`{path}` WHERE id BETWEEN 15000 AND 15999")
     # A few rows of `b`: an array container.
     spark.sql(f"DELETE FROM delta.`{path}` WHERE id IN (20005, 20007, 20499)")

@@ -1,12 +1,12 @@
 import {
   Action,
   AddAction,
+  deletionVectorUniqueId,
   MetadataAction,
   ProtocolAction,
   RemoveAction,
   TxnAction,
 } from '../protocol/actions';
-import { deletionVectorUniqueId } from '../scan/deletion-vectors';
 
 /**
  * The reconciled state of a table (PROTOCOL.md "Action Reconciliation"): last protocol and

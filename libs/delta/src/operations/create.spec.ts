@@ -117,9 +117,10 @@ describeEachBackend('create table', () => {
 
 describeEachBackend('protocol check', () => {
   const cases: Array<[string, Parameters<typeof craftTable>[1]]> = [
-    ['reader version 2 (column mapping)', { minReaderVersion: 2, minWriterVersion: 5 }],
-    ['reader version 3 with readerFeatures [deletionVectors]', { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] }],
-    ['reader version 3 with readerFeatures [columnMapping]', { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['columnMapping'], writerFeatures: ['columnMapping'] }],
+    // Deletion vectors and column mapping are read (scan/deletion-vectors.spec.ts, schema/column-mapping.spec.ts), beside a feature that is not.
+    ['reader version 3 with readerFeatures [deletionVectors, v2Checkpoint]', { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors', 'v2Checkpoint'], writerFeatures: ['deletionVectors', 'v2Checkpoint'] }],
+    ['reader version 3 with readerFeatures [v2Checkpoint]', { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['v2Checkpoint'], writerFeatures: ['v2Checkpoint'] }],
+    ['reader version 3 with readerFeatures [columnMapping, typeWidening]', { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['columnMapping', 'typeWidening'], writerFeatures: ['columnMapping', 'typeWidening'] }],
     ['reader version 4', { minReaderVersion: 4, minWriterVersion: 7 }],
   ];
 
@@ -133,12 +134,13 @@ describeEachBackend('protocol check', () => {
 
   it('names the unsupported reader feature', async () => {
     const dir = tableRoot();
-    await craftTable(dir, cases[1][1]);
-    await expect(DeltaTable.open(dir)).rejects.toThrow(/reader features .*deletionVectors/);
+    await craftTable(dir, cases[0][1]);
+    await expect(DeltaTable.open(dir)).rejects.toThrow(/reader features this library does not support: v2Checkpoint$/);
   });
 
   const writeCases: Array<[string, Parameters<typeof craftTable>[1], RegExp]> = [
-    ['writer 7 with the unknown writer feature deletionVectors', { minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ['deletionVectors'] }, /writer features .*deletionVectors/],
+    ['writer 7 with the read-only writer feature deletionVectors', { minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ['deletionVectors'] }, /deletion vectors \(deletionVectors\): this library reads such tables but does not write them/],
+    ['writer version 5 (column mapping)', { minReaderVersion: 2, minWriterVersion: 5 }, /writer version 5 \(column mapping\): this library reads such tables but does not write them/],
     ['writer 7 with appendOnly and the unknown feature changeDataFeed', { minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ['appendOnly', 'changeDataFeed'] }, /changeDataFeed/],
     ['writer version 3 (CHECK constraints)', { minReaderVersion: 1, minWriterVersion: 3 }, /writer version 3/],
     ['writer version 4 (generated columns)', { minReaderVersion: 1, minWriterVersion: 4 }, /writer version 4/],
@@ -181,7 +183,7 @@ describeEachBackend('protocol check', () => {
     const stale = await DeltaTable.open(dir);
     await writeLog(dir, 2, [
       { commitInfo: { timestamp: Date.now(), operation: 'UPGRADE PROTOCOL', operationParameters: {} } },
-      { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] } },
+      { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['v2Checkpoint'], writerFeatures: ['v2Checkpoint'] } },
     ]);
     await expect(DeltaTable.open(dir)).rejects.toBeInstanceOf(UnsupportedProtocolError);
     await expect(stale.update()).rejects.toBeInstanceOf(UnsupportedProtocolError);

@@ -3,6 +3,7 @@ import { Snapshot, updateSnapshot } from '../log/snapshot';
 import { tableConfig } from '../log/table-config';
 import { commitTransaction, TableLog } from '../log/transaction';
 import { InvalidArgumentError } from '../errors';
+import { assertCanWrite } from '../protocol/protocol-support';
 
 export interface VacuumOptions {
   /** Defaults to the table's delta.deletedFileRetentionDuration (7 days). */
@@ -38,6 +39,8 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
     );
   }
   await updateSnapshot(log.store, snap);
+  // Before the listing, so that a dry run too refuses a table whose deletion-vector files it would not know to keep.
+  assertCanWrite(snap.protocol);
   const cutoff = log.clock() - retentionMs;
   const orphanCutoff = opts.orphanRetentionHours === undefined ? cutoff : Math.min(cutoff, log.clock() - opts.orphanRetentionHours * 3_600_000);
   const keep = new Set<string>();

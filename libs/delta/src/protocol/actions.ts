@@ -28,6 +28,12 @@ export interface DeletionVectorDescriptor {
   cardinality: number;
 }
 
+/** Identifies a DV among the versions of one file: `(path, uniqueId)` is a logical file's key. */
+export function deletionVectorUniqueId(dv: DeletionVectorDescriptor | null | undefined): string | undefined {
+  if (!dv) return undefined;
+  return dv.offset === undefined || dv.offset === null ? `${dv.storageType}${dv.pathOrInlineDv}` : `${dv.storageType}${dv.pathOrInlineDv}@${dv.offset}`;
+}
+
 export interface AddAction {
   path: string;
   partitionValues: Record<string, string | null>;

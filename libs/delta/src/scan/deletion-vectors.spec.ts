@@ -5,15 +5,17 @@ import {
   commitPath,
   DeletionVectorCorruptError,
   DeletionVectorDescriptor,
+  DeletionVectorReader,
   DeltaTable,
+  relativeDeletionVectorPath,
   serializeActions,
   UnsupportedProtocolError,
+  z85Decode,
 } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { ids, range } from '../../test/helpers';
-import { dvFile, roaring32ArraysOnly, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
+import { commitDeletionVectors, dvFile, roaring32, roaringBitmapArray, u16, u32, z85Encode } from '../../test/deletion-vectors';
 import { decodeRoaringBitmapArray, PORTABLE_ROARING_MAGIC } from './deletion-vectors-roaring';
-import { DeletionVectorReader, relativeDeletionVectorPath, z85Decode } from './deletion-vectors';
 
 describe('deletion vectors: format', () => {
   // PROTOCOL.md's own inline example predates the portable format: this is the same set as the
@@ -36,7 +38,7 @@ describe('deletion vectors: format', () => {
     const withRuns = Buffer.concat([u32(12347 | (2 << 16)), Buffer.from([0b100]), u16(0, 2, 1, evens.length - 1, 2, 9), u16(3, 4, 7), bitmap, u16(1, 10, 9)]);
     const count = Buffer.alloc(8);
     count.writeBigUInt64LE(2n);
-    const bytes = Buffer.concat([u32(PORTABLE_ROARING_MAGIC), count, u32(0), withRuns, u32(1), roaring32ArraysOnly([5])]);
+    const bytes = Buffer.concat([u32(PORTABLE_ROARING_MAGIC), count, u32(0), withRuns, u32(1), roaring32([5])]);
     expect(decodeRoaringBitmapArray(bytes)).toEqual([
       3,
       4,
@@ -99,11 +101,25 @@ describe('deletion vectors: reading a table', () => {
     expect(ids(await table.readRows([{ column: 'vente_id', op: '<=', value: 110 }])).sort((a, b) => a - b)).toEqual(expected.filter((id) => id <= 110));
   });
 
+  it('reads every row of a file whose vector is empty', async () => {
+    const dir = tempDir();
+    const table = await DeltaTable.create(dir, { schema: salesSchema, partitionColumns: ['jour'] });
+    await table.append({ rows: salesRows(10, 1) });
+    await table.append({ rows: salesRows(10, 11) });
+    const [first, second] = table.snapshot.files();
+    await commitDeletionVectors(table, new Map([[first.path, []], [second.path, [0]]]));
+    const reopened = await DeltaTable.open(dir);
+    expect(reopened.snapshot.files().map((f) => f.deletionVector?.cardinality).sort()).toEqual([0, 1]);
+    expect((await reopened.readRows()).length).toBe(19);
+    expect(reopened.snapshot.numRecords()).toBe(19);
+  });
+
   it('refuses writes, naming deletion vectors', async () => {
     const { table } = await tableWithVectors();
     await expect(table.append({ rows: salesRows(1, 1000) })).rejects.toThrow(UnsupportedProtocolError);
     await expect(table.append({ rows: salesRows(1, 1000) })).rejects.toThrow(/deletion vectors \(deletionVectors\).*does not write/);
     await expect(table.checkpoint()).rejects.toThrow(UnsupportedProtocolError);
+    await expect(table.vacuum({ dryRun: true })).rejects.toThrow(UnsupportedProtocolError);
   });
 
   it('refuses a vector whose checksum does not match, with a typed error', async () => {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
-import { DeletionVectorDescriptor } from '../protocol/actions';
+import { DeletionVectorDescriptor, deletionVectorUniqueId } from '../protocol/actions';
 import { ObjectStore } from '../storage/object-store';
 import { storeForUri } from '../storage/store-for-uri';
 import { DeletionVectorCorruptError } from '../errors';
@@ -30,12 +30,6 @@ export function z85Decode(text: string): Buffer {
     out.writeUInt32BE(value, (i / 5) * 4);
   }
   return out;
-}
-
-/** Identifies a DV among the versions of one file: `(path, uniqueId)` is a logical file's key. */
-export function deletionVectorUniqueId(dv: DeletionVectorDescriptor | null | undefined): string | undefined {
-  if (!dv) return undefined;
-  return dv.offset === undefined || dv.offset === null ? `${dv.storageType}${dv.pathOrInlineDv}` : `${dv.storageType}${dv.pathOrInlineDv}@${dv.offset}`;
 }
 
 /** `u`: `<random prefix>/deletion_vector_<uuid>.bin` relative to the table root, the UUID being the last 20 z85 characters. */
@@ -112,5 +106,6 @@ function readAbsolute(uri: string): Promise<Buffer> {
  * string literal split in SQL parses much faster than a list literal of as many constants.
  */
 export function deletedRowsSql(rows: readonly number[]): string {
+  if (rows.length === 0) return '(SELECT CAST(NULL AS BIGINT) AS file_row_number WHERE false)';
   return `(SELECT CAST(unnest(string_split('${rows.join(',')}', ',')) AS BIGINT) AS file_row_number)`;
 }

@@ -62,14 +62,28 @@ export interface OverwriteOptions extends AppendOptions {
   partitions?: 'dynamic' | Record<string, string | null>[];
 }
 
+function refuseAppendOnly(snap: Snapshot): void {
+  if (tableConfig(snap.configuration).appendOnly) throw new Error('the table is append-only (delta.appendOnly=true): overwrite is not allowed');
+}
+
 function inPartitions(pv: Record<string, string | null>, partitions: Record<string, string | null>[]): boolean {
   return partitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
 }
 
 /** Overwrite or replace partitions: removes and adds in one commit, so readers see the old or the new data, never a mix. */
 export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
-  if (tableConfig(snap.configuration).appendOnly) throw new Error('the table is append-only (delta.appendOnly=true): overwrite is not allowed');
+  refuseAppendOnly(snap);
   const adds = await writeDataFiles(log.store, snap.schema, snap.partitionColumns, source);
+  return commitOverwrite(log, snap, adds, opts);
+}
+
+/**
+ * Commits data files written earlier (`writeDataFiles`, possibly in several batches) as an
+ * overwrite: a writer whose new data is too large to hold at once writes it in parts and still
+ * replaces the old data in one commit.
+ */
+export async function commitOverwrite(log: TableLog, snap: Snapshot, adds: AddAction[], opts: OverwriteOptions = {}): Promise<CommitSummary> {
+  refuseAppendOnly(snap);
   let partitions: 'all' | Record<string, string | null>[] = 'all';
   if (opts.partitions === 'dynamic') {
     const seen = new Map<string, Record<string, string | null>>();

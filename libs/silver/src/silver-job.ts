@@ -43,7 +43,7 @@ export interface SilverJobOptions {
 }
 
 /** Bronze rows per batch of a full refresh, by default. */
-export const DEFAULT_FULL_REFRESH_BATCH_ROWS = 1_000_000;
+export const DEFAULT_FULL_REFRESH_BATCH_ROWS = 250_000;
 
 export interface SilverJobHooks {
   /** Called once per run, succeeded or failed, before the run's callers resume. */
@@ -330,8 +330,8 @@ GROUP BY vente_id ORDER BY vente_id`);
         const [counts] = await duplicateCounts(`SELECT * FROM ${ranked}`);
         duplicates.dropped += Number(counts.dropped ?? 0);
         duplicates.conflicts += Number(counts.conflicts ?? 0);
-        written.occurrences.push(...(await writeFiles(occurrences, `SELECT * FROM ${ranked}`)));
-        written.clients.push(...(await writeFiles(clients, `SELECT * FROM ${clientDays}`)));
+        written.occurrences.push(...(await writeFiles(occurrences, `SELECT * FROM ${ranked}`, scratch)));
+        written.clients.push(...(await writeFiles(clients, `SELECT * FROM ${clientDays}`, scratch)));
       }
       if (failed.length) {
         report.failedDays.push(...failed);
@@ -483,8 +483,8 @@ FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
     }
 
     const written: WrittenDays = {
-      occurrences: await writeFiles(occurrences, `SELECT * FROM ${plan.occurrences}`),
-      clients: await writeFiles(clients, `SELECT * FROM ${clientDays}`),
+      occurrences: await writeFiles(occurrences, `SELECT * FROM ${plan.occurrences}`, scratch),
+      clients: await writeFiles(clients, `SELECT * FROM ${clientDays}`, scratch),
     };
     await this.commitDays(bronze, silver, plan.days, written, 'incremental', report);
 
@@ -641,8 +641,9 @@ function duplicateCounts(occurrencesSql: string): Promise<{ dropped: bigint | nu
   return queryRows(`SELECT count(*) FILTER (NOT is_first) AS dropped, count(*) FILTER (conflict) AS conflicts FROM (${occurrencesSql})`);
 }
 
-function writeFiles(table: DeltaTable, sql: string): Promise<AddAction[]> {
-  return writeDataFiles(table.store, table.snapshot.schema, table.snapshot.partitionColumns, { sql });
+/** Writes the rows of `sql` as data files of `table`, under the run's memory limit; committed later. */
+function writeFiles(table: DeltaTable, sql: string, scratch: ScratchTables): Promise<AddAction[]> {
+  return scratch.limited(() => writeDataFiles(table.store, table.snapshot.schema, table.snapshot.partitionColumns, { sql }));
 }
 
 async function discardFiles(table: DeltaTable, files: AddAction[]): Promise<void> {

@@ -23,8 +23,8 @@ const CHECKPOINT_COLUMNS: Record<string, string> = {
   protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
 };
 
-/** The JSON reader's maximum object size when every action is shorter: its buffers are twice this. */
-const MIN_JSON_OBJECT_BYTES = 1 << 20;
+/** DuckDB's default maximum JSON object size, kept when every action is shorter: its read buffers (twice this) do not get smaller below it. */
+const MIN_JSON_OBJECT_BYTES = 16 << 20;
 
 export interface LastCheckpoint {
   version: number;

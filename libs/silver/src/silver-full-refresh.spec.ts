@@ -27,7 +27,14 @@ async function silverTables(root: string): Promise<Record<string, Row[]>> {
 
 /** What a full refresh reports about the data, whatever its batches. */
 function outcome(r: RunReport) {
-  return { mode: r.mode, daysRecomputed: r.daysRecomputed, bronzeRowsRead: r.bronzeRowsRead, duplicates: r.duplicates, rowsWritten: r.rowsWritten, failedDays: r.failedDays };
+  return {
+    mode: r.mode,
+    daysRecomputed: r.daysRecomputed,
+    bronzeRowsRead: r.bronzeRowsRead,
+    duplicates: r.duplicates,
+    rowsWritten: r.rowsWritten,
+    failedDays: r.failedDays,
+  };
 }
 
 /**
@@ -50,19 +57,49 @@ async function multiDayBronze(root: string): Promise<DeltaTable> {
     const rows: Row[] = [];
     for (let i = 0; i < 12; i++) {
       const id = d * 100 + i;
-      rows.push(at({ vente_id: id, client_id: ((id % 5) + 1) as Sale['client_id'], produit_id: 101 + (id % 3), jour: day, montant: 10 + id, quantite: 1 + (id % 2) }, day));
+      rows.push(
+        at(
+          {
+            vente_id: id,
+            client_id: ((id % 5) + 1) as Sale['client_id'],
+            produit_id: 101 + (id % 3),
+            jour: day,
+            montant: 10 + id,
+            quantite: 1 + (id % 2),
+          },
+          day,
+        ),
+      );
     }
     if (d > 0) {
       const previousDay = DAYS[d - 1];
       // An exact re-send of yesterday's sale, today.
-      rows.push(at({ vente_id: (d - 1) * 100 + 1, client_id: (((d - 1) * 100 + 1) % 5) + 1, produit_id: 101 + (((d - 1) * 100 + 1) % 3), jour: previousDay, montant: 10 + (d - 1) * 100 + 1, quantite: 1 + (((d - 1) * 100 + 1) % 2) }, day));
+      rows.push(
+        at(
+          {
+            vente_id: (d - 1) * 100 + 1,
+            client_id: (((d - 1) * 100 + 1) % 5) + 1,
+            produit_id: 101 + (((d - 1) * 100 + 1) % 3),
+            jour: previousDay,
+            montant: 10 + (d - 1) * 100 + 1,
+            quantite: 1 + (((d - 1) * 100 + 1) % 2),
+          },
+          day,
+        ),
+      );
       // Yesterday's sale again with another payload and today's date: a conflict, dropped.
       rows.push(at({ vente_id: (d - 1) * 100 + 2, client_id: 3, produit_id: 105, jour: day, montant: 999.99 }, day));
       // Today's sale id already seen on an earlier day, ingested before it (skewed clock): it wins.
       rows.push(at({ vente_id: (d - 1) * 100 + 3, client_id: 4, produit_id: 106, jour: day, montant: 42.5 }, '2024-11-30'));
     }
     // Client 1 moves within the day: one row, with the identity of the later sale.
-    rows.push(at({ vente_id: 900 + d, client_id: 1, produit_id: 101, jour: day, montant: 7 }, day, { timestamp: `${day}T23:00:00.000000Z`, pays: 'Belgique', client_nom: 'Jean Dupont-Martin' }));
+    rows.push(
+      at({ vente_id: 900 + d, client_id: 1, produit_id: 101, jour: day, montant: 7 }, day, {
+        timestamp: `${day}T23:00:00.000000Z`,
+        pays: 'Belgique',
+        client_nom: 'Jean Dupont-Martin',
+      }),
+    );
     await bronze.append({ rows });
   }
   return bronze;
@@ -105,7 +142,10 @@ describe('full refresh in batches of days', () => {
     expect(tables).toEqual(await silverTables(single));
     // The skewed-clock duplicate won over the original of the previous day.
     const occurrences = tables[SALE_OCCURRENCES_TABLE.name];
-    expect(Object.fromEntries(occurrences.filter((o) => o.vente_id === 3n).map((o) => [String(o.jour), o.is_first]))).toEqual({ [DAYS[0]]: false, [DAYS[1]]: true });
+    expect(Object.fromEntries(occurrences.filter((o) => o.vente_id === 3n).map((o) => [String(o.jour), o.is_first]))).toEqual({
+      [DAYS[0]]: false,
+      [DAYS[1]]: true,
+    });
     // Bronze checked against silver: each sale counted once.
     const counted = occurrences.filter((o) => o.is_first).length;
     const transactions = tables[COUNTRY_AGGREGATES_TABLE.name].reduce((n, r) => n + Number(r.total_transactions), 0);
@@ -138,7 +178,10 @@ describe('full refresh in batches of days', () => {
     ]);
     for (const def of [SALE_OCCURRENCES_TABLE, CLIENT_AGGREGATES_TABLE]) {
       const table = await DeltaTable.open(tableLocation(root, def));
-      const live = table.snapshot.files().map((f) => decodeURIComponent(f.path)).sort();
+      const live = table.snapshot
+        .files()
+        .map((f) => decodeURIComponent(f.path))
+        .sort();
       expect(await dataFilesOnDisk(root, def)).toEqual(live);
     }
   });

@@ -315,6 +315,10 @@ GROUP BY vente_id ORDER BY vente_id`);
       const duplicates = { dropped: 0, conflicts: 0 };
       let bronzeRows = 0;
       let failed: FailedDay[] = [];
+      // The customer totals of the batches so far (one row per customer identity), so that they
+      // are not rebuilt afterwards from a scan of every client day.
+      let customerTotals: string | undefined;
+      let batchNumber = 0;
       for (const batch of dayBatches(bronze, included, this.opts.fullRefreshBatchRows ?? DEFAULT_FULL_REFRESH_BATCH_ROWS)) {
         const { ranked, bronzeScan } = await this.rankBatch(bronze, included, batch, scratch);
         bronzeRows += countRecords(bronzeScan.files);
@@ -332,6 +336,10 @@ GROUP BY vente_id ORDER BY vente_id`);
         duplicates.conflicts += Number(counts.conflicts ?? 0);
         written.occurrences.push(...(await writeFiles(occurrences, `SELECT * FROM ${ranked}`, scratch)));
         written.clients.push(...(await writeFiles(clients, `SELECT * FROM ${clientDays}`, scratch)));
+        const contributions = [`SELECT * FROM (${customerContributionsSql(`SELECT * FROM ${clientDays}`)})`];
+        if (customerTotals) contributions.push(`SELECT client_id, pays, segment, client_days, transactions, revenue_cents, items FROM ${customerTotals}`);
+        // Two tables in turn: each batch's totals read the previous batch's.
+        customerTotals = await scratch.create(`customer_totals_${batchNumber++ % 2}`, customerTotalsSql(contributions.join('\nUNION ALL\n')));
       }
       if (failed.length) {
         report.failedDays.push(...failed);
@@ -347,6 +355,11 @@ GROUP BY vente_id ORDER BY vente_id`);
       report.bronzeRowsRead = bronzeRows;
       report.duplicates = { ...duplicates, newlyDropped: duplicates.dropped, newConflicts: duplicates.conflicts };
       await this.commitDays(bronze, silver, included, written, 'full', report);
+      // Written when they lag the client aggregates, as catchUpDerivedTables would (not when only the tiers changed).
+      const clientsVersion = clients.txnVersion(SILVER_APP_ID);
+      if (customerTotals && (clientsVersion === undefined || silver.totals.txnVersion(SILVER_APP_ID) !== clientsVersion)) {
+        await this.writeTotals(silver, `SELECT * FROM ${customerTotals}`, report, scratch);
+      }
       return;
     }
   }

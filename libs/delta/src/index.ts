@@ -15,6 +15,7 @@ export * from './log/conflict-checker';
 export * from './log/table-config';
 export * from './parquet/duckdb';
 export * from './parquet/data-file-writer';
+export * from './parquet/file-stats';
 export * from './parquet/partition-path';
 export * from './scan/filter';
 export * from './scan/scan';

@@ -1,4 +1,4 @@
-import { AddAction, countRecords, DeltaTable, Filter, planScan, TableNotFoundError } from '@app/delta';
+import { AddAction, commitOverwrite, countRecords, decodeLogPath, DeltaTable, Filter, planScan, TableNotFoundError, writeDataFiles } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
 import { RecentItems } from '@app/common';
 import { clientDayAggregatesSql, countryAggregatesSql, customerContributionsSql, customerTotalsSql, segmentAggregatesSql } from './aggregation-sql';
@@ -35,7 +35,15 @@ export interface SilverJobOptions {
   runsKept?: number;
   /** A DuckDB memory limit for the run's heavy queries, spilling to a temp folder; none by default (DuckDB's own: 80% of RAM). */
   duckdb?: SilverDuckDBSettings;
+  /**
+   * A full refresh reads bronze in batches of whole days holding about this many rows (a larger
+   * day is a batch of its own), so its memory depends on the batch, not on bronze's size.
+   */
+  fullRefreshBatchRows?: number;
 }
+
+/** Bronze rows per batch of a full refresh, by default. */
+export const DEFAULT_FULL_REFRESH_BATCH_ROWS = 250_000;
 
 export interface SilverJobHooks {
   /** Called once per run, succeeded or failed, before the run's callers resume. */
@@ -265,9 +273,10 @@ GROUP BY vente_id ORDER BY vente_id`);
    * commit, so a day that fails is dropped from the run and the rest recomputed without it.
    */
   private async recompute(bronze: DeltaTable, silver: SilverTables, days: string[], full: boolean, report: RunReport, scratch: ScratchTables): Promise<void> {
+    if (full) return this.recomputeAll(bronze, silver, days, report, scratch);
     let touched = days;
     for (;;) {
-      const plan = await this.rankOccurrences(bronze, silver.occurrences, touched, full, scratch);
+      const plan = await this.rankOccurrences(bronze, silver.occurrences, touched, scratch);
       const bronzeScan = await bronze.scan([inDays(plan.days)]);
       report.bronzeRowsRead = countRecords(bronzeScan.files);
       const salesSql = firstOccurrenceSalesSql(bronzeScan.sql, plan.occurrences);
@@ -284,9 +293,112 @@ GROUP BY vente_id ORDER BY vente_id`);
         continue;
       }
       report.daysRecomputed = plan.days;
-      await this.commitDays(bronze, silver, plan, clientDays, full, report, scratch);
+      await this.commitIncremental(bronze, silver, plan, clientDays, report, scratch);
       return;
     }
+  }
+
+  /**
+   * Recomputes every one of `days` (a full refresh) in batches of consecutive days, so that memory
+   * is bounded by a batch whatever bronze's size: each batch's occurrences are ranked against
+   * every occurrence of their sales (rankBatch), its first occurrences aggregated, and both
+   * written as data files; the files of all batches are committed at the end, one commit per
+   * table, as a single-pass refresh would. A day that fails to aggregate is left out and the
+   * refresh starts again without it, so that, as in an incremental run, the days committed are
+   * ranked without the failed days' rows.
+   */
+  private async recomputeAll(bronze: DeltaTable, silver: SilverTables, days: string[], report: RunReport, scratch: ScratchTables): Promise<void> {
+    const { occurrences, clients } = silver;
+    let included = days;
+    for (;;) {
+      const written: WrittenDays = { occurrences: [], clients: [] };
+      const duplicates = { dropped: 0, conflicts: 0 };
+      let bronzeRows = 0;
+      let failed: FailedDay[] = [];
+      // The customer totals of the batches so far (one row per customer identity), so that they
+      // are not rebuilt afterwards from a scan of every client day.
+      let customerTotals: string | undefined;
+      let batchNumber = 0;
+      for (const batch of dayBatches(bronze, included, this.opts.fullRefreshBatchRows ?? DEFAULT_FULL_REFRESH_BATCH_ROWS)) {
+        const { ranked, bronzeScan } = await this.rankBatch(bronze, included, batch, scratch);
+        bronzeRows += countRecords(bronzeScan.files);
+        const salesSql = firstOccurrenceSalesSql(bronzeScan.sql, ranked);
+        let clientDays: string;
+        try {
+          clientDays = await scratch.create('client_days', clientDayAggregatesSql(salesSql, this.thresholds));
+        } catch (e) {
+          failed = await this.failingDays(salesSql, batch, scratch);
+          if (failed.length === 0) throw e;
+          break;
+        }
+        const [counts] = await duplicateCounts(`SELECT * FROM ${ranked}`);
+        duplicates.dropped += Number(counts.dropped ?? 0);
+        duplicates.conflicts += Number(counts.conflicts ?? 0);
+        written.occurrences.push(...(await writeFiles(occurrences, `SELECT * FROM ${ranked}`, scratch)));
+        written.clients.push(...(await writeFiles(clients, `SELECT * FROM ${clientDays}`, scratch)));
+        const contributions = [`SELECT * FROM (${customerContributionsSql(`SELECT * FROM ${clientDays}`)})`];
+        if (customerTotals) contributions.push(`SELECT client_id, pays, segment, client_days, transactions, revenue_cents, items FROM ${customerTotals}`);
+        // Two tables in turn: each batch's totals read the previous batch's.
+        customerTotals = await scratch.create(`customer_totals_${batchNumber++ % 2}`, customerTotalsSql(contributions.join('\nUNION ALL\n')));
+      }
+      if (failed.length) {
+        report.failedDays.push(...failed);
+        // Never committed: removed now rather than left for VACUUM.
+        await discardFiles(occurrences, written.occurrences);
+        await discardFiles(clients, written.clients);
+        const bad = new Set(failed.map((f) => f.day));
+        included = included.filter((d) => !bad.has(d));
+        if (included.length === 0) return;
+        continue;
+      }
+      report.daysRecomputed = included;
+      report.bronzeRowsRead = bronzeRows;
+      report.duplicates = { ...duplicates, newlyDropped: duplicates.dropped, newConflicts: duplicates.conflicts };
+      await this.commitDays(bronze, silver, included, written, 'full', report);
+      // Written when they lag the client aggregates, as catchUpDerivedTables would (not when only the tiers changed).
+      const clientsVersion = clients.txnVersion(SILVER_APP_ID);
+      if (customerTotals && (clientsVersion === undefined || silver.totals.txnVersion(SILVER_APP_ID) !== clientsVersion)) {
+        await this.writeTotals(silver, `SELECT * FROM ${customerTotals}`, report, scratch);
+      }
+      return;
+    }
+  }
+
+  /**
+   * The occurrences of the `batch` days' bronze rows, ranked against every other occurrence of
+   * their sales in the `included` days, as a scratch table of SALE_OCCURRENCES_TABLE rows of the
+   * batch: the same rows and flags as ranking all included days at once, since a sale's rank
+   * depends only on its own occurrences. The other days' bronze files are found by their vente_id
+   * range (producer ids grow with time, so usually only neighbouring days' files are read).
+   */
+  private async rankBatch(
+    bronze: DeltaTable,
+    included: string[],
+    batch: string[],
+    scratch: ScratchTables,
+  ): Promise<{ ranked: string; bronzeScan: Awaited<ReturnType<DeltaTable['scan']>> }> {
+    const bronzeScan = await bronze.scan([inDays(batch)]);
+    const own = await scratch.create('batch_occurrences', occurrencesSql(bronzeScan.sql));
+    const [range] = await queryRows<{ lo: number | null; hi: number | null }>(`SELECT CAST(min(vente_id) AS DOUBLE) AS lo, CAST(max(vente_id) AS DOUBLE) AS hi FROM ${own}`);
+    const [inBatch, others] = [new Set(batch), new Set(included)];
+    const otherFiles =
+      range.lo === null || range.hi === null
+        ? []
+        : filesMayHoldRange(
+            bronze.snapshot.files().filter((f) => {
+              const day = f.partitionValues[DAY_COLUMN] ?? '';
+              return others.has(day) && !inBatch.has(day);
+            }),
+            range.lo,
+            range.hi,
+          );
+    let all = `SELECT * FROM ${own}`;
+    if (otherFiles.length) {
+      const otherScan = await planScan(bronze.store, bronze.snapshot.schema, bronze.snapshot.partitionColumns, otherFiles);
+      all += `\nUNION ALL\nSELECT o.* FROM (${occurrencesSql(otherScan.sql)}) o SEMI JOIN ${own} USING (vente_id)`;
+    }
+    const ranked = await scratch.create('occurrences', `SELECT * FROM (${rankedOccurrencesSql(all)}) WHERE ${DAY_COLUMN} IN (${batch.map((d) => `DATE '${d}'`).join(', ')})`);
+    return { ranked, bronzeScan };
   }
 
   /** Which of `days` fail to aggregate on their own, with their errors. */
@@ -314,13 +426,9 @@ GROUP BY vente_id ORDER BY vente_id`);
     bronze: DeltaTable,
     occurrences: DeltaTable,
     touched: string[],
-    full: boolean,
     scratch: ScratchTables,
-  ): Promise<{ days: string[]; occurrences: string; previousOccurrencesSql?: string }> {
+  ): Promise<IncrementalPlan> {
     const bronzeScan = await bronze.scan([inDays(touched)]);
-    if (full) {
-      return { days: touched, occurrences: await scratch.create('occurrences', rankedOccurrencesSql(occurrencesSql(bronzeScan.sql))) };
-    }
     const newOcc = await scratch.create('new_occurrences', occurrencesSql(bronzeScan.sql));
     const previous = await occurrences.scan([inDays(touched)]);
     // Sales whose occurrences in the touched days changed, added or removed.
@@ -366,17 +474,47 @@ FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
     return filesMayHoldIds(inRange, Float64Array.from(rows, (r) => r.id));
   }
 
-  /** Commits the recomputed days: occurrences, client aggregates, customer totals, derived tables. */
-  private async commitDays(
-    bronze: DeltaTable,
-    silver: SilverTables,
-    plan: { days: string[]; occurrences: string; previousOccurrencesSql?: string },
-    clientDays: string,
-    full: boolean,
-    report: RunReport,
-    scratch: ScratchTables,
-  ): Promise<void> {
+  /** Commits an incremental run's days and updates the customer totals by their difference. */
+  private async commitIncremental(bronze: DeltaTable, silver: SilverTables, plan: IncrementalPlan, clientDays: string, report: RunReport, scratch: ScratchTables): Promise<void> {
     const { clients, occurrences, totals } = silver;
+    const processed = clients.txnVersion(SILVER_APP_ID);
+    const [now] = await duplicateCounts(`SELECT * FROM ${plan.occurrences}`);
+    const [before] = await duplicateCounts(plan.previousOccurrencesSql);
+    report.duplicates = {
+      dropped: Number(now.dropped ?? 0),
+      conflicts: Number(now.conflicts ?? 0),
+      newlyDropped: Number(now.dropped ?? 0) - Number(before.dropped ?? 0),
+      newConflicts: Number(now.conflicts ?? 0) - Number(before.conflicts ?? 0),
+    };
+
+    // The totals are updated by difference only when they match the client aggregates being replaced.
+    const totalsMatch = processed !== undefined && totals.txnVersion(SILVER_APP_ID) === processed;
+    let removedContributions: string | undefined;
+    if (totalsMatch) {
+      const old = await clients.scan([inDays(plan.days)]);
+      removedContributions = await scratch.create('removed_contributions', customerContributionsSql(old.sql, -1));
+    }
+
+    const written: WrittenDays = {
+      occurrences: await writeFiles(occurrences, `SELECT * FROM ${plan.occurrences}`, scratch),
+      clients: await writeFiles(clients, `SELECT * FROM ${clientDays}`, scratch),
+    };
+    await this.commitDays(bronze, silver, plan.days, written, 'incremental', report);
+
+    if (removedContributions) {
+      const stored = await totals.scan();
+      const contributions = [
+        `SELECT client_id, pays, segment, client_days, transactions, revenue_cents, items FROM (${stored.sql})`,
+        `SELECT * FROM ${removedContributions}`,
+        `SELECT * FROM (${customerContributionsSql(`SELECT * FROM ${clientDays}`)})`,
+      ].join('\nUNION ALL\n');
+      await this.writeTotals(silver, customerTotalsSql(contributions), report, scratch);
+    }
+  }
+
+  /** Replaces `days` of the occurrences and the client aggregates with the files written for them, one commit each. */
+  private async commitDays(bronze: DeltaTable, silver: SilverTables, days: string[], written: WrittenDays, refresh: 'full' | 'incremental', report: RunReport): Promise<void> {
+    const { clients, occurrences } = silver;
     const processed = clients.txnVersion(SILVER_APP_ID);
     // With failed days, silver keeps recording the previous bronze version, so the next run retries them.
     const version = report.failedDays.length ? processed : bronze.version;
@@ -388,43 +526,11 @@ FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
             { appId: bronzeTableAppId(bronze), version },
             { appId: this.tiersAppId, version },
           ];
-    const source = `${BRONZE_TABLE.name}@${bronze.version}`;
-    const partitions = plan.days.map((d) => ({ [DAY_COLUMN]: d }));
-    const refresh = full ? 'full' : 'incremental';
-
-    const counts = (sql: string) =>
-      queryRows<{ dropped: bigint | null; conflicts: bigint | null }>(`SELECT count(*) FILTER (NOT is_first) AS dropped, count(*) FILTER (conflict) AS conflicts FROM (${sql})`);
-    const [now] = await counts(`SELECT * FROM ${plan.occurrences}`);
-    const [before] = full || !plan.previousOccurrencesSql ? [{ dropped: 0n, conflicts: 0n }] : await counts(plan.previousOccurrencesSql);
-    report.duplicates = {
-      dropped: Number(now.dropped ?? 0),
-      conflicts: Number(now.conflicts ?? 0),
-      newlyDropped: Number(now.dropped ?? 0) - Number(before.dropped ?? 0),
-      newConflicts: Number(now.conflicts ?? 0) - Number(before.conflicts ?? 0),
-    };
-
-    // The totals are updated by difference only when they match the client aggregates being replaced.
-    const totalsMatch = !full && processed !== undefined && totals.txnVersion(SILVER_APP_ID) === processed;
-    let removedContributions: string | undefined;
-    if (totalsMatch) {
-      const old = await clients.scan([inDays(plan.days)]);
-      removedContributions = await scratch.create('removed_contributions', customerContributionsSql(old.sql, -1));
-    }
-
-    await occurrences.overwrite({ sql: `SELECT * FROM ${plan.occurrences}` }, { partitions, txns, operationParameters: { source, refresh } });
-    report.rowsWritten[SALE_OCCURRENCES_TABLE.name] = liveRows(occurrences, partitions);
-    await clients.overwrite({ sql: `SELECT * FROM ${clientDays}` }, { partitions, txns, operationParameters: { source, refresh } });
-    report.rowsWritten[CLIENT_AGGREGATES_TABLE.name] = liveRows(clients, partitions);
-
-    if (removedContributions) {
-      const stored = await totals.scan();
-      const contributions = [
-        `SELECT client_id, pays, segment, client_days, transactions, revenue_cents, items FROM (${stored.sql})`,
-        `SELECT * FROM ${removedContributions}`,
-        `SELECT * FROM (${customerContributionsSql(`SELECT * FROM ${clientDays}`)})`,
-      ].join('\nUNION ALL\n');
-      await this.writeTotals(silver, customerTotalsSql(contributions), report, scratch);
-    }
+    const opts = { partitions: days.map((d) => ({ [DAY_COLUMN]: d })), txns, operationParameters: { source: `${BRONZE_TABLE.name}@${bronze.version}`, refresh } };
+    await commitOverwrite(occurrences.log, occurrences.snapshot, written.occurrences, opts);
+    report.rowsWritten[SALE_OCCURRENCES_TABLE.name] = liveRows(occurrences, opts.partitions);
+    await commitOverwrite(clients.log, clients.snapshot, written.clients, opts);
+    report.rowsWritten[CLIENT_AGGREGATES_TABLE.name] = liveRows(clients, opts.partitions);
   }
 
   /** Rebuilds the customer totals from every client day when they lag, then the derived tables when they lag the totals. */
@@ -506,4 +612,53 @@ FROM (${reranked.sql}) o LEFT JOIN ${ranked} r USING (${RECORD_KEY})`);
 
 function inDays(days: string[]): Filter {
   return { column: DAY_COLUMN, op: 'in', value: days };
+}
+
+/** The days an incremental run replaces, their ranked occurrences (a scratch table), and the occurrences they replace. */
+interface IncrementalPlan {
+  days: string[];
+  occurrences: string;
+  previousOccurrencesSql: string;
+}
+
+/** Data files written for the days being replaced, not committed yet. */
+interface WrittenDays {
+  occurrences: AddAction[];
+  clients: AddAction[];
+}
+
+/** `days` (ascending) in runs of consecutive days holding about `batchRows` bronze rows each; a day holding more is a run of its own. */
+export function dayBatches(bronze: DeltaTable, days: string[], batchRows: number): string[][] {
+  const rowsPerDay = new Map<string, number>();
+  for (const f of bronze.snapshot.files()) {
+    const day = f.partitionValues[DAY_COLUMN] ?? '';
+    rowsPerDay.set(day, (rowsPerDay.get(day) ?? 0) + countRecords([f]));
+  }
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let rows = 0;
+  for (const day of days) {
+    const dayRows = rowsPerDay.get(day) ?? 0;
+    if (current.length && rows + dayRows > batchRows) {
+      batches.push(current);
+      [current, rows] = [[], 0];
+    }
+    current.push(day);
+    rows += dayRows;
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+function duplicateCounts(occurrencesSql: string): Promise<{ dropped: bigint | null; conflicts: bigint | null }[]> {
+  return queryRows(`SELECT count(*) FILTER (NOT is_first) AS dropped, count(*) FILTER (conflict) AS conflicts FROM (${occurrencesSql})`);
+}
+
+/** Writes the rows of `sql` as data files of `table`, under the run's memory limit; committed later. */
+function writeFiles(table: DeltaTable, sql: string, scratch: ScratchTables): Promise<AddAction[]> {
+  return scratch.limited(() => writeDataFiles(table.store, table.snapshot.schema, table.snapshot.partitionColumns, { sql }));
+}
+
+async function discardFiles(table: DeltaTable, files: AddAction[]): Promise<void> {
+  for (const f of files) await table.store.delete(decodeLogPath(f.path));
 }

@@ -1,4 +1,4 @@
-import { checkpointActions, DeltaTable, field, readCheckpoint, readCommit, storeForUri, struct } from '@app/delta';
+import { checkpointActions, DeltaTable, field, readCheckpoint, readCommit, storeForUri, struct, withConnection } from '@app/delta';
 import { TableState } from './table-state';
 import { salesRows, salesSchema } from '../../test/fixtures';
 import { asRead, DAY_MS, fileSize, ids, logFiles, query, range, readablePath, sortById } from '../../test/helpers';
@@ -110,6 +110,26 @@ describeEachBackend('checkpoints', () => {
     // Version 10 itself is the checkpoint; earlier versions cannot be rebuilt any more.
     expect((await DeltaTable.open(dir, { version: 10 })).version).toBe(10);
     await expect(DeltaTable.open(dir, { version: 9 })).rejects.toThrow(/version 9 cannot be rebuilt/);
+  });
+
+  it('is written under a small DuckDB memory limit, and with an action longer than the JSON reader\'s default maximum', async () => {
+    const { dir, table } = await tableWithCommits(3);
+    const longAppId = 'x'.repeat(17 << 20);
+    await table.append({ rows: salesRows(1, 500) }, { txns: [{ appId: longAppId, version: 7 }] });
+    const setLimit = (limit: string) => withConnection((c) => c.run(`SET memory_limit = '${limit}'`));
+    const previous = await withConnection(async (c) => String((await c.runAndReadAll(`SELECT current_setting('memory_limit')`)).getRows()[0][0]));
+    await setLimit('256MB');
+    try {
+      await table.checkpoint();
+    } finally {
+      // Set back explicitly: RESET restores the setting but not the buffer pool's limit.
+      await setLimit(previous);
+    }
+    const store = storeForUri(dir);
+    for (let v = 0; v <= 4; v++) await store.delete(`_delta_log/${String(v).padStart(20, '0')}.json`);
+    const fresh = await DeltaTable.open(dir);
+    expect(fresh.txnVersion(longAppId)).toBe(7);
+    expect(normalize(fresh.snapshot.state)).toEqual(normalize(table.snapshot.state));
   });
 
   it('time travel before the checkpoint replays JSON only', async () => {

@@ -24,6 +24,9 @@ const CHECKPOINT_COLUMNS: Record<string, string> = {
   protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
 };
 
+/** DuckDB's default maximum JSON object size, kept when every action is shorter: its read buffers (twice this) do not get smaller below it. */
+const MIN_JSON_OBJECT_BYTES = 16 << 20;
+
 export interface LastCheckpoint {
   version: number;
   size: number;
@@ -67,14 +70,19 @@ export async function writeCheckpoint(store: ObjectStore, version: number, actio
   try {
     const ndjson = path.join(tmpDir, 'actions.ndjson');
     const parquet = path.join(tmpDir, 'checkpoint.parquet');
-    await fs.writeFile(ndjson, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
+    const lines = actions.map((a) => JSON.stringify(a));
+    await fs.writeFile(ndjson, lines.join('\n') + '\n');
+    // DuckDB's JSON reader reserves twice the maximum object size: sized to the longest action
+    // rather than a fixed 1 GiB, so a checkpoint also runs under a process memory limit.
+    let maxObjectBytes = MIN_JSON_OBJECT_BYTES;
+    for (const l of lines) maxObjectBytes = Math.max(maxObjectBytes, Buffer.byteLength(l) + 1);
     const columns = `{${Object.entries(CHECKPOINT_COLUMNS)
       .map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`)
       .join(', ')}}`;
     await withConnection((conn) =>
       conn.run(
         `COPY (SELECT ${Object.keys(CHECKPOINT_COLUMNS).map(sqlIdent).join(', ')} FROM read_json(${sqlString(ndjson)}, ` +
-          `format='newline_delimited', columns=${columns}, maximum_object_size=1073741824)) ` +
+          `format='newline_delimited', columns=${columns}, maximum_object_size=${maxObjectBytes})) ` +
           `TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION snappy)`,
       ),
     );

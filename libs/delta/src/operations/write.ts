@@ -85,9 +85,19 @@ function inPartitions(pv: Record<string, string | null>, partitions: Record<stri
 
 /** Overwrite or replace partitions: removes and adds in one commit, so readers see the old or the new data, never a mix. */
 export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSource, opts: OverwriteOptions = {}): Promise<CommitSummary> {
-  if (tableConfig(snap.configuration).appendOnly) throw new AppendOnlyTableError(snap.metadata.name ?? snap.metadata.id, 'overwrite is not allowed');
-  const { schema, metadata } = schemaToWrite(snap, opts);
-  const adds = await writeDataFiles(log.store, schema, snap.partitionColumns, source);
+  refuseAppendOnly(snap);
+  const adds = await writeDataFiles(log.store, schemaToWrite(snap, opts).schema, snap.partitionColumns, source);
+  return commitOverwrite(log, snap, adds, opts);
+}
+
+/**
+ * Commits data files written earlier (`writeDataFiles`, possibly in several batches) as an
+ * overwrite: a writer whose new data is too large to hold at once writes it in parts and still
+ * replaces the old data in one commit.
+ */
+export async function commitOverwrite(log: TableLog, snap: Snapshot, adds: AddAction[], opts: OverwriteOptions = {}): Promise<CommitSummary> {
+  refuseAppendOnly(snap);
+  const { metadata } = schemaToWrite(snap, opts);
   let partitions: 'all' | Record<string, string | null>[] = 'all';
   if (opts.partitions === 'dynamic') {
     const seen = new Map<string, Record<string, string | null>>();
@@ -133,4 +143,8 @@ export async function overwrite(log: TableLog, snap: Snapshot, source: WriteSour
     },
   });
   return { version, addedFiles: adds.length, removedFiles: removed.length, postCommit: reported(postCommit) };
+}
+
+function refuseAppendOnly(snap: Snapshot): void {
+  if (tableConfig(snap.configuration).appendOnly) throw new AppendOnlyTableError(snap.metadata.name ?? snap.metadata.id, 'overwrite is not allowed');
 }

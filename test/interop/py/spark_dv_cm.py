@@ -23,25 +23,8 @@ import json
 import os
 import sys
 
-from delta import configure_spark_with_delta_pip
 from pyspark.sql import SparkSession
-
-
-def session() -> SparkSession:
-    builder = (
-        SparkSession.builder.master("local[1]")
-        .appName("spark_dv_cm")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        # Log replay in one task rather than 50: the tables are small.
-        .config("spark.databricks.delta.snapshotPartitions", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-    )
-    return configure_spark_with_delta_pip(builder).getOrCreate()
+from spark_session import delta_session
 
 
 def write_dv(spark: SparkSession, path: str) -> None:
@@ -115,7 +98,7 @@ def main() -> None:
         sys.exit(2)
     out = os.path.abspath(sys.argv[1])
     os.makedirs(out, exist_ok=True)
-    spark = session()
+    spark = delta_session("spark_dv_cm")
     spark.sparkContext.setLogLevel("ERROR")
     try:
         paths = {name: os.path.join(out, name) for name in ("dv", "cm_name", "cm_id_dv")}

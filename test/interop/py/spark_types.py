@@ -36,25 +36,8 @@ decimal.getcontext().prec = 76
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-from delta import configure_spark_with_delta_pip  # noqa: E402
 from pyspark.sql import SparkSession  # noqa: E402
-
-
-def session() -> SparkSession:
-    builder = (
-        SparkSession.builder.master("local[1]")
-        .appName("spark_types")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        # Delta replays the log over this many partitions (50 by default): one is enough for a few files.
-        .config("spark.databricks.delta.snapshotPartitions", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-    )
-    return configure_spark_with_delta_pip(builder).getOrCreate()
+from spark_session import delta_session  # noqa: E402
 
 
 def write_types(spark: SparkSession, path: str) -> None:
@@ -148,7 +131,7 @@ def main(argv: list[str]) -> None:
         else:
             print(f"unexpected arguments: {rest}", file=sys.stderr)
             sys.exit(2)
-    spark = session()
+    spark = delta_session("spark_types")
     try:
         write_types(spark, table_dir)
         doc: dict = {"written": {"rows": rows_of(spark.read.format("delta").load(table_dir)), "protocol": protocol_of(spark, table_dir)}}

@@ -1,4 +1,4 @@
-import { AddAction, RemoveAction } from '../protocol/actions';
+import { AddAction, RemoveAction, removeActionFor } from '../protocol/actions';
 import { StructType } from '../schema/types';
 import { writeDataFiles } from '../parquet/data-file-writer';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
@@ -137,7 +137,7 @@ export async function rewriteMatchingFiles(log: TableLog, snap: Snapshot, predic
     const fileScan = (await planScan(log.store, schema, partitionColumns, [file])).sql;
     const sql = spec.rewrite(fileScan, matches, matched, total);
     if (sql !== undefined) adds.push(...(await writeDataFiles(log.store, schema, partitionColumns, { sql })));
-    removes.push({ path: file.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: file.partitionValues, size: file.size });
+    removes.push(removeActionFor(file, now, true));
     numMatchedRows += matched;
     numCopiedRows += total - matched;
   }

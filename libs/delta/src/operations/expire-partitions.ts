@@ -1,4 +1,4 @@
-import { RemoveAction } from '../protocol/actions';
+import { RemoveAction, removeActionFor } from '../protocol/actions';
 import type { DeltaTable } from '../table';
 import { AppendOnlyTableError, InvalidArgumentError } from '../errors';
 
@@ -41,14 +41,7 @@ export async function expirePartitions(table: DeltaTable, opts: ExpirePartitions
   if (expired.length === 0) return { partitionsRemoved: [], filesRemoved: 0 };
   if (table.config.appendOnly) throw new AppendOnlyTableError(table.uri);
   const now = Date.now();
-  const removes: RemoveAction[] = expired.map((f) => ({
-    path: f.path,
-    deletionTimestamp: now,
-    dataChange: true,
-    extendedFileMetadata: true,
-    partitionValues: f.partitionValues,
-    size: f.size,
-  }));
+  const removes: RemoveAction[] = expired.map((f) => removeActionFor(f, now, true));
   const days = [...new Set(expired.map((f) => f.partitionValues[opts.column]!))].sort();
   const paths = new Set(removes.map((r) => r.path));
   const version = await table.commit({

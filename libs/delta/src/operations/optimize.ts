@@ -1,4 +1,4 @@
-import { AddAction } from '../protocol/actions';
+import { AddAction, removeActionFor } from '../protocol/actions';
 import { writeDataFiles } from '../parquet/data-file-writer';
 import { fileMayMatch, Filter } from '../scan/filter';
 import { planScan } from '../scan/scan';
@@ -55,7 +55,7 @@ export async function optimize(log: TableLog, snap: Snapshot, opts: OptimizeOpti
   const { version } = await commitTransaction(log, snap, {
     actions: [
       ...removed.map((f) => ({
-        remove: { path: f.path, deletionTimestamp: now, dataChange: false, extendedFileMetadata: true, partitionValues: f.partitionValues, size: f.size },
+        remove: removeActionFor(f, now, false),
       })),
       ...added.map((add) => ({ add })),
     ],

@@ -1,4 +1,4 @@
-import { Action, AddAction, ProtocolAction, RemoveAction } from '../protocol/actions';
+import { Action, AddAction, ProtocolAction, RemoveAction, removeActionFor } from '../protocol/actions';
 import { DataFileMissingError, VersionNotAvailableError } from '../errors';
 import { decodeLogPath } from '../parquet/partition-path';
 import { NotFoundError, ObjectStore } from '../storage/object-store';
@@ -59,14 +59,7 @@ export async function restore(log: TableLog, snap: Snapshot, target: RestoreTarg
   await assertFilesExist(log.store, toAdd);
 
   const now = log.clock();
-  const removes: RemoveAction[] = toRemove.map((f) => ({
-    path: f.path,
-    deletionTimestamp: now,
-    dataChange: true,
-    extendedFileMetadata: true,
-    partitionValues: f.partitionValues,
-    size: f.size,
-  }));
+  const removes: RemoveAction[] = toRemove.map((f) => removeActionFor(f, now, true));
   const adds: AddAction[] = toAdd.map((f) => ({ ...f, dataChange: true }));
   const protocol = mergedProtocol(then.protocol, snap.protocol);
   const metadataChanges = JSON.stringify(then.metadata) !== JSON.stringify(snap.metadata);

@@ -1,4 +1,4 @@
-import { AddAction, Action, countRecords, RemoveAction, TxnAction } from '../protocol/actions';
+import { Action, AddAction, countRecords, RemoveAction, removeActionFor, TxnAction } from '../protocol/actions';
 import { writeDataFiles, WriteSource } from '../parquet/data-file-writer';
 import { Snapshot } from '../log/snapshot';
 import { tableConfig } from '../log/table-config';
@@ -112,14 +112,7 @@ export async function commitOverwrite(log: TableLog, snap: Snapshot, adds: AddAc
   const removed: RemoveAction[] = snap
     .files()
     .filter((f) => partitions === 'all' || inPartitions(f.partitionValues, partitions))
-    .map((f) => ({
-      path: f.path,
-      deletionTimestamp: now,
-      dataChange: true,
-      extendedFileMetadata: true,
-      partitionValues: f.partitionValues,
-      size: f.size,
-    }));
+    .map((f) => removeActionFor(f, now, true));
   const removedPaths = new Set(removed.map((r) => r.path));
   const { version, postCommit } = await commitTransaction(log, snap, {
     actions: [...metadata, ...txnActions(opts.txns, now), ...removed.map((remove) => ({ remove })), ...adds.map((add) => ({ add }))],

@@ -55,6 +55,11 @@ export interface RemoveAction {
   deletionVector?: DeletionVectorDescriptor | null;
 }
 
+/** The tombstone of a live file, with the extended metadata (partition values, size) Spark writes. */
+export function removeActionFor(file: AddAction, deletionTimestamp: number, dataChange: boolean): RemoveAction {
+  return { path: file.path, deletionTimestamp, dataChange, extendedFileMetadata: true, partitionValues: file.partitionValues, size: file.size };
+}
+
 export interface TxnAction {
   appId: string;
   version: number;

@@ -2,7 +2,7 @@ import { AddAction, parseStats } from '../protocol/actions';
 import { DataType, decimalShape, isPrimitive, PrimitiveType, StructField, StructType } from '../schema/types';
 import { sqlIdent, sqlString } from '../parquet/duckdb';
 import { CellValue, plainDecimal, toEpochMicros } from '../parquet/values';
-import { SchemaMismatchError } from '../errors';
+import { InvalidArgumentError, SchemaMismatchError } from '../errors';
 
 /** A simple predicate on one column; a list of them is a conjunction. */
 export interface Filter {
@@ -109,7 +109,7 @@ function decimalStatsMayMatch(f: Filter, min: unknown, max: unknown): boolean {
 /** The schema field a filter names; nested columns cannot be filtered on. */
 function filterField(f: Filter, schema: StructType): StructField & { type: PrimitiveType } {
   const field = schema.fields.find((x) => x.name === f.column);
-  if (!field) throw new Error(`unknown column "${f.column}" in filter`);
+  if (!field) throw new InvalidArgumentError(`unknown column "${f.column}" in filter`);
   if (!isPrimitive(field.type)) {
     throw new SchemaMismatchError(`column "${f.column}" is a ${field.type.type}: filters apply to columns of primitive types only`);
   }
@@ -184,7 +184,7 @@ export function sqlLiteral(type: DataType, v: CellValue): string {
   if (!isPrimitive(type)) throw new SchemaMismatchError(`a ${type.type} value cannot be written as a SQL literal`);
   if (decimalShape(type)) {
     const d = plainDecimal(v);
-    if (!d) throw new Error(`not a decimal: ${String(v)}`);
+    if (!d) throw new InvalidArgumentError(`not a decimal: ${String(v)}`);
     return `${d.negative ? '-' : ''}${d.whole}${d.fraction ? '.' + d.fraction : ''}`;
   }
   switch (type) {
@@ -195,18 +195,18 @@ export function sqlLiteral(type: DataType, v: CellValue): string {
     case 'timestamp':
     case 'timestamp_ntz': {
       const micros = toEpochMicros(v);
-      if (micros === undefined) throw new Error(`not a timestamp: ${String(v)}`);
+      if (micros === undefined) throw new InvalidArgumentError(`not a timestamp: ${String(v)}`);
       return type === 'timestamp' ? `make_timestamp(${micros}::BIGINT)::TIMESTAMPTZ` : `make_timestamp(${micros}::BIGINT)`;
     }
     case 'boolean':
       return v ? 'true' : 'false';
     case 'binary':
-      if (!(v instanceof Uint8Array)) throw new Error(`not bytes: ${String(v)}`);
+      if (!(v instanceof Uint8Array)) throw new InvalidArgumentError(`not bytes: ${String(v)}`);
       return `from_hex('${Buffer.from(v).toString('hex')}')`;
     default: {
       // A long partition value (a string) beyond 2^53 must reach SQL exactly, not through a JS number.
       const n = typeof v === 'bigint' ? v : type === 'long' && typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : Number(v);
-      if (typeof n === 'number' && !Number.isFinite(n)) throw new Error(`not a number: ${String(v)}`);
+      if (typeof n === 'number' && !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${String(v)}`);
       return String(n);
     }
   }

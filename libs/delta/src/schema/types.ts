@@ -3,7 +3,7 @@
  * (PROTOCOL.md "Schema Serialization Format"): the primitive types, decimal(p,s), and the
  * nested struct, array and map types that Spark writes.
  */
-import { SchemaMismatchError } from '../errors';
+import { SchemaMismatchError, UnsupportedProtocolError } from '../errors';
 
 /** decimal(precision, scale), as the schema JSON spells it. */
 export type DecimalTypeName = `decimal(${number},${number})`;
@@ -101,8 +101,8 @@ export function struct(fields: StructField[]): StructType {
   const seen = new Set<string>();
   for (const f of fields) {
     const key = f.name.toLowerCase();
-    if (seen.has(key)) throw new Error(`duplicate column name "${f.name}" (Delta column names are case-insensitive)`);
-    if (/[ ,;{}()\n\t=]/.test(f.name)) throw new Error(`column name "${f.name}" needs column mapping, which is not supported`);
+    if (seen.has(key)) throw new SchemaMismatchError(`duplicate column name "${f.name}" (Delta column names are case-insensitive)`);
+    if (/[ ,;{}()\n\t=]/.test(f.name)) throw new UnsupportedProtocolError(`column name "${f.name}" needs column mapping, which is not supported`);
     seen.add(key);
   }
   return { type: 'struct', fields };

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '../errors';
 
 /** Default byte budget of the local copies of object-store files (LAKEHOUSE_S3_CACHE_MAX_BYTES). */
 export const DEFAULT_LOCAL_COPIES_MAX_BYTES = 1024 ** 3;
@@ -58,7 +59,7 @@ export class LocalCopies {
     opts: LocalCopiesOptions = {},
   ) {
     this.maxBytes = opts.maxBytes ?? DEFAULT_LOCAL_COPIES_MAX_BYTES;
-    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) throw new Error(`maxBytes must be a positive integer, got ${this.maxBytes}`);
+    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) throw new InvalidArgumentError(`maxBytes must be a positive integer, got ${this.maxBytes}`);
     this.holdMs = opts.holdMs ?? HOLD_MS;
     this.clock = opts.clock ?? Date.now;
   }

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DEFAULT_LOCAL_COPIES_MAX_BYTES, LocalCopies } from './local-copies';
 import { AlreadyExistsError, FileMeta, NotFoundError, ObjectStore } from './object-store';
+import { InvalidArgumentError } from '../errors';
 
 export interface S3ObjectStoreOptions {
   /** The client to use; by default one per process, configured from the standard AWS environment (see s3ClientFromEnv). */
@@ -30,7 +31,7 @@ export interface S3ObjectStoreOptions {
 /** A bucket and a key prefix (no leading or trailing '/'), from `s3://bucket/prefix`. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m || !m[1]) throw new Error(`not an s3:// URI: ${uri}`);
+  if (!m || !m[1]) throw new InvalidArgumentError(`not an s3:// URI: ${uri}`);
   return { bucket: m[1], prefix: m[2].replace(/\/+$/, '') };
 }
 

@@ -11,7 +11,10 @@ Tables written under <output_dir>:
   cm_name  column mapping in name mode, partitioned by a column renamed afterwards, with a
            RENAME COLUMN, a DROP COLUMN, an ADD COLUMN and a column name with a space, each
            followed by more data;
-  cm_id_dv the same in id mode, with deletion vectors too (a DELETE and an UPDATE at the end).
+  cm_id_dv the same in id mode, with deletion vectors too (a DELETE and an UPDATE at the end);
+  all_features column mapping in name mode and deletion vectors, with decimals, a struct holding a
+           struct, an array of structs and a map of structs, a nested field renamed after some
+           data, and a DELETE.
 
 Prints {"tables": {name: {"rows": [...], "count": n, "protocol": {...}}}}, rows sorted by `id`.
 The delta jars come from Maven Central through configure_spark_with_delta_pip (ivy cache).
@@ -76,6 +79,30 @@ def write_column_mapping(spark: SparkSession, path: str, mode: str, deletion_vec
         spark.sql(f"UPDATE delta.`{path}` SET label = 'updated' WHERE id = 7")
 
 
+def write_all_features(spark: SparkSession, path: str) -> None:
+    spark.sql(
+        f"CREATE TABLE delta.`{path}` (id BIGINT, amount DECIMAL(38,18), price DECIMAL(10,2), "
+        "customer STRUCT<name: STRING, address: STRUCT<city: STRING, zip: INT>>, "
+        "lines ARRAY<STRUCT<sku: STRING, qty: INT>>, "
+        "by_store MAP<STRING, STRUCT<total: DECIMAL(10,2), open: BOOLEAN>>) USING delta "
+        "TBLPROPERTIES ('delta.columnMapping.mode' = 'name', 'delta.enableDeletionVectors' = 'true')"
+    )
+    rows = (
+        "SELECT id, CAST(id AS DECIMAL(38,18)) / 7, CAST(id * 1.25 AS DECIMAL(10,2)), "
+        "IF(id % 4 = 3, NULL, named_struct('name', concat('c', id), "
+        "'address', IF(id % 5 = 4, NULL, named_struct('city', concat('city', id % 3), 'zip', CAST(75000 + id AS INT))))), "
+        "IF(id % 6 = 5, NULL, transform(sequence(1, CAST(id % 3 AS INT)), i -> named_struct('sku', concat('s', id, '-', i), 'qty', i))), "
+        "IF(id % 7 = 6, NULL, map(concat('store', id % 2), named_struct('total', CAST(id AS DECIMAL(10,2)), 'open', id % 2 = 0), "
+        "'web', IF(id % 3 = 0, NULL, named_struct('total', CAST(0.5 AS DECIMAL(10,2)), 'open', true)))) "
+    )
+    spark.sql(f"INSERT INTO delta.`{path}` {rows} FROM range(0, 20)")
+    # Old files keep the nested field's physical name: only the schema knows it as `town` now.
+    spark.sql(f"ALTER TABLE delta.`{path}` RENAME COLUMN customer.address.city TO town")
+    spark.sql(f"ALTER TABLE delta.`{path}` RENAME COLUMN lines TO items")
+    spark.sql(f"INSERT INTO delta.`{path}` {rows} FROM range(20, 30)")
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE id % 4 = 1")
+
+
 def table_json(spark: SparkSession, path: str) -> dict:
     df = spark.read.format("delta").load(path)
     rows = [json.loads(r) for r in df.orderBy("id").toJSON().collect()]
@@ -101,10 +128,11 @@ def main() -> None:
     spark = delta_session("spark_dv_cm")
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        paths = {name: os.path.join(out, name) for name in ("dv", "cm_name", "cm_id_dv")}
+        paths = {name: os.path.join(out, name) for name in ("dv", "cm_name", "cm_id_dv", "all_features")}
         write_dv(spark, paths["dv"])
         write_column_mapping(spark, paths["cm_name"], "name", False)
         write_column_mapping(spark, paths["cm_id_dv"], "id", True)
+        write_all_features(spark, paths["all_features"])
         print(json.dumps({"tables": {name: table_json(spark, p) for name, p in paths.items()}}))
     finally:
         spark.stop()

@@ -11,7 +11,7 @@ import {
 } from '@duckdb/node-api';
 import { AddAction } from '../protocol/actions';
 import { duckdbType, StructField, StructType } from '../schema/types';
-import { ColumnMappingMode, fieldId, impliedColumnMappingMode, logicalFile, physicalName } from '../schema/column-mapping';
+import { ColumnMappingMode, fieldId, impliedColumnMappingMode, logicalColumnSql, logicalFile, physicalName, physicalType } from '../schema/column-mapping';
 import { sqlIdent, sqlString, withConnection } from '../parquet/duckdb';
 import { decodeLogPath } from '../parquet/partition-path';
 import { CellValue, daysToIsoDate, microsToIso, Row } from '../parquet/values';
@@ -63,7 +63,7 @@ export async function planScan(
     const cols = schema.fields.map((f) => {
       const source = partitionColumns.includes(f.name)
         ? sqlLiteral(f.type, partitionValueOf(values[f.name]))
-        : sqlIdent(physicalName(f, columnMapping));
+        : logicalColumnSql(f, columnMapping);
       return `CAST(${source} AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`;
     });
     parts.push(`SELECT ${cols.join(', ')} FROM ${await reader.relation(groupFiles)}`);
@@ -87,11 +87,14 @@ class DataFileReader {
     mode: ColumnMappingMode,
   ) {
     this.deletionVectors = new DeletionVectorReader(store);
-    const byId = () =>
-      dataColumns.map((f) => `${fieldId(f)}: {name: ${sqlString(physicalName(f, mode))}, type: ${sqlString(duckdbType(f.type))}, default_value: NULL}`);
+    // Columns keep their physical names inside too: planScan rebuilds the logical ones.
+    const fileType = (f: StructField) => duckdbType(physicalType(f.type, mode));
+    // DuckDB's schema map gives field ids to top-level columns only: nested fields are found by
+    // physical name, which Spark writes as well as their ids.
+    const byId = () => dataColumns.map((f) => `${fieldId(f)}: {name: ${sqlString(physicalName(f, mode))}, type: ${sqlString(fileType(f))}, default_value: NULL}`);
     // A schema by field id already reads a column missing from a file as NULL; DuckDB does not take it with union_by_name.
     this.options = mode === 'id' ? `, schema=map {${byId().join(', ')}}` : ', union_by_name=true';
-    this.allColumns = dataColumns.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(physicalName(f, mode))}`).join(', ');
+    this.allColumns = dataColumns.map((f) => `CAST(NULL AS ${fileType(f)}) AS ${sqlIdent(physicalName(f, mode))}`).join(', ');
   }
 
   /** An object store copies the file before DuckDB reads it: a vacuumed file is missing here already. */

@@ -1,6 +1,7 @@
 import { AddAction, parseStats, ProtocolAction } from '../protocol/actions';
 import { UnsupportedProtocolError } from '../errors';
-import { StructField, StructType } from './types';
+import { sqlIdent, sqlString } from '../parquet/duckdb';
+import { DataType, StructField, StructType } from './types';
 
 /**
  * Column mapping (PROTOCOL.md "Column Mapping"): data files name their columns by a physical
@@ -37,7 +38,6 @@ export function physicalName(field: StructField, mode: ColumnMappingMode): strin
   if (mode === 'none') return field.name;
   const name = field.metadata?.[PHYSICAL_NAME];
   if (typeof name !== 'string') throw new UnsupportedProtocolError(`column "${field.name}" has no ${PHYSICAL_NAME} in a table with column mapping`);
-  assertFlat(field);
   return name;
 }
 
@@ -48,9 +48,65 @@ export function fieldId(field: StructField): number {
   return id;
 }
 
-/** Nested fields have physical names of their own: reading them needs a mapping of every level, which this library does not have. */
-function assertFlat(field: StructField): void {
-  if (typeof field.type !== 'string') throw new UnsupportedProtocolError(`column "${field.name}" is nested in a table with column mapping, which this library does not read`);
+/**
+ * The type as data files hold it: every struct field, at any depth, under its physical name.
+ * Nested fields carry their own physical name and id, like top-level columns.
+ */
+export function physicalType(type: DataType, mode: ColumnMappingMode): DataType {
+  if (mode === 'none' || typeof type === 'string') return type;
+  switch (type.type) {
+    case 'struct':
+      return { ...type, fields: type.fields.map((f) => ({ ...f, name: physicalName(f, mode), type: physicalType(f.type, mode) })) };
+    case 'array':
+      return { ...type, elementType: physicalType(type.elementType, mode) };
+    case 'map':
+      return { ...type, keyType: physicalType(type.keyType, mode), valueType: physicalType(type.valueType, mode) };
+  }
+}
+
+/**
+ * A DuckDB expression reading a data column by its physical name and giving its value with
+ * logical names at every depth: a struct is rebuilt field by field, an array or map holding
+ * structs element by element. A column without structs inside is its physical column as is.
+ */
+export function logicalColumnSql(field: StructField, mode: ColumnMappingMode): string {
+  return logicalValueSql(sqlIdent(physicalName(field, mode)), field.type, mode, 1);
+}
+
+/** `depth` names the lambda variables apart, since a lambda nested in another sees both. */
+function logicalValueSql(value: string, type: DataType, mode: ColumnMappingMode, depth: number): string {
+  if (mode === 'none' || !holdsStruct(type)) return value;
+  const v = `x${depth}`;
+  // A struct_pack, a list_transform or a map_from_entries of a null is not null: the CASE keeps it null.
+  const unlessNull = (sql: string) => `CASE WHEN ${value} IS NULL THEN NULL ELSE ${sql} END`;
+  const struct = type as Exclude<DataType, string>;
+  switch (struct.type) {
+    case 'struct':
+      return unlessNull(
+        `struct_pack(${struct.fields
+          .map((f) => `${sqlIdent(f.name)} := ${logicalValueSql(`struct_extract(${value}, ${sqlString(physicalName(f, mode))})`, f.type, mode, depth + 1)}`)
+          .join(', ')})`,
+      );
+    case 'array':
+      return unlessNull(`list_transform(${value}, lambda ${v}: ${logicalValueSql(v, struct.elementType, mode, depth + 1)})`);
+    case 'map': {
+      const key = logicalValueSql(`${v}.key`, struct.keyType, mode, depth + 1);
+      const entry = logicalValueSql(`${v}.value`, struct.valueType, mode, depth + 1);
+      return unlessNull(`map_from_entries(list_transform(map_entries(${value}), lambda ${v}: struct_pack(key := ${key}, value := ${entry})))`);
+    }
+  }
+}
+
+function holdsStruct(type: DataType): boolean {
+  if (typeof type === 'string') return false;
+  switch (type.type) {
+    case 'struct':
+      return true;
+    case 'array':
+      return holdsStruct(type.elementType);
+    case 'map':
+      return holdsStruct(type.keyType) || holdsStruct(type.valueType);
+  }
 }
 
 /** The file with its partition values and statistics keyed by logical names, for pruning and partition columns. */

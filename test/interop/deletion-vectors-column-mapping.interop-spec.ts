@@ -1,6 +1,7 @@
 /**
  * What Databricks writes by default, written by Spark (pyspark + delta-spark, local[1], in
- * py/spark_dv_cm.py): deletion vectors, and column mapping in name and id mode. libs/delta reads
+ * py/spark_dv_cm.py): deletion vectors, column mapping in name and id mode, and one table with all
+ * of them, decimals and column-mapped nested columns. libs/delta reads
  * each table row for row as Spark reads it back. delta-rs (1.6) refuses deletion vectors, so
  * Spark is the reference here; on the column-mapping table it checks the version and count.
  */
@@ -37,7 +38,7 @@ function normalized(rows: ReadonlyArray<JsonRow | Row>, columns: readonly string
 
 describe('Spark writes deletion vectors and column mapping, libs/delta reads them', () => {
   let dir: string;
-  let spark: Record<'dv' | 'cm_name' | 'cm_id_dv', SparkTable>;
+  let spark: Record<'dv' | 'cm_name' | 'cm_id_dv' | 'all_features', SparkTable>;
 
   beforeAll(() => {
     dir = tempDir('interop-spark-dv-cm-');
@@ -142,6 +143,22 @@ describe('Spark writes deletion vectors and column mapping, libs/delta reads the
     expect(table.snapshot.files().some((f) => f.deletionVector)).toBe(true);
     expect(await readAs('cm_id_dv')).toEqual(normalized(spark.cm_id_dv.rows, spark.cm_id_dv.columns));
     expect(table.snapshot.numRecords()).toBe(spark.cm_id_dv.count);
+  });
+
+  it('everything at once: decimals, mapped nested columns with a renamed nested field, deletion vectors', async () => {
+    expect(spark.all_features.protocol.tableFeatures).toEqual(expect.arrayContaining(['columnMapping', 'deletionVectors']));
+    expect(spark.all_features.columns).toEqual(['id', 'amount', 'price', 'customer', 'items', 'by_store']);
+    const table = await DeltaTable.open(path.join(dir, 'all_features'));
+    expect(table.snapshot.columnMappingMode).toBe('name');
+    expect(table.snapshot.files().some((f) => f.deletionVector)).toBe(true);
+    // Spark's map keys are written in sorted order (`storeN` before `web`), the order its pairs are listed in.
+    const rows = await readAs('all_features');
+    expect(rows).toEqual(normalized(spark.all_features.rows, spark.all_features.columns));
+    expect(table.snapshot.numRecords()).toBe(spark.all_features.count);
+    // The renamed field reads from files written before and after the rename.
+    expect(rows.filter((r) => (r.customer as { address?: { town?: string } } | null)?.address?.town).map((r) => Number(r.id) < 20)).toEqual(
+      expect.arrayContaining([true, false]),
+    );
   });
 
   it('refuses writes to such tables, naming the feature', async () => {

@@ -16,7 +16,8 @@ Tables written under <output_dir>:
            struct, an array of structs and a map of structs, a nested field renamed after some
            data, and a DELETE.
 
-Prints {"tables": {name: {"rows": [...], "count": n, "protocol": {...}}}}, rows sorted by `id`.
+Prints {"tables": {name: {"rows": [...], "count": n, "protocol": {...}}}}, rows sorted by `id`, values
+as spark_types.py gives them (decimals as exact text, maps as [key, value] pairs sorted by key).
 The delta jars come from Maven Central through configure_spark_with_delta_pip (ivy cache).
 """
 
@@ -28,6 +29,7 @@ import sys
 
 from pyspark.sql import SparkSession
 from spark_session import delta_session
+from spark_types import rows_of
 
 
 def write_dv(spark: SparkSession, path: str) -> None:
@@ -105,7 +107,8 @@ def write_all_features(spark: SparkSession, path: str) -> None:
 
 def table_json(spark: SparkSession, path: str) -> dict:
     df = spark.read.format("delta").load(path)
-    rows = [json.loads(r) for r in df.orderBy("id").toJSON().collect()]
+    # Exact values (decimals as text, maps as sorted pairs), as spark_types.py gives them.
+    rows = rows_of(df)
     detail = spark.sql(f"DESCRIBE DETAIL delta.`{path}`").collect()[0].asDict()
     return {
         "rows": rows,

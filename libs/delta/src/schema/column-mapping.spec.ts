@@ -104,7 +104,12 @@ const nestedSchema: StructType = {
       'customer',
       {
         type: 'struct',
-        fields: [mapped('name', 'string', 3), mapped('address', { type: 'struct', fields: [mapped('town', 'string', 5)] }, 4)],
+        fields: [
+          mapped('name', 'string', 3),
+          mapped('address', { type: 'struct', fields: [mapped('town', 'string', 5)] }, 4),
+          // Added after the file was written: the file lacks it.
+          mapped('vip', 'boolean', 10),
+        ],
       },
       2,
     ),
@@ -115,6 +120,14 @@ const nestedSchema: StructType = {
       8,
     ),
   ],
+};
+
+/** The schema of the data file: before `customer.vip` was added. */
+const fileSchema: StructType = {
+  ...nestedSchema,
+  fields: nestedSchema.fields.map((f) =>
+    f.name === 'customer' && typeof f.type !== 'string' && f.type.type === 'struct' ? { ...f, type: { ...f.type, fields: f.type.fields.slice(0, 2) } } : f,
+  ),
 };
 
 /** A table of nestedSchema with one file of three rows; `topLevel` renames the file's top-level columns, to tell id from name resolution. */
@@ -128,7 +141,7 @@ async function nestedTable(mode: 'name' | 'id', topLevel: (physical: string) => 
     `(0, {'col-3': 'c0', 'col-4': {'col-5': 'Paris'}}, [{'col-7': 1}, NULL], MAP {'s1': {'col-9': 1.50}, 'web': NULL}), ` +
     `(1, {'col-3': 'c1', 'col-4': NULL}, [], MAP {}), ` +
     `(2, NULL, NULL, NULL)) AS v(${id}, ${customer}, ${items}, ${byStore})`;
-  const physicalTypes = nestedSchema.fields.map((f) => `CAST(${sqlIdent(topLevel(physicalName(f, mode)))} AS ${duckdbType(physicalType(f.type, mode))})`);
+  const physicalTypes = fileSchema.fields.map((f) => `CAST(${sqlIdent(topLevel(physicalName(f, mode)))} AS ${duckdbType(physicalType(f.type, mode))})`);
   await withConnection((conn) =>
     conn.run(
       `COPY (SELECT ${physicalTypes.map((t, i) => `${t} AS ${[id, customer, items, byStore][i]}`).join(', ')} FROM (${rows})) ` +
@@ -157,8 +170,8 @@ async function nestedTable(mode: 'name' | 'id', topLevel: (physical: string) => 
 }
 
 const nestedRows = [
-  { id: 0n, customer: { name: 'c0', address: { town: 'Paris' } }, items: [{ qty: 1 }, null], by_store: [['s1', { total: '1.50' }], ['web', null]] },
-  { id: 1n, customer: { name: 'c1', address: null }, items: [], by_store: [] },
+  { id: 0n, customer: { name: 'c0', address: { town: 'Paris' }, vip: null }, items: [{ qty: 1 }, null], by_store: [['s1', { total: '1.50' }], ['web', null]] },
+  { id: 1n, customer: { name: 'c1', address: null, vip: null }, items: [], by_store: [] },
   { id: 2n, customer: null, items: null, by_store: null },
 ];
 
@@ -174,7 +187,8 @@ describe('column mapping of nested columns', () => {
   it('rebuilds logical names at every depth, keeping null structs, arrays and maps null', () => {
     expect(logicalColumnSql(customer, 'name')).toBe(
       `CASE WHEN "col-2" IS NULL THEN NULL ELSE struct_pack("name" := struct_extract("col-2", 'col-3'), ` +
-        `"address" := CASE WHEN struct_extract("col-2", 'col-4') IS NULL THEN NULL ELSE struct_pack("town" := struct_extract(struct_extract("col-2", 'col-4'), 'col-5')) END) END`,
+        `"address" := CASE WHEN struct_extract("col-2", 'col-4') IS NULL THEN NULL ELSE struct_pack("town" := struct_extract(struct_extract("col-2", 'col-4'), 'col-5')) END, ` +
+        `"vip" := struct_extract("col-2", 'col-10')) END`,
     );
     expect(logicalColumnSql(items, 'name')).toBe(
       `CASE WHEN "col-6" IS NULL THEN NULL ELSE list_transform("col-6", lambda x1: CASE WHEN x1 IS NULL THEN NULL ELSE struct_pack("qty" := struct_extract(x1, 'col-7')) END) END`,
@@ -186,12 +200,12 @@ describe('column mapping of nested columns', () => {
     expect(duckdbType(physicalType(byStore.type, 'name'))).toBe('MAP(VARCHAR, STRUCT("col-9" DECIMAL(10,2)))');
   });
 
-  it('name mode: a struct of structs, an array of structs and a map of structs read with logical names', async () => {
+  it('name mode: a struct of structs, an array of structs and a map of structs read with logical names, a field the file lacks as null', async () => {
     const table = await DeltaTable.open(await nestedTable('name'));
     expect(await table.readRows()).toEqual(nestedRows);
   });
 
-  it('id mode: top-level columns by field id, nested fields by physical name', async () => {
+  it('id mode: top-level columns by field id, nested fields by physical name, a field the file lacks as null', async () => {
     const table = await DeltaTable.open(await nestedTable('id', (p) => `other-${p}`));
     expect(table.snapshot.columnMappingMode).toBe('id');
     expect(await table.readRows()).toEqual(nestedRows);

@@ -14,7 +14,8 @@ Tables written under <output_dir>:
   cm_id_dv the same in id mode, with deletion vectors too (a DELETE and an UPDATE at the end);
   all_features column mapping in name mode and deletion vectors, with decimals, a struct holding a
            struct, an array of structs and a map of structs, a nested field renamed after some
-           data, and a DELETE.
+           data, and a DELETE;
+  all_features_id the same in id mode.
 
 Prints {"tables": {name: {"rows": [...], "count": n, "protocol": {...}}}}, rows sorted by `id`, values
 as spark_types.py gives them (decimals as exact text, maps as [key, value] pairs sorted by key).
@@ -81,13 +82,13 @@ def write_column_mapping(spark: SparkSession, path: str, mode: str, deletion_vec
         spark.sql(f"UPDATE delta.`{path}` SET label = 'updated' WHERE id = 7")
 
 
-def write_all_features(spark: SparkSession, path: str) -> None:
+def write_all_features(spark: SparkSession, path: str, mode: str) -> None:
     spark.sql(
         f"CREATE TABLE delta.`{path}` (id BIGINT, amount DECIMAL(38,18), price DECIMAL(10,2), "
         "customer STRUCT<name: STRING, address: STRUCT<city: STRING, zip: INT>>, "
         "lines ARRAY<STRUCT<sku: STRING, qty: INT>>, "
         "by_store MAP<STRING, STRUCT<total: DECIMAL(10,2), open: BOOLEAN>>) USING delta "
-        "TBLPROPERTIES ('delta.columnMapping.mode' = 'name', 'delta.enableDeletionVectors' = 'true')"
+        f"TBLPROPERTIES ('delta.columnMapping.mode' = '{mode}', 'delta.enableDeletionVectors' = 'true')"
     )
     rows = (
         "SELECT id, CAST(id AS DECIMAL(38,18)) / 7, CAST(id * 1.25 AS DECIMAL(10,2)), "
@@ -131,11 +132,12 @@ def main() -> None:
     spark = delta_session("spark_dv_cm")
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        paths = {name: os.path.join(out, name) for name in ("dv", "cm_name", "cm_id_dv", "all_features")}
+        paths = {name: os.path.join(out, name) for name in ("dv", "cm_name", "cm_id_dv", "all_features", "all_features_id")}
         write_dv(spark, paths["dv"])
         write_column_mapping(spark, paths["cm_name"], "name", False)
         write_column_mapping(spark, paths["cm_id_dv"], "id", True)
-        write_all_features(spark, paths["all_features"])
+        write_all_features(spark, paths["all_features"], "name")
+        write_all_features(spark, paths["all_features_id"], "id")
         print(json.dumps({"tables": {name: table_json(spark, p) for name, p in paths.items()}}))
     finally:
         spark.stop()

@@ -1,8 +1,7 @@
 import { DeltaTable } from '@app/delta';
 import { readTable } from '../../../test/interop/delta-rs';
-import { salesSchema } from './fixtures';
 import { actionsOf, commitInfoOf, commitVersions, ids, range, readLog } from './helpers';
-import { startWriter, transpileWriter } from './writer-processes';
+import { startWriterRace } from './writer-processes';
 import { describeEachBackend, tableRoot } from './backends';
 
 const WRITERS = 3;
@@ -13,21 +12,11 @@ const MIN_FILES = 4;
 describeEachBackend('auto-compaction racing appends from other processes', () => {
   it('writers in separate processes append (each compacting after its own commits) while this process compacts too: nothing lost or duplicated', async () => {
     const dir = tableRoot();
-    await DeltaTable.create(dir, {
-      schema: salesSchema,
-      partitionColumns: ['jour'],
-      configuration: { 'delta.autoOptimize.autoCompact': 'true', 'lakehouse.autoCompact.minNumFiles': String(MIN_FILES) },
-    });
-    const script = transpileWriter();
-    const writers = range(0, WRITERS - 1).map((w) => startWriter(script, dir, w, true, BATCHES, ROWS));
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.go();
-    let writing = true;
-    const done = Promise.all(writers.map((w) => w.done)).finally(() => (writing = false));
+    const race = await startWriterRace(dir, { writers: WRITERS, batches: BATCHES, rows: ROWS, minFilesToCompact: MIN_FILES });
     // A compactor of its own (as a maintenance job would be) racing the writers' appends and auto-compactions.
     const compactor = await DeltaTable.open(dir);
     let compactions = 0;
-    while (writing) {
+    while (race.writing()) {
       await compactor.update();
       const res = await compactor.optimize({ minFilesToCompact: 2 }).catch((e: Error) => {
         // Losing a race on the same files is the expected outcome, anything else is a failure.
@@ -36,7 +25,7 @@ describeEachBackend('auto-compaction racing appends from other processes', () =>
       });
       if (res?.version !== undefined) compactions++;
     }
-    const outcomes = await done;
+    const outcomes = await race.done;
     for (const o of outcomes) expect({ code: o.code, stderr: o.code === 0 ? '' : o.stderr }).toEqual({ code: 0, stderr: '' });
 
     const table = await DeltaTable.open(dir);

@@ -1,8 +1,8 @@
 import { CommitConflictError, DeltaTable, deleteRows, RewriteResult, updateRows } from '@app/delta';
 import { readTable } from '../../../test/interop/delta-rs';
-import { salesSchema, tempDir } from './fixtures';
+import { tempDir } from './fixtures';
 import { commitInfoOf, commitVersions, ids, range, readLog } from './helpers';
-import { startWriter, transpileWriter } from './writer-processes';
+import { startWriterRace } from './writer-processes';
 
 const WRITERS = 2;
 const BATCHES = 16;
@@ -24,24 +24,14 @@ async function withRetries(table: DeltaTable, op: () => Promise<RewriteResult>, 
 describe('DELETE and UPDATE racing appends and auto-compactions from other processes', () => {
   it('every appended row is kept unless a committed DELETE removed it, and every committed UPDATE holds', async () => {
     const dir = tempDir();
-    await DeltaTable.create(dir, {
-      schema: salesSchema,
-      partitionColumns: ['jour'],
-      configuration: { 'delta.autoOptimize.autoCompact': 'true', 'lakehouse.autoCompact.minNumFiles': '4' },
-    });
-    const script = transpileWriter();
-    const writers = range(0, WRITERS - 1).map((w) => startWriter(script, dir, w, true, BATCHES, ROWS));
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.go();
-    let writing = true;
-    const done = Promise.all(writers.map((w) => w.done)).finally(() => (writing = false));
+    const race = await startWriterRace(dir, { writers: WRITERS, batches: BATCHES, rows: ROWS, minFilesToCompact: 4 });
 
     const table = await DeltaTable.open(dir);
     const deleted = new Set<number>();
     const updated = new Set<number>();
     const conflicts: string[] = [];
     let rounds = 0;
-    while (writing || rounds < 2) {
+    while (race.writing() || rounds < 2) {
       rounds++;
       await table.update();
       const present = ids(await table.readRows()).filter((i) => !deleted.has(i));
@@ -57,9 +47,9 @@ describe('DELETE and UPDATE racing appends and auto-compactions from other proce
         await withRetries(table, () => updateRows(table.log, table.snapshot, [{ column: 'vente_id', op: 'in', value: toUpdate }], { pays: 'Mis à jour' }), conflicts);
         toUpdate.forEach((i) => updated.add(i));
       }
-      if (!writing) break;
+      if (!race.writing()) break;
     }
-    const outcomes = await done;
+    const outcomes = await race.done;
     for (const o of outcomes) expect({ code: o.code, stderr: o.code === 0 ? '' : o.stderr }).toEqual({ code: 0, stderr: '' });
 
     const fresh = await DeltaTable.open(dir);

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { tempDir } from './fixtures';
+import { DeltaTable } from '@app/delta';
+import { salesSchema, tempDir } from './fixtures';
 
 const REPO = path.resolve(__dirname, '../../..');
 const LIB = path.resolve(__dirname, '..');
@@ -73,3 +74,28 @@ export function startWriter(script: string, dir: string, writer: number, barrier
   return { ready, go: () => child.stdin.end('go\n'), done };
 }
 
+
+/** Writer processes racing on one table: `writing()` is true until every one has exited. */
+export interface WriterRace {
+  done: Promise<Outcome[]>;
+  writing(): boolean;
+}
+
+/**
+ * Creates a sales table at `dir` with auto-compaction (from `minFilesToCompact` small files) and
+ * starts `writers` processes appending `batches` commits of `rows` rows each, released at once.
+ */
+export async function startWriterRace(dir: string, opts: { writers: number; batches: number; rows: number; minFilesToCompact: number }): Promise<WriterRace> {
+  await DeltaTable.create(dir, {
+    schema: salesSchema,
+    partitionColumns: ['jour'],
+    configuration: { 'delta.autoOptimize.autoCompact': 'true', 'lakehouse.autoCompact.minNumFiles': String(opts.minFilesToCompact) },
+  });
+  const script = transpileWriter();
+  const writers = Array.from({ length: opts.writers }, (_, w) => startWriter(script, dir, w, true, opts.batches, opts.rows));
+  await Promise.all(writers.map((w) => w.ready));
+  for (const w of writers) w.go();
+  let writing = true;
+  const done = Promise.all(writers.map((w) => w.done)).finally(() => (writing = false));
+  return { done, writing: () => writing };
+}

@@ -19,7 +19,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CommitInfoAction, DeltaTable, ENGINE_INFO, LAST_CHECKPOINT, LocalObjectStore, pad20, Row, serializeActions, TransactionFootprint } from '@app/delta';
+import { CommitInfoAction, DeltaTable, ENGINE_INFO, footprint, LAST_CHECKPOINT, LocalObjectStore, pad20, Row, serializeActions } from '@app/delta';
 import { BRONZE_TABLE } from '@app/schemas';
 import { loadWarning, machineInfo, median, now, printTable, removeDir, round, salesBatch, tempDir, writeResult } from '../delta/common';
 
@@ -29,14 +29,6 @@ const SAMPLES = Number(process.env.GROWTH_SAMPLES ?? 30);
 const CHECKPOINT_INTERVAL = 10;
 const DAY_MS = 86_400_000;
 
-const NO_FOOTPRINT: TransactionFootprint = {
-  readPartitions: [],
-  readFiles: new Set(),
-  removedFiles: new Set(),
-  appIds: new Set(),
-  changesMetadata: false,
-  rearrangeOnly: false,
-};
 
 /** 1k, 10k, 100k... up to the largest size, which is always measured. */
 function sizes(max: number): number[] {
@@ -106,7 +98,7 @@ async function commitTxn(table: DeltaTable): Promise<number> {
     operation: 'WRITE',
     readVersion: table.version,
     isBlindAppend: true,
-    footprint: NO_FOOTPRINT,
+    footprint: footprint(),
   });
 }
 

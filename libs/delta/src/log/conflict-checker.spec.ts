@@ -1,16 +1,4 @@
-import { Action, AddAction, checkConflicts, CommitConflictError, ConflictKind, TransactionFootprint } from '@app/delta';
-
-function footprint(over: Partial<TransactionFootprint> = {}): TransactionFootprint {
-  return {
-    readPartitions: [],
-    readFiles: new Set(),
-    removedFiles: new Set(),
-    appIds: new Set(),
-    changesMetadata: false,
-    rearrangeOnly: false,
-    ...over,
-  };
-}
+import { Action, AddAction, checkConflicts, CommitConflictError, ConflictKind, footprint, TransactionFootprint } from '@app/delta';
 
 function add(path: string, jour: string | null, dataChange = true): { add: AddAction } {
   return { add: { path, partitionValues: { jour }, size: 100, modificationTime: 1, dataChange } };

@@ -27,6 +27,11 @@ export interface TransactionFootprint {
   isolationLevel?: IsolationLevel;
 }
 
+/** The footprint of a transaction that read nothing: a blind append, unless `parts` say more. */
+export function footprint(parts: Partial<TransactionFootprint> = {}): TransactionFootprint {
+  return { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: false, rearrangeOnly: false, ...parts };
+}
+
 export type IsolationLevel = 'WriteSerializable' | 'Serializable';
 
 function partitionMatches(pv: Record<string, string | null>, read: Record<string, string | null>[]): boolean {

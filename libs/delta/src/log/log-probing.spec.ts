@@ -1,19 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DeltaTable, isObjectStoreUri, LAST_CHECKPOINT, pad20, TransactionFootprint, versionAtTimestamp } from '@app/delta';
+import { DeltaTable, footprint, isObjectStoreUri, LAST_CHECKPOINT, pad20, versionAtTimestamp } from '@app/delta';
 import { salesRows, salesSchema, tempDir } from '../../test/fixtures';
 import { CountingStore } from '../../test/counting-store';
 import { DAY_MS, ids, logFiles, range, setMtime } from '../../test/helpers';
 import { describeEachBackend, tableRoot } from '../../test/backends';
 
-const NO_FOOTPRINT: TransactionFootprint = {
-  readPartitions: [],
-  readFiles: new Set(),
-  removedFiles: new Set(),
-  appIds: new Set(),
-  changesMetadata: false,
-  rearrangeOnly: false,
-};
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 const MIN = 60_000;
 const json = (v: number) => `${pad20(v)}.json`;
@@ -27,7 +19,7 @@ async function commitTxns(table: DeltaTable, n: number): Promise<void> {
       operation: 'WRITE',
       readVersion: table.version,
       isBlindAppend: true,
-      footprint: NO_FOOTPRINT,
+      footprint: footprint(),
     });
   }
 }

@@ -9,6 +9,7 @@ import { storeForUri } from '../storage/store-for-uri';
 import { loadSnapshot } from '../log/snapshot';
 import { earliestReconstructable, latestVersion } from '../log/version-probe';
 import { commitWithRetries } from '../log/transaction';
+import { footprint } from '../log/conflict-checker';
 
 export interface CloneOptions {
   /** The source version to copy (default: the latest). */
@@ -98,7 +99,7 @@ export async function deepClone(source: string, target: string, opts: CloneOptio
       operationMetrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, String(v)])),
       readVersion: -1,
       isBlindAppend: false,
-      footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
+      footprint: footprint({ changesMetadata: true }),
     },
     { maxRetries: 0, clock },
   );

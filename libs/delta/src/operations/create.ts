@@ -5,6 +5,7 @@ import { serializeSchema, StructType } from '../schema/types';
 import { tableConfig } from '../log/table-config';
 import { commitWithRetries, TableLog } from '../log/transaction';
 import { InvalidArgumentError } from '../errors';
+import { footprint } from '../log/conflict-checker';
 
 export interface CreateTableOptions {
   schema: StructType;
@@ -46,7 +47,7 @@ export async function createTableLog(log: TableLog, opts: CreateTableOptions): P
       },
       readVersion: -1,
       isBlindAppend: true,
-      footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
+      footprint: footprint({ changesMetadata: true }),
     },
     { maxRetries: 0, clock: log.clock },
   );

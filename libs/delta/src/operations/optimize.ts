@@ -4,6 +4,7 @@ import { fileMayMatch, Filter } from '../scan/filter';
 import { planScan } from '../scan/scan';
 import { Snapshot } from '../log/snapshot';
 import { commitTransaction, TableLog } from '../log/transaction';
+import { footprint } from '../log/conflict-checker';
 
 export interface OptimizeOptions {
   /** Only partitions matching these filters on partition columns are compacted. */
@@ -64,7 +65,7 @@ export async function optimize(log: TableLog, snap: Snapshot, opts: OptimizeOpti
     operationMetrics: { numRemovedFiles: String(removed.length), numAddedFiles: String(added.length) },
     readVersion: snap.version,
     isBlindAppend: false,
-    footprint: { readPartitions: [], readFiles: paths, removedFiles: paths, appIds: new Set(), changesMetadata: false, rearrangeOnly: true },
+    footprint: footprint({ readFiles: paths, removedFiles: paths, rearrangeOnly: true }),
   });
   return { version, numFilesRemoved: removed.length, numFilesAdded: added.length, partitionsOptimized: added.length };
 }

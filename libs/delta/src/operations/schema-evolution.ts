@@ -3,6 +3,7 @@ import { serializeSchema, struct, StructField, StructType } from '../schema/type
 import { SchemaMismatchError } from '../errors';
 import { Snapshot } from '../log/snapshot';
 import { commitTransaction, TableLog } from '../log/transaction';
+import { footprint } from '../log/conflict-checker';
 
 /**
  * The table's schema with the data's new columns added at the end, nullable, as Spark's
@@ -64,7 +65,7 @@ export async function addColumns(log: TableLog, snap: Snapshot, columns: readonl
     operationParameters: addColumnsParameters(added),
     readVersion: snap.version,
     isBlindAppend: false,
-    footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: true, rearrangeOnly: false },
+    footprint: footprint({ changesMetadata: true }),
   });
   return { version, added };
 }

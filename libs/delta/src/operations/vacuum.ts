@@ -4,6 +4,7 @@ import { tableConfig } from '../log/table-config';
 import { commitTransaction, TableLog } from '../log/transaction';
 import { InvalidArgumentError } from '../errors';
 import { assertCanWrite } from '../protocol/protocol-support';
+import { footprint } from '../log/conflict-checker';
 
 export interface VacuumOptions {
   /** Defaults to the table's delta.deletedFileRetentionDuration (7 days). */
@@ -56,7 +57,7 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
     .filter((f) => !keep.has(f.path) && f.modificationTime < (tombstones.has(f.path) ? cutoff : orphanCutoff))
     .map((f) => f.path);
   if (opts.dryRun) return { filesDeleted: candidates, dryRun: true };
-  const footprint = { readPartitions: [], readFiles: new Set<string>(), removedFiles: new Set<string>(), appIds: new Set<string>(), changesMetadata: false, rearrangeOnly: true };
+  const vacuumFootprint = footprint({ rearrangeOnly: true });
   await commitTransaction(log, snap, {
     actions: [],
     operation: 'VACUUM START',
@@ -64,7 +65,7 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
     operationMetrics: { numFilesToDelete: String(candidates.length) },
     readVersion: snap.version,
     isBlindAppend: false,
-    footprint,
+    footprint: vacuumFootprint,
   });
   for (const p of candidates) await log.store.delete(p);
   await commitTransaction(log, snap, {
@@ -74,7 +75,7 @@ export async function vacuum(log: TableLog, snap: Snapshot, opts: VacuumOptions 
     operationMetrics: { numDeletedFiles: String(candidates.length) },
     readVersion: snap.version,
     isBlindAppend: false,
-    footprint,
+    footprint: vacuumFootprint,
   });
   return { filesDeleted: candidates, dryRun: false };
 }

@@ -6,6 +6,7 @@ import { commitTransaction, PostCommitReport, TableLog } from '../log/transactio
 import { StructType } from '../schema/types';
 import { AppendOnlyTableError, InvalidArgumentError } from '../errors';
 import { mergeSchemas, metadataWithSchema } from './schema-evolution';
+import { footprint } from '../log/conflict-checker';
 
 export interface AppendOptions {
   /** Application transaction versions committed atomically with the data (idempotent writers). */
@@ -59,14 +60,7 @@ export async function commitAdds(log: TableLog, snap: Snapshot, adds: AddAction[
     operationMetrics: { numFiles: String(adds.length), numOutputRows: String(numRows), numOutputBytes: String(adds.reduce((n, a) => n + a.size, 0)) },
     readVersion: snap.version,
     isBlindAppend: metadata.length === 0,
-    footprint: {
-      readPartitions: [],
-      readFiles: new Set(),
-      removedFiles: new Set(),
-      appIds: new Set((opts.txns ?? []).map((t) => t.appId)),
-      changesMetadata: metadata.length > 0,
-      rearrangeOnly: false,
-    },
+    footprint: footprint({ appIds: new Set((opts.txns ?? []).map((t) => t.appId)), changesMetadata: metadata.length > 0 }),
   });
   return { version, addedFiles: adds.length, removedFiles: 0, postCommit: reported(postCommit) };
 }

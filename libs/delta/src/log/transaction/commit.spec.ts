@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AlreadyExistsError, CommitConflictError, DeltaTable, LocalObjectStore } from '@app/delta';
+import { AlreadyExistsError, CommitConflictError, DeltaTable, footprint, LocalObjectStore } from '@app/delta';
 import { commitWithRetries } from './commit';
 import { salesRows, salesSchema, tempDir } from '../../../test/fixtures';
 import { actionsOf, asRead, commitInfoOf, commitVersions, ids, range, readLog, sortById } from '../../../test/helpers';
@@ -99,7 +99,7 @@ describeEachBackend('optimistic concurrency', () => {
         operation: 'X',
         readVersion: 5,
         isBlindAppend: true,
-        footprint: { readPartitions: [], readFiles: new Set(), removedFiles: new Set(), appIds: new Set(), changesMetadata: false, rearrangeOnly: false },
+        footprint: footprint(),
       }),
     ).rejects.toThrow(/current snapshot/);
   });

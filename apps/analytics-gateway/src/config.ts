@@ -11,11 +11,19 @@ export const GATEWAY_ENV = {
     default: '67108864',
     description: 'Bytes of answers kept in the in-memory cache (their JSON text, its compressed forms and key), over all endpoints and table versions',
   },
+  CACHE_WARM_ANSWERS: {
+    kind: 'int',
+    min: 0,
+    default: '32',
+    description:
+      'Answers made again in the background when a silver table gets a new version: the most asked lately, so the first requests after a silver run find them cached; 0: none',
+  },
   SNAPSHOT_REFRESH_INTERVAL: {
     kind: 'duration',
     min: 0,
     default: '200ms',
-    description: 'How old the last look for new commits of a table may be; a request after that looks first (a stat of the next commit file), so it sees the newest commit',
+    description:
+      'How old the last look for new commits of a table may be; a request after that looks first (a stat of the next commit file), so it sees the newest commit. While a table is asked for, its log is also looked at in the background twice per interval, so a new version is loaded before requests need it',
   },
   SNAPSHOT_CACHE_MAX_BYTES: {
     kind: 'int',

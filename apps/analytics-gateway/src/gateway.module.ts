@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Counter, Gauge } from 'prom-client';
 import { AnalyticsService } from '@app/analytics';
@@ -30,6 +30,13 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
     labelNames: ['endpoint', 'result'],
     registers: [metrics],
   });
+  const answersWarmed = new Counter({
+    name: 'analytics_answers_warmed_total',
+    help: 'Answers the gateway made again in the background after a new silver version, per endpoint, by result (cached: still valid; computed; failed)',
+    labelNames: ['endpoint', 'result'],
+    registers: [metrics],
+  });
+  const warmingLogger = new Logger('answer-warming');
   const analytics = new AnalyticsService({
     lakehouseRoot: config.LAKEHOUSE_ROOT,
     cacheMaxBytes: config.CACHE_MAX_BYTES,
@@ -37,6 +44,12 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
     snapshotMaxBytes: config.SNAPSHOT_CACHE_MAX_BYTES,
     maxScanRows: config.QUERY_MAX_SCAN_ROWS,
     onCacheLookup: (endpoint, hit) => cacheLookups.inc({ endpoint, result: hit ? 'hit' : 'miss' }),
+    warmAnswers: config.CACHE_WARM_ANSWERS,
+    onAnswerWarmed: (endpoint, result, error) => {
+      answersWarmed.inc({ endpoint, result });
+      // The request that asks it next computes it again and maps the error as always.
+      if (error) warmingLogger.warn({ endpoint, message: `an answer could not be made again after a new version: ${error.name}: ${error.message.split('\n')[0]}` });
+    },
   });
   new Gauge({
     name: 'analytics_table_version',
@@ -73,7 +86,17 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
 }
 
 @Module({})
-export class AnalyticsGatewayModule {
+export class AnalyticsGatewayModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(private readonly analytics: AnalyticsService) {}
+
+  onApplicationBootstrap(): void {
+    this.analytics.startPolling();
+  }
+
+  onApplicationShutdown(): void {
+    this.analytics.close();
+  }
+
   static forRoot(config: GatewayConfig, auth: AuthOptions): DynamicModule {
     return {
       module: AnalyticsGatewayModule,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseStats, toEpochMicros } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, COUNTRY_AGGREGATES_TABLE, SEGMENT_AGGREGATES_TABLE, TableDefinition, tableLocation } from '@app/schemas';
 import { ClientNotFoundError, QueryTooLargeError, TableUnavailableError } from './errors';
+import { AnswerWarmer } from './answer-warmer';
 import { LruCache } from './lru-cache';
 import {
   LOYAL_MIN_PURCHASES,
@@ -47,8 +48,18 @@ export interface AnalyticsOptions {
   snapshotMaxBytes?: number;
   /** Rows a query may scan at most (from file statistics); beyond, it is refused naming the parameters that narrow it. */
   maxScanRows?: number;
-  /** Called on every answer-cache lookup (metrics). */
+  /** Called on every answer-cache lookup of a request (metrics). */
   onCacheLookup?: (endpoint: string, hit: boolean) => void;
+  /** Answers made again in the background when a silver table gets a new version: the most asked (AnswerWarmer). 0 by default: none. */
+  warmAnswers?: number;
+  /** Called for every answer the warming looked up: found cached, computed, or failed (with the error, which is not thrown). */
+  onAnswerWarmed?: (endpoint: string, result: 'cached' | 'computed' | 'failed', error?: Error) => void;
+}
+
+/** Who looks an answer up: a request, or the warming after a new version (its lookups are not the requests' cache metrics). */
+interface Lookup {
+  endpoint: string;
+  origin: 'request' | 'warming';
 }
 
 export type WithSource<T> = { source: TableSource } & T;
@@ -126,11 +137,15 @@ export class AnalyticsService {
   readonly memory: SnapshotMemory;
   private readonly answers: LruCache<string, Promise<Answer<unknown> | null>>;
   private readonly maxScanRows: number;
+  private readonly warmer: AnswerWarmer;
 
   constructor(private readonly opts: AnalyticsOptions) {
     this.memory = new SnapshotMemory(opts.snapshotMaxBytes ?? 512 * 1024 * 1024);
     const snapshotOpts = { refreshIntervalMs: opts.refreshIntervalMs, memory: this.memory };
-    const silver = (def: TableDefinition) => new TableSnapshots(def.name, tableLocation(opts.lakehouseRoot, def), snapshotOpts);
+    this.warmer = new AnswerWarmer(opts.warmAnswers ?? 0, (endpoint, error) => opts.onAnswerWarmed?.(endpoint, 'failed', error));
+    // Bronze changes at every ingestor flush and only freshness reads it (no DuckDB): a new bronze version warms nothing.
+    const silverOpts = { ...snapshotOpts, onNewVersion: () => void this.warmer.warm() };
+    const silver = (def: TableDefinition) => new TableSnapshots(def.name, tableLocation(opts.lakehouseRoot, def), silverOpts);
     this.clientDays = silver(CLIENT_AGGREGATES_TABLE);
     this.countries = silver(COUNTRY_AGGREGATES_TABLE);
     this.segments = silver(SEGMENT_AGGREGATES_TABLE);
@@ -143,12 +158,39 @@ export class AnalyticsService {
     return [this.clientDays, this.countries, this.segments];
   }
 
+  /** Looks at the tables' logs in the background while they are asked for (TableSnapshots.startPolling), until close(). */
+  startPolling(): void {
+    for (const t of [...this.silverTables, this.bronze]) t.startPolling();
+  }
+
+  close(): void {
+    for (const t of [...this.silverTables, this.bronze]) t.stopPolling();
+  }
+
   /** Bytes held by the answer cache. */
   get cachedAnswerBytes(): number {
     return this.answers.cost;
   }
 
-  private cached<T>(endpoint: string, params: object, versions: Array<TableVersion | undefined>, compute: () => Promise<T | undefined>): Promise<Answer<T> | null> {
+  /**
+   * A request's answer, made by `make`; one about the latest versions is counted for the warming,
+   * which makes it again with the same parameters when a silver table gets a new version.
+   */
+  private async answer<R>(endpoint: string, params: object, asOf: AsOf, make: (lookup: Lookup) => Promise<R>): Promise<R> {
+    const answer = await make({ endpoint, origin: 'request' });
+    if (asOf.version === undefined && asOf.timestamp === undefined) {
+      this.warmer.asked(endpoint, `${endpoint} ${JSON.stringify(params)}`, () => make({ endpoint, origin: 'warming' }));
+    }
+    return answer;
+  }
+
+  /** Makes the most asked answers about the latest versions again now (as a new silver version does). */
+  warmAnswers(): Promise<void> {
+    return this.warmer.warm();
+  }
+
+  private cached<T>(lookup: Lookup, params: object, versions: Array<TableVersion | undefined>, compute: () => Promise<T | undefined>): Promise<Answer<T> | null> {
+    const { endpoint } = lookup;
     const tables = versions.map((v, i) => (v ? `${v.table}@${v.version}` : `#${i}@none`)).join(',');
     const key = `${endpoint} ${JSON.stringify(params)} ${tables}`;
     const keyBytes = 2 * key.length + ANSWER_OVERHEAD_BYTES;
@@ -164,7 +206,7 @@ export class AnalyticsService {
         void made.then((a) => a && grew(a.json.length + a.etag.length), () => undefined);
         return made;
       },
-      (hit) => this.opts.onCacheLookup?.(endpoint, hit),
+      (hit) => (lookup.origin === 'request' ? this.opts.onCacheLookup?.(endpoint, hit) : this.opts.onAnswerWarmed?.(endpoint, hit ? 'cached' : 'computed')),
       keyBytes,
     );
     return answer as Promise<Answer<T> | null>;
@@ -177,87 +219,101 @@ export class AnalyticsService {
   }
 
   async topCustomers(p: TopCustomersParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ customers: TopCustomer[] }>>>>> {
-    const t = await this.clientDays.at(asOf);
     const params: TopCustomersParams = { limit: p.limit, offset: p.offset, from: p.from, to: p.to, pays: p.pays?.toLowerCase(), segment: p.segment };
-    return this.cached('top-customers', params, [t], async () => {
-      const { items, total } = await queryTopCustomers(t, params, this.bounded(await topCustomersSelection(t, params), ['from', 'to']));
-      return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), customers: items };
-    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ customers: TopCustomer[] }>>>>>;
+    return this.answer('top-customers', params, asOf, async (lookup) => {
+      const t = await this.clientDays.at(asOf);
+      return this.cached(lookup, params, [t], async () => {
+        const { items, total } = await queryTopCustomers(t, params, this.bounded(await topCustomersSelection(t, params), ['from', 'to']));
+        return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), customers: items };
+      }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ customers: TopCustomer[] }>>>>>;
+    });
   }
 
   /** With a date range the answer comes from ventes_aggreges (per day), else from ventes_par_pays (all time). */
   async revenueByCountry(range: DateRange & PageParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ countries: CountryRevenue[] }>>>>> {
     const params = { from: range.from, to: range.to, limit: range.limit, offset: range.offset };
     const whole = params.from === undefined && params.to === undefined;
-    const t = await (whole ? this.countries : this.clientDays).at(asOf);
-    return this.cached('revenue-by-country', params, [t], async () => {
-      const { items, total } = whole
-        ? await queryCountryRevenue(t, params)
-        : await queryCountryRevenueFromClientDays(t, params, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
-      return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), countries: items };
-    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ countries: CountryRevenue[] }>>>>>;
+    return this.answer('revenue-by-country', params, asOf, async (lookup) => {
+      const t = await (whole ? this.countries : this.clientDays).at(asOf);
+      return this.cached(lookup, params, [t], async () => {
+        const { items, total } = whole
+          ? await queryCountryRevenue(t, params)
+          : await queryCountryRevenueFromClientDays(t, params, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
+        return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), countries: items };
+      }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ countries: CountryRevenue[] }>>>>>;
+    });
   }
 
   async segmentRevenue(page: PageParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ segments: SegmentRevenue[] }>>>>> {
-    const t = await this.segments.at(asOf);
     const params = { limit: page.limit, offset: page.offset };
-    return this.cached('segments', params, [t], async () => {
-      const { items, total } = await querySegments(t, params);
-      return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), segments: items };
-    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ segments: SegmentRevenue[] }>>>>>;
+    return this.answer('segments', params, asOf, async (lookup) => {
+      const t = await this.segments.at(asOf);
+      return this.cached(lookup, params, [t], async () => {
+        const { items, total } = await querySegments(t, params);
+        return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), segments: items };
+      }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ segments: SegmentRevenue[] }>>>>>;
+    });
   }
 
   async revenueTrends(p: RevenueTrendsParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<{ granularity: string; periods: RevenuePeriod[] }>>>>> {
-    const t = await this.clientDays.at(asOf);
     const params: RevenueTrendsParams = { granularity: p.granularity, from: p.from, to: p.to, limit: p.limit, offset: p.offset };
-    return this.cached('revenue-trends', params, [t], async () => {
-      const { items, total } = await queryRevenueTrends(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
-      return { source: sourceOf(t), currency: CURRENCY, granularity: params.granularity, page: pageOf(params, total), periods: items };
-    }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ granularity: string; periods: RevenuePeriod[] }>>>>>;
+    return this.answer('revenue-trends', params, asOf, async (lookup) => {
+      const t = await this.clientDays.at(asOf);
+      return this.cached(lookup, params, [t], async () => {
+        const { items, total } = await queryRevenueTrends(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
+        return { source: sourceOf(t), currency: CURRENCY, granularity: params.granularity, page: pageOf(params, total), periods: items };
+      }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ granularity: string; periods: RevenuePeriod[] }>>>>>;
+    });
   }
 
   async loyalty(range: DateRange, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithSource<{ definition: string } & LoyaltySummary>>>> {
-    const t = await this.clientDays.at(asOf);
     const params: DateRange = { from: range.from, to: range.to };
-    return this.cached('loyalty', params, [t], async () => ({
-      source: sourceOf(t),
-      currency: CURRENCY,
-      definition: LOYALTY_DEFINITION,
-      ...(await queryLoyalty(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']))),
-    })) as Promise<Answer<WithCurrency<WithSource<{ definition: string } & LoyaltySummary>>>>;
+    return this.answer('loyalty', params, asOf, async (lookup) => {
+      const t = await this.clientDays.at(asOf);
+      return this.cached(lookup, params, [t], async () => ({
+        source: sourceOf(t),
+        currency: CURRENCY,
+        definition: LOYALTY_DEFINITION,
+        ...(await queryLoyalty(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']))),
+      })) as Promise<Answer<WithCurrency<WithSource<{ definition: string } & LoyaltySummary>>>>;
+    });
   }
 
   /** A client's totals and a window of their days; throws ClientNotFoundError when the version read has no row for the client. */
   async customer(clientId: number, page: PageParams, asOf: AsOf = {}): Promise<Answer<WithCurrency<WithPage<WithSource<CustomerDetail>>>>> {
-    const t = await this.clientDays.at(asOf);
     const params = { clientId, limit: page.limit, offset: page.offset };
-    const answer = await this.cached('customer', params, [t], async () => {
-      const detail = await queryCustomer(t, clientId, params);
-      if (!detail) return undefined;
-      const { history_total, history, ...rest } = detail;
-      return { source: sourceOf(t), currency: CURRENCY, ...rest, page: pageOf(params, history_total), history };
+    return this.answer('customer', params, asOf, async (lookup) => {
+      const t = await this.clientDays.at(asOf);
+      const answer = await this.cached(lookup, params, [t], async () => {
+        const detail = await queryCustomer(t, clientId, params);
+        if (!detail) return undefined;
+        const { history_total, history, ...rest } = detail;
+        return { source: sourceOf(t), currency: CURRENCY, ...rest, page: pageOf(params, history_total), history };
+      });
+      if (!answer) throw new ClientNotFoundError(clientId, t.table, t.version);
+      return answer as Answer<WithCurrency<WithPage<WithSource<CustomerDetail>>>>;
     });
-    if (!answer) throw new ClientNotFoundError(clientId, t.table, t.version);
-    return answer as Answer<WithCurrency<WithPage<WithSource<CustomerDetail>>>>;
   }
 
-/**
+  /**
    * Versions, commit times and row counts of the silver tables (as of `asOf`) and of bronze
    * (always the latest). Tables not written yet are reported unavailable instead of failing:
    * this is the endpoint that tells whether silver has been computed.
    */
   async freshness(asOf: AsOf = {}): Promise<Answer<Freshness>> {
-    const silver = await Promise.all(this.silverTables.map((s) => availableAt(s, asOf)));
-    const bronze = await this.bronze.latestIfExists();
-    return this.cached('freshness', {}, [...silver, bronze], async () => {
-      const silverFreshness = await Promise.all(silver.map((t, i) => tableFreshness(this.silverTables[i].table, 'silver', t)));
-      const commits = silverFreshness.map((f) => f.last_commit_at).filter((t): t is string => t !== null);
-      return {
-        last_silver_refresh: commits.length ? commits.reduce((a, b) => (a > b ? a : b)) : null,
-        silver: silverFreshness,
-        bronze: { ...(await tableFreshness(this.bronze.table, 'bronze', bronze)), latest_event_time: bronze ? latestEventTime(bronze) : null },
-      };
-    }) as Promise<Answer<Freshness>>;
+    return this.answer('freshness', {}, asOf, async (lookup) => {
+      const silver = await Promise.all(this.silverTables.map((s) => availableAt(s, asOf)));
+      const bronze = await this.bronze.latestIfExists();
+      return this.cached(lookup, {}, [...silver, bronze], async () => {
+        const silverFreshness = await Promise.all(silver.map((t, i) => tableFreshness(this.silverTables[i].table, 'silver', t)));
+        const commits = silverFreshness.map((f) => f.last_commit_at).filter((t): t is string => t !== null);
+        return {
+          last_silver_refresh: commits.length ? commits.reduce((a, b) => (a > b ? a : b)) : null,
+          silver: silverFreshness,
+          bronze: { ...(await tableFreshness(this.bronze.table, 'bronze', bronze)), latest_event_time: bronze ? latestEventTime(bronze) : null },
+        };
+      }) as Promise<Answer<Freshness>>;
+    });
   }
 
   /**

@@ -95,7 +95,7 @@ export class DataFileCopies {
       byTable.set(copy.table, [...(byTable.get(copy.table) ?? []), copy.id]);
     }
     return [...byTable]
-      .map(([table, ids]) => `SELECT * EXCLUDE (${FILE_COLUMN}) FROM ${sqlIdent(table)} WHERE ${FILE_COLUMN} IN (${ids.join(', ')})`)
+      .map(([table, ids]) => `SELECT * EXCLUDE (${FILE_COLUMN}) FROM ${sqlIdent(table)} WHERE ${idsCondition(ids)}`)
       .join(' UNION ALL ');
   }
 
@@ -134,6 +134,26 @@ export class DataFileCopies {
     const { sql } = await planScan(this.store, snapshot.schema, snapshot.partitionColumns, [file]);
     await withQuerySlot((conn) => conn.run(`INSERT INTO ${sqlIdent(rows)} SELECT *, ${id} FROM (${sql})`));
   }
+}
+
+/**
+ * The condition selecting rows of these file ids: runs of consecutive ids as ranges. A version's
+ * files were mostly copied together, so their ids are few runs: a range is checked in two
+ * comparisons, where an IN list of every id costs more to plan and to check on each row.
+ */
+export function idsCondition(ids: readonly number[]): string {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  const singles: number[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    if (j - i >= 2) ranges.push(`${FILE_COLUMN} BETWEEN ${sorted[i]} AND ${sorted[j]}`);
+    else singles.push(...sorted.slice(i, j + 1));
+    i = j + 1;
+  }
+  if (singles.length) ranges.push(`${FILE_COLUMN} IN (${singles.join(', ')})`);
+  return ranges.length === 1 ? ranges[0] : `(${ranges.join(' OR ')})`;
 }
 
 /** Typed NULLs selecting no row: the rows of a version whose files all were pruned. */

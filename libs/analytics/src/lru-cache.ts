@@ -23,6 +23,11 @@ export class LruCache<K, V> {
     return this.used;
   }
 
+  /** The values, least recently used first, without marking them used. */
+  values(): V[] {
+    return [...this.entries.values()].map((e) => e.value);
+  }
+
   get(key: K): V | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;

@@ -189,12 +189,15 @@ export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTre
   if (!periodStart) throw new RangeError(`unknown granularity "${p.granularity}"`);
   return paged<RevenuePeriod>(
     selection ?? (await clientDays.select(dateRangeFilters(p))),
+    // Grouped by the period's first day, formatted once per period rather than on every row.
     (r) => `
-    SELECT strftime(${periodStart}, '%Y-%m-%d') AS period,
-           ${moneySum('total_depense')} AS revenue_total, sum(nb_achats) AS total_transactions,
-           count(DISTINCT client_id) AS unique_customers
-    FROM ${r}
-    GROUP BY 1`,
+    SELECT strftime(period_start, '%Y-%m-%d') AS period, revenue_total, total_transactions, unique_customers
+    FROM (
+      SELECT ${periodStart} AS period_start,
+             ${moneySum('total_depense')} AS revenue_total, sum(nb_achats) AS total_transactions,
+             count(DISTINCT client_id) AS unique_customers
+      FROM ${r}
+      GROUP BY 1)`,
     'period',
     p,
   );

@@ -65,6 +65,29 @@ describe('TableSnapshots', () => {
     expect(await rowsOf(snapshots, 0)).toEqual([]);
   });
 
+  it('while the table is asked for, loads and copies a new commit in the background, before any request needs it', async () => {
+    const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
+    await table.append({ rows: [segment('A', 1)] });
+    const loaded: number[] = [];
+    const polled = new TableSnapshots('ventes_par_segment', uri, { refreshIntervalMs: REFRESH_MS, onNewVersion: (v) => loaded.push(v.version) });
+    expect(await rowsOf(polled)).toEqual([1]);
+    polled.startPolling();
+    try {
+      await table.overwrite({ rows: [segment('A', 2)] });
+      const deadline = Date.now() + 5_000;
+      while (polled.knownVersion !== 2 && Date.now() < deadline) await sleep(REFRESH_MS / 2);
+      // No request was made since the commit: the background look loaded the version and copied it.
+      expect(polled.knownVersion).toBe(2);
+      expect(loaded).toEqual([1, 2]);
+      expect((await polled.latest()).isMaterialized).toBe(true);
+    } finally {
+      polled.stopPolling();
+    }
+    await table.overwrite({ rows: [segment('A', 3)] });
+    await sleep(REFRESH_MS * 3);
+    expect(polled.knownVersion).toBe(2); // stopped: no look until a request
+  });
+
   it('finds a version committed since the last look when asked for it', async () => {
     const table = await DeltaTable.create(uri, { schema: SEGMENT_AGGREGATES_TABLE.schema });
     await snapshots.latest();

@@ -59,7 +59,12 @@ export interface TableSnapshotsOptions {
   refreshIntervalMs: number;
   /** Shared with the reader's other tables; a budget of its own by default. */
   memory?: SnapshotMemory;
+  /** Called when a new latest version is in service (loaded, and copied in memory if the one it replaces was). */
+  onNewVersion?: (latest: TableVersion) => void;
 }
+
+/** While a table has been asked for within this time, its log is also looked at in the background (startPolling). */
+const POLL_WHILE_ASKED_MS = 60_000;
 
 /**
  * The versions of one table a reader needs: the latest, kept current by looking at the log, and
@@ -83,6 +88,8 @@ export class TableSnapshots {
   private readonly copies: DataFileCopies;
   /** Keyed by instant and latest version: a timestamp maps to a fixed version until a new commit lands. */
   private readonly versionsAtInstant: LruCache<string, Promise<number>>;
+  private askedAt = -Infinity;
+  private poller?: NodeJS.Timeout;
 
   constructor(
     readonly table: string,
@@ -109,6 +116,7 @@ export class TableSnapshots {
 
   /** The latest version, or undefined while the table does not exist (freshness asks on every request: no error is made for it). */
   async latestIfExists(): Promise<TableVersion | undefined> {
+    this.askedAt = Date.now();
     if (this.refreshing || Date.now() - this.checkedAt >= this.opts.refreshIntervalMs) {
       try {
         await this.refresh();
@@ -124,6 +132,27 @@ export class TableSnapshots {
     if (asOf.version !== undefined) return this.atVersion(asOf.version, 'asOfVersion');
     if (asOf.timestamp !== undefined) return this.atVersion(await this.versionAt(asOf.timestamp), 'asOfTimestamp');
     return this.latest();
+  }
+
+  /**
+   * Looks at the log in the background every half refresh interval while the table is asked for
+   * (within the last minute), so that a new version is loaded, and copied in memory, before the
+   * requests after a commit need it: they find it in service instead of waiting for the look, the
+   * load and the copy. An idle reader makes no look (no request to the store). A look that fails
+   * is kept in `refreshError`, which health reports and logs, as on the request path.
+   */
+  startPolling(): void {
+    if (this.poller || this.opts.refreshIntervalMs <= 0) return;
+    this.poller = setInterval(() => {
+      if (this.refreshing || Date.now() - this.askedAt > POLL_WHILE_ASKED_MS) return;
+      this.refresh().catch(() => undefined);
+    }, Math.max(1, Math.floor(this.opts.refreshIntervalMs / 2)));
+    this.poller.unref();
+  }
+
+  stopPolling(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
   }
 
   /** Looks for commits after the current version now; concurrent callers share one look. */
@@ -150,7 +179,9 @@ export class TableSnapshots {
         this.current = this.version((await DeltaTable.open(this.uri, { store: this.store })).snapshot);
       } catch (e) {
         if (!(e instanceof TableNotFoundError)) throw e;
+        return;
       }
+      this.opts.onNewVersion?.(this.current);
       return;
     }
     if (!(await commitExists(this.store, current.version + 1))) return;
@@ -163,6 +194,7 @@ export class TableSnapshots {
     // The replaced version stays loaded for time travel while the budget allows.
     this.memory.pastVersions.set(this.key(current.version), Promise.resolve(current));
     this.memory.enforce();
+    this.opts.onNewVersion?.(next);
   }
 
   private key(version: number): string {

@@ -49,7 +49,11 @@ export function clientDay(client: Client, jour: string, purchases: Purchase[]): 
 
 function groupBy(rows: readonly Row[], key: string): Map<string, Row[]> {
   const groups = new Map<string, Row[]>();
-  for (const r of rows) groups.set(String(r[key]), [...(groups.get(String(r[key])) ?? []), r]);
+  for (const r of rows) {
+    const group = groups.get(String(r[key]));
+    if (group) group.push(r);
+    else groups.set(String(r[key]), [r]);
+  }
   return groups;
 }
 

@@ -21,7 +21,10 @@
  *        BENCH_NEW_VERSION_RUNS (default 30),
  *        HTTP_FAST_PATH=false to measure the gateway's reference path,
  *        BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the gateway's thread during the steady
- *        phase (open it in Chrome DevTools; autocannon's worker thread is not in it).
+ *        phase (open it in Chrome DevTools; autocannon's worker thread is not in it),
+ *        BENCH_NV_PROFILE=<file.cpuprofile>: the same during the new-version measure,
+ *        BENCH_ACCESS_LOG=true: the gateway's access log on stdout (each request's server-side duration),
+ *        CACHE_WARM_ANSWERS: the gateway's setting (0 measures first requests with no answer warmed).
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -221,6 +224,7 @@ async function startGateway(root: string): Promise<{ app: NestFastifyApplication
     RATE_LIMIT_PER_KEY: '100000000',
     ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'false',
     HTTP_FAST_PATH: process.env.HTTP_FAST_PATH,
+    CACHE_WARM_ANSWERS: process.env.CACHE_WARM_ANSWERS,
   });
   const auth = authOptions(config);
   const app = await NestFactory.create<NestFastifyApplication>(AnalyticsGatewayModule.forRoot(config, auth), createGatewayAdapter(config), { ...GATEWAY_APP_OPTIONS, logger: false });
@@ -399,7 +403,7 @@ async function main(): Promise<void> {
       dataset: { clients: CLIENTS, days: DAYS, clientDays: rows.length, silverVersions: 2 },
       load: { connections: CONNECTIONS, phases: PHASES, durationSecondsPerPhase: DURATION_S, distinctRequests: distinct, mixShares: shares, autocannonWorkers: 1 },
       results: { cold: phases.cold, steady: phases.steady, steadySingleConnection: phases['steady-1-connection'], newVersion },
-      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false, httpFastPath: gateway.config.HTTP_FAST_PATH },
+      settings: { auth: 'API key (Bearer)', rateLimitPerKey: 100_000_000, compression: HEADERS['accept-encoding'], accessLog: false, httpFastPath: gateway.config.HTTP_FAST_PATH, cacheWarmAnswers: gateway.config.CACHE_WARM_ANSWERS },
       target: { steadyP99Ms: TARGET_P99_MS, coldP99Ms: COLD_TARGET_P99_MS, ...target },
       ...(warning ? { warning } : {}),
     });

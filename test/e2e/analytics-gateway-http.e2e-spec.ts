@@ -3,7 +3,7 @@
  * CORS, compression, security headers, request ids, 405), and each finding of the review, on a
  * real lakehouse in a temp folder: bound parameters, freshness, the byte-bounded answer cache
  * (a cache storm with its RSS bound checked), unknown parameters, errors without internals,
- * and a fuzz of every parameter.
+ * a fuzz of every parameter, and the answers made again after a silver run.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -242,6 +242,42 @@ describe('analytics-gateway as a product (e2e)', () => {
         rmSync(root1, { recursive: true, force: true });
       }
     });
+  });
+
+  it('after a silver run, the answers asked most are made again before the first request: it is answered from the cache, about the new version', async () => {
+    const rootW = tempLakehouse('gateway-warm-');
+    await writeSilver(rootW, ROWS);
+    const warm = await startTestGateway({ LAKEHOUSE_ROOT: rootW, SNAPSHOT_REFRESH_INTERVAL: `${REFRESH_MS}ms`, CACHE_WARM_ANSWERS: '2' });
+    try {
+      const get = (url: string) => request(warm.url).get(url).set('X-API-Key', KEYS.analyst);
+      const metric = async (name: string, labels: string): Promise<number> => {
+        const text = (await request(warm.url).get('/metrics').expect(200)).text;
+        const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((label) => l.includes(label)));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      for (let i = 0; i < 3; i++) await get('/analytics/revenue-trends?granularity=day').expect(200);
+      for (let i = 0; i < 2; i++) await get('/analytics/top-customers?limit=2').expect(200);
+      await get('/analytics/customers/1').expect(200); // asked least: not among the 2 made again
+
+      await writeSilver(rootW, [...ROWS, clientDay(JEAN, '2024-12-11', [{ produit_id: 1, quantite: 1, montant: 7 }])], 'overwrite');
+      const deadline = Date.now() + 10_000;
+      const computed = (endpoint: string) => metric('analytics_answers_warmed_total', `endpoint="${endpoint}",result="computed"`);
+      while (((await computed('revenue-trends')) < 1 || (await computed('top-customers')) < 1) && Date.now() < deadline) await sleep(REFRESH_MS / 2);
+      expect(await computed('revenue-trends')).toBe(1);
+      expect(await computed('top-customers')).toBe(1);
+      expect(await computed('customer')).toBe(0);
+
+      const lookups = (endpoint: string, result: string) => metric('analytics_cache_lookups_total', `endpoint="${endpoint}",result="${result}"`);
+      const [hits, misses] = [await lookups('revenue-trends', 'hit'), await lookups('revenue-trends', 'miss')];
+      const trends = (await get('/analytics/revenue-trends?granularity=day').expect(200)).body;
+      expect(trends.source.version).toBe(2);
+      expect(trends.periods.map((p: { period: string }) => p.period)).toEqual(['2024-12-09', '2024-12-10', '2024-12-11']);
+      expect(await lookups('revenue-trends', 'hit')).toBe(hits + 1);
+      expect(await lookups('revenue-trends', 'miss')).toBe(misses);
+    } finally {
+      await warm.close();
+      rmSync(rootW, { recursive: true, force: true });
+    }
   });
 
   describe('API completeness', () => {

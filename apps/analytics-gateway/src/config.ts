@@ -23,7 +23,7 @@ export const GATEWAY_ENV = {
     min: 0,
     default: '200ms',
     description:
-      'How old the last look for new commits of a table may be; a request after that looks first (a stat of the next commit file), so it sees the newest commit. While a table is asked for, its log is also looked at in the background twice per interval, so a new version is loaded before requests need it',
+      'How old the last look for new commits of a table may be; a request after that looks first (a stat of the next commit file), so it sees the newest commit. While a table is asked for, its log is also looked at in the background every interval, so a new version is loaded before requests need it',
   },
   SNAPSHOT_CACHE_MAX_BYTES: {
     kind: 'int',

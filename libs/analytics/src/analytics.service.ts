@@ -59,6 +59,8 @@ export interface AnalyticsOptions {
 /** Who looks an answer up: a request, or the warming after a new version (its lookups are not the requests' cache metrics). */
 interface Lookup {
   endpoint: string;
+  /** The endpoint and its parameters: the answer's cache key but for the table versions. */
+  question: string;
   origin: 'request' | 'warming';
 }
 
@@ -177,10 +179,9 @@ export class AnalyticsService {
    * which makes it again with the same parameters when a silver table gets a new version.
    */
   private async answer<R>(endpoint: string, params: object, asOf: AsOf, make: (lookup: Lookup) => Promise<R>): Promise<R> {
-    const answer = await make({ endpoint, origin: 'request' });
-    if (asOf.version === undefined && asOf.timestamp === undefined) {
-      this.warmer.asked(endpoint, `${endpoint} ${JSON.stringify(params)}`, () => make({ endpoint, origin: 'warming' }));
-    }
+    const question = `${endpoint} ${JSON.stringify(params)}`;
+    const answer = await make({ endpoint, question, origin: 'request' });
+    if (asOf.version === undefined && asOf.timestamp === undefined) this.warmer.asked(endpoint, question, () => make({ endpoint, question, origin: 'warming' }));
     return answer;
   }
 
@@ -189,10 +190,10 @@ export class AnalyticsService {
     return this.warmer.warm();
   }
 
-  private cached<T>(lookup: Lookup, params: object, versions: Array<TableVersion | undefined>, compute: () => Promise<T | undefined>): Promise<Answer<T> | null> {
+  private cached<T>(lookup: Lookup, versions: Array<TableVersion | undefined>, compute: () => Promise<T | undefined>): Promise<Answer<T> | null> {
     const { endpoint } = lookup;
     const tables = versions.map((v, i) => (v ? `${v.table}@${v.version}` : `#${i}@none`)).join(',');
-    const key = `${endpoint} ${JSON.stringify(params)} ${tables}`;
+    const key = `${lookup.question} ${tables}`;
     const keyBytes = 2 * key.length + ANSWER_OVERHEAD_BYTES;
     let made: Promise<Answer<T> | null> | undefined;
     let cost = keyBytes;
@@ -222,7 +223,7 @@ export class AnalyticsService {
     const params: TopCustomersParams = { limit: p.limit, offset: p.offset, from: p.from, to: p.to, pays: p.pays?.toLowerCase(), segment: p.segment };
     return this.answer('top-customers', params, asOf, async (lookup) => {
       const t = await this.clientDays.at(asOf);
-      return this.cached(lookup, params, [t], async () => {
+      return this.cached(lookup, [t], async () => {
         const { items, total } = await queryTopCustomers(t, params, this.bounded(await topCustomersSelection(t, params), ['from', 'to']));
         return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), customers: items };
       }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ customers: TopCustomer[] }>>>>>;
@@ -235,7 +236,7 @@ export class AnalyticsService {
     const whole = params.from === undefined && params.to === undefined;
     return this.answer('revenue-by-country', params, asOf, async (lookup) => {
       const t = await (whole ? this.countries : this.clientDays).at(asOf);
-      return this.cached(lookup, params, [t], async () => {
+      return this.cached(lookup, [t], async () => {
         const { items, total } = whole
           ? await queryCountryRevenue(t, params)
           : await queryCountryRevenueFromClientDays(t, params, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
@@ -248,7 +249,7 @@ export class AnalyticsService {
     const params = { limit: page.limit, offset: page.offset };
     return this.answer('segments', params, asOf, async (lookup) => {
       const t = await this.segments.at(asOf);
-      return this.cached(lookup, params, [t], async () => {
+      return this.cached(lookup, [t], async () => {
         const { items, total } = await querySegments(t, params);
         return { source: sourceOf(t), currency: CURRENCY, page: pageOf(params, total), segments: items };
       }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ segments: SegmentRevenue[] }>>>>>;
@@ -259,7 +260,7 @@ export class AnalyticsService {
     const params: RevenueTrendsParams = { granularity: p.granularity, from: p.from, to: p.to, limit: p.limit, offset: p.offset };
     return this.answer('revenue-trends', params, asOf, async (lookup) => {
       const t = await this.clientDays.at(asOf);
-      return this.cached(lookup, params, [t], async () => {
+      return this.cached(lookup, [t], async () => {
         const { items, total } = await queryRevenueTrends(t, params, this.bounded(await t.select(dateRangeFilters(params)), ['from', 'to']));
         return { source: sourceOf(t), currency: CURRENCY, granularity: params.granularity, page: pageOf(params, total), periods: items };
       }) as Promise<Answer<WithCurrency<WithPage<WithSource<{ granularity: string; periods: RevenuePeriod[] }>>>>>;
@@ -270,7 +271,7 @@ export class AnalyticsService {
     const params: DateRange = { from: range.from, to: range.to };
     return this.answer('loyalty', params, asOf, async (lookup) => {
       const t = await this.clientDays.at(asOf);
-      return this.cached(lookup, params, [t], async () => ({
+      return this.cached(lookup, [t], async () => ({
         source: sourceOf(t),
         currency: CURRENCY,
         definition: LOYALTY_DEFINITION,
@@ -284,7 +285,7 @@ export class AnalyticsService {
     const params = { clientId, limit: page.limit, offset: page.offset };
     return this.answer('customer', params, asOf, async (lookup) => {
       const t = await this.clientDays.at(asOf);
-      const answer = await this.cached(lookup, params, [t], async () => {
+      const answer = await this.cached(lookup, [t], async () => {
         const detail = await queryCustomer(t, clientId, params);
         if (!detail) return undefined;
         const { history_total, history, ...rest } = detail;
@@ -304,7 +305,7 @@ export class AnalyticsService {
     return this.answer('freshness', {}, asOf, async (lookup) => {
       const silver = await Promise.all(this.silverTables.map((s) => availableAt(s, asOf)));
       const bronze = await this.bronze.latestIfExists();
-      return this.cached(lookup, {}, [...silver, bronze], async () => {
+      return this.cached(lookup, [...silver, bronze], async () => {
         const silverFreshness = await Promise.all(silver.map((t, i) => tableFreshness(this.silverTables[i].table, 'silver', t)));
         const commits = silverFreshness.map((f) => f.last_commit_at).filter((t): t is string => t !== null);
         return {

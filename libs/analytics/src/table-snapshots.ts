@@ -135,18 +135,19 @@ export class TableSnapshots {
   }
 
   /**
-   * Looks at the log in the background every half refresh interval while the table is asked for
+   * Looks at the log in the background every refresh interval while the table is asked for
    * (within the last minute), so that a new version is loaded, and copied in memory, before the
    * requests after a commit need it: they find it in service instead of waiting for the look, the
-   * load and the copy. An idle reader makes no look (no request to the store). A look that fails
-   * is kept in `refreshError`, which health reports and logs, as on the request path.
+   * load and the copy. The looks keep the last one recent, so requests seldom make one
+   * themselves. An idle reader makes no look (no request to the store). A look that fails is
+   * kept in `refreshError`, which health reports and logs, as on the request path.
    */
   startPolling(): void {
     if (this.poller || this.opts.refreshIntervalMs <= 0) return;
     this.poller = setInterval(() => {
       if (this.refreshing || Date.now() - this.askedAt > POLL_WHILE_ASKED_MS) return;
       this.refresh().catch(() => undefined);
-    }, Math.max(1, Math.floor(this.opts.refreshIntervalMs / 2)));
+    }, this.opts.refreshIntervalMs);
     this.poller.unref();
   }
 

@@ -65,7 +65,8 @@ async function runSql(...statements: Statement[]): Promise<Record<string, unknow
 }
 
 function assertInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
 }
 
 function assertPage(p: PageParams): void {
@@ -94,16 +95,24 @@ function over(selection: Selection, sql: (rows: string) => string, params: SqlPa
  * the page (a window over the whole result, before LIMIT), so the query runs once; only a page
  * past the end, which has no row to carry it, takes a second statement.
  */
-async function paged<T>(selection: Selection, sql: (rows: string) => string, orderBy: string, page: PageParams, params: SqlParams = {}): Promise<Paged<T>> {
+async function paged<T>(
+  selection: Selection,
+  sql: (rows: string) => string,
+  orderBy: string,
+  page: PageParams,
+  params: SqlParams = {},
+): Promise<Paged<T>> {
   const [rows] = await runSql(
     over(
       selection,
-      (r) => `SELECT * FROM (SELECT *, count(*) OVER () AS page_total FROM (${sql(r)})) ORDER BY ${orderBy} LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`,
+      (r) =>
+        `SELECT * FROM (SELECT *, count(*) OVER () AS page_total FROM (${sql(r)})) ORDER BY ${orderBy} LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`,
       { ...params, page_limit: page.limit, page_offset: page.offset },
     ),
   );
   if (rows.length === 0) {
-    const [[count]] = page.offset === 0 ? [[{ total: 0 }]] : await runSql(over(selection, (r) => `SELECT count(*) AS total FROM (${sql(r)})`, params));
+    const [[count]] =
+      page.offset === 0 ? [[{ total: 0 }]] : await runSql(over(selection, (r) => `SELECT count(*) AS total FROM (${sql(r)})`, params));
     return { items: [], total: count.total as number };
   }
   const total = rows[0].page_total as number;
@@ -117,7 +126,11 @@ export function topCustomersSelection(clientDays: TableVersion, p: TopCustomersP
 }
 
 /** Clients by spend over the range, from ventes_aggreges; name, country and segment are the latest day's; `pays` matches without regard to case. */
-export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomersParams, selection?: Selection): Promise<Paged<TopCustomer>> {
+export async function queryTopCustomers(
+  clientDays: TableVersion,
+  p: TopCustomersParams,
+  selection?: Selection,
+): Promise<Paged<TopCustomer>> {
   assertPage(p);
   const rows = selection ?? (await topCustomersSelection(clientDays, p));
   const byCountry = p.pays === undefined ? '' : 'WHERE lower(pays) = lower($pays)';
@@ -136,7 +149,12 @@ export async function queryTopCustomers(clientDays: TableVersion, p: TopCustomer
 }
 
 /** Revenue per country over a date range: ventes_par_pays rebuilt, as the silver job does (client days, then customer totals), from the range's ventes_aggreges rows. */
-export async function queryCountryRevenueFromClientDays(clientDays: TableVersion, range: DateRange, page: PageParams, selection?: Selection): Promise<Paged<CountryRevenue>> {
+export async function queryCountryRevenueFromClientDays(
+  clientDays: TableVersion,
+  range: DateRange,
+  page: PageParams,
+  selection?: Selection,
+): Promise<Paged<CountryRevenue>> {
   assertPage(page);
   const rows = selection ?? (await clientDays.select(dateRangeFilters(range)));
   return paged<CountryRevenue>(
@@ -183,7 +201,11 @@ const PERIOD_START: Record<Granularity, string> = {
   month: `CAST(date_trunc('month', jour) AS DATE)`,
 };
 
-export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTrendsParams, selection?: Selection): Promise<Paged<RevenuePeriod>> {
+export async function queryRevenueTrends(
+  clientDays: TableVersion,
+  p: RevenueTrendsParams,
+  selection?: Selection,
+): Promise<Paged<RevenuePeriod>> {
   assertPage(p);
   const periodStart = PERIOD_START[p.granularity];
   if (!periodStart) throw new RangeError(`unknown granularity "${p.granularity}"`);
@@ -210,10 +232,9 @@ export async function queryRevenueTrends(clientDays: TableVersion, p: RevenueTre
  */
 export async function queryLoyalty(clientDays: TableVersion, range: DateRange, selection?: Selection): Promise<LoyaltySummary> {
   const rows = selection ?? (await clientDays.select(dateRangeFilters(range)));
-  const [[summary], tierRows] = await runSql(
-    over(
-      rows,
-      (r) => `WITH per_client AS (
+  const { summary, items } = await summaryAndItems(
+    rows,
+    (r) => `WITH per_client AS (
        SELECT client_id, sum(nb_achats) AS achats, SUM(${centsOf('total_depense')}) AS depense_cents FROM ${r} GROUP BY client_id
      )
      SELECT count(*) AS total_customers,
@@ -222,11 +243,12 @@ export async function queryLoyalty(clientDays: TableVersion, range: DateRange, s
             ${eurosOf(`coalesce(sum(depense_cents) FILTER (WHERE achats >= ${LOYAL_MIN_PURCHASES}), 0)`)} AS loyal_revenue,
             ${eurosOf(`coalesce(sum(depense_cents) FILTER (WHERE achats < ${LOYAL_MIN_PURCHASES}), 0)`)} AS occasional_revenue
      FROM per_client`,
-    ),
-    over(rows, (r) => `SELECT segment_depense, count(*) AS client_days, ${moneySum('total_depense')} AS revenue_total FROM ${r} GROUP BY segment_depense ORDER BY segment_depense`),
+    (r) => `SELECT ${item('segment_depense')}, ${item('client_days', 'count(*)')}, ${item('revenue_total', moneySum('total_depense'))},
+            row_number() OVER (ORDER BY segment_depense) AS ${ITEM_RANK}
+     FROM ${r} GROUP BY segment_depense`,
   );
-  const s = summary as Omit<LoyaltySummary, 'repeat_purchase_rate' | 'spending_tiers'>;
-  const found = new Map(tierRows.map((r) => [r.segment_depense as string, r as unknown as SpendingTierShare]));
+  const s = summary as unknown as Omit<LoyaltySummary, 'repeat_purchase_rate' | 'spending_tiers'>;
+  const found = new Map(items.map((r) => [r.segment_depense as string, r as unknown as SpendingTierShare]));
   // Tiers the schema does not list (a newer silver job) are kept after the known ones.
   const tiers = [...SPENDING_TIERS, ...[...found.keys()].filter((t) => !(SPENDING_TIERS as readonly string[]).includes(t))];
   return {
@@ -237,33 +259,79 @@ export async function queryLoyalty(clientDays: TableVersion, range: DateRange, s
 }
 
 /** A client's totals and a window of their days (oldest first), or undefined when the table version has no row for them. */
-export async function queryCustomer(clientDays: TableVersion, clientId: number, page: PageParams = { limit: 1000, offset: 0 }): Promise<(CustomerDetail & { history_total: number }) | undefined> {
+export async function queryCustomer(
+  clientDays: TableVersion,
+  clientId: number,
+  page: PageParams = { limit: 1000, offset: 0 },
+): Promise<(CustomerDetail & { history_total: number }) | undefined> {
   assertInteger('clientId', clientId, 0, 2 ** 31 - 1);
   assertPage(page);
-  const rows = await clientDays.select(equals('client_id', clientId));
-  const [[totals], history] = await runSql(
-    over(
-      rows,
-      (r) => `SELECT arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
+  const { summary, items } = await summaryAndItems(
+    await clientDays.select(equals('client_id', clientId)),
+    (r) => `SELECT arg_max(client_nom, jour) AS client_nom, arg_max(pays, jour) AS pays, arg_max(segment, jour) AS segment,
             ${moneySum('total_depense')} AS total_depense, sum(nb_achats) AS nb_achats, sum(total_quantite) AS total_quantite,
             ${moneyAverage('total_depense', 'sum(nb_achats)')} AS panier_moyen,
             ${money('min(achat_min)')} AS achat_min, ${money('max(achat_max)')} AS achat_max,
             count(DISTINCT jour) AS days_active, strftime(min(jour), '%Y-%m-%d') AS first_day, strftime(max(jour), '%Y-%m-%d') AS last_day,
             count(*) AS history_total
      FROM ${r}`,
-    ),
-    over(
-      rows,
-      (r) => `SELECT strftime(jour, '%Y-%m-%d') AS jour, total_quantite, ${money('total_depense')} AS total_depense, nb_achats,
-            ${money('panier_moyen')} AS panier_moyen, ${money('achat_min')} AS achat_min, ${money('achat_max')} AS achat_max,
-            nb_produits_distincts, est_client_fidele, segment_depense
+    (
+      r,
+    ) => `SELECT ${item('jour', `strftime(jour, '%Y-%m-%d')`)}, ${item('total_quantite')}, ${item('total_depense', money('total_depense'))}, ${item('nb_achats')},
+            ${item('panier_moyen', money('panier_moyen'))}, ${item('achat_min', money('achat_min'))}, ${item('achat_max', money('achat_max'))},
+            ${item('nb_produits_distincts')}, ${item('est_client_fidele')}, ${item('segment_depense')},
+            row_number() OVER (ORDER BY jour, client_nom, pays, segment) AS ${ITEM_RANK}
      FROM ${r}
-     ORDER BY jour, client_nom, pays, segment
+     ORDER BY ${ITEM_RANK}
      LIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)`,
-      { page_limit: page.limit, page_offset: page.offset },
+    { page_limit: page.limit, page_offset: page.offset },
+  );
+  if (!summary || summary.history_total === 0) return undefined;
+  const { client_nom, pays, segment, history_total, ...totals } = summary as unknown as CustomerTotals &
+    Pick<CustomerDetail, 'client_nom' | 'pays' | 'segment'> & { history_total: number };
+  return { client_id: clientId, client_nom, pays, segment, totals, history: items as unknown as CustomerDay[], history_total };
+}
+
+/** Item columns are named with this prefix in the statement of summaryAndItems (a summary and its items may share names). */
+const ITEM_PREFIX = 'item_';
+/** The items' order, a column of the items query. */
+const ITEM_RANK = 'item_rank';
+const item = (column: string, expression = column): string => `${expression} AS ${ITEM_PREFIX}${column}`;
+
+/**
+ * An answer made of a one-row summary and a list of items over the same rows (a client's totals
+ * and their days; loyalty and its spending tiers), in one statement: the rows are selected once,
+ * and the summary is joined to each item (or to none, for an empty list or a page past its end).
+ * `items` selects its columns through `item()` and numbers them in ITEM_RANK.
+ */
+async function summaryAndItems(
+  selection: Selection,
+  summary: (rows: string) => string,
+  items: (rows: string) => string,
+  params: SqlParams = {},
+): Promise<{ summary?: Record<string, unknown>; items: Record<string, unknown>[] }> {
+  const [joined] = await runSql(
+    over(
+      selection,
+      (r) => `WITH selected AS MATERIALIZED (SELECT * FROM ${r}), summary AS (${summary('selected')}), items AS (${items('selected')})
+     SELECT * FROM summary LEFT JOIN items ON true ORDER BY ${ITEM_RANK}`,
+      params,
     ),
   );
-  if (!totals || totals.history_total === 0) return undefined;
-  const { client_nom, pays, segment, history_total, ...rest } = totals as unknown as CustomerTotals & Pick<CustomerDetail, 'client_nom' | 'pays' | 'segment'> & { history_total: number };
-  return { client_id: clientId, client_nom, pays, segment, totals: rest, history: history as unknown as CustomerDay[], history_total };
+  if (joined.length === 0) return { items: [] };
+  const names = Object.keys(joined[0]).filter((k) => k !== ITEM_RANK);
+  const pick = (row: Record<string, unknown>, keys: string[], strip: number) => {
+    const out: Record<string, unknown> = {};
+    for (const k of keys) out[k.slice(strip)] = row[k];
+    return out;
+  };
+  const itemNames = names.filter((k) => k.startsWith(ITEM_PREFIX));
+  return {
+    summary: pick(
+      joined[0],
+      names.filter((k) => !k.startsWith(ITEM_PREFIX)),
+      0,
+    ),
+    items: joined.filter((row) => row[ITEM_RANK] !== null).map((row) => pick(row, itemNames, ITEM_PREFIX.length)),
+  };
 }

@@ -111,13 +111,23 @@ export function parseActions(text: string): Action[] {
   return out;
 }
 
+/** Stats parsed per action, with the text they were parsed from: file skipping asks for them on every scan. */
+const parsedStats = new WeakMap<AddAction, { text: string; stats: FileStats | undefined }>();
+
+/** The file's stats (undefined when absent or unparsable), parsed once per action: the object is shared, never change it. */
 export function parseStats(add: AddAction): FileStats | undefined {
   if (!add.stats) return undefined;
+  const known = parsedStats.get(add);
+  if (known?.text === add.stats) return known.stats;
+  let stats: FileStats | undefined;
   try {
-    return JSON.parse(add.stats) as FileStats;
+    stats = JSON.parse(add.stats) as FileStats;
   } catch {
-    return undefined;
+    // Unparsable stats are no stats: the file is never skipped, its rows not counted.
+    stats = undefined;
   }
+  parsedStats.set(add, { text: add.stats, stats });
+  return stats;
 }
 
 /**

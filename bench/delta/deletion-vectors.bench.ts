@@ -16,22 +16,12 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { DeltaTable, planScan, withConnection } from '@app/delta';
+import { mulberry32 } from '@app/simulator';
 import { BRONZE_TABLE } from '@app/schemas';
 import { commitDeletionVectors } from '../../libs/delta/test/deletion-vectors';
 import { fmtInt, loadWarning, median, now, printTable, removeDir, round, salesBatch, tempDir, writeResult } from './common';
 
 const BATCH = 100_000;
-
-/** A deterministic generator (mulberry32): the same positions are deleted in every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function build(rows: number, fraction: number): Promise<Record<'base' | 'dv' | 'cow', string>> {
   const base = tempDir('bench-dv-base-');
@@ -41,7 +31,8 @@ async function build(rows: number, fraction: number): Promise<Record<'base' | 'd
   const dv = tempDir('bench-dv-dv-');
   await fs.cp(base, dv, { recursive: true });
   const withVectors = await DeltaTable.open(dv);
-  const next = random(42);
+  // Seeded: the same positions are deleted in every run.
+  const next = mulberry32(42);
   const deleted = new Map<string, number[]>();
   for (const f of withVectors.snapshot.files()) {
     const n = (JSON.parse(f.stats!) as { numRecords: number }).numRecords;

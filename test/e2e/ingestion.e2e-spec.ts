@@ -11,6 +11,7 @@ import { PRODUCER_LAYOUT_NAMES, serializeSale } from '@app/ingest';
 import { BRONZE_TABLE, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { ensureBroker, startBroker, stopBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
+import { startIngestor } from '../support/ingestor';
 import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish, readTable } from '../support/sales';
 
 jest.setTimeout(240_000);
@@ -26,19 +27,7 @@ function uniq(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-async function ingestor(root: string, topic: string, extra: Record<string, string> = {}): Promise<AppProcess> {
-  const app = await AppProcess.start('bronze-ingestor', {
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC: topic,
-    KAFKA_GROUP_ID: `${topic}-group`,
-    LAKEHOUSE_ROOT: root,
-    FLUSH_MAX_LATENCY: '200ms',
-    ...extra,
-  });
-  running.push(app);
-  await app.waitHealthy();
-  return app;
-}
+const ingestor = (root: string, topic: string, env: Record<string, string> = {}): Promise<AppProcess> => startIngestor({ brokers, root, topic, running, env });
 
 async function waitForBronze(root: string, expected: number, timeoutMs = 120_000): Promise<Map<string, number>> {
   return waitFor(`${expected} bronze rows`, async () => {

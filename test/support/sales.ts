@@ -16,8 +16,11 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
   await ensureTopic([brokers], topic, partitions);
 }
 
-/** Publishes raw values (already serialised) keyed by client id where there is one. */
-export async function publish(brokers: string, topic: string, values: Array<string | SalesEvent>): Promise<void> {
+/**
+ * Publishes raw values (already serialised, or bytes) and sales (as JSON): keyed by client id where
+ * there is one, or all to `partition`, in order, when it is given.
+ */
+export async function publish(brokers: string, topic: string, values: Array<string | Buffer | SalesEvent>, partition?: number): Promise<void> {
   const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
@@ -25,7 +28,12 @@ export async function publish(brokers: string, topic: string, values: Array<stri
       await producer.send({
         topic,
         acks: -1,
-        messages: values.slice(i, i + 5000).map((v) => (typeof v === 'string' ? { key: null, value: v } : { key: String(v.client_id), value: JSON.stringify(v) })),
+        messages: values.slice(i, i + 5000).map((v) => {
+          const raw = typeof v === 'string' || Buffer.isBuffer(v);
+          const value = raw ? v : JSON.stringify(v);
+          if (partition !== undefined) return { partition, value };
+          return raw ? { key: null, value } : { key: String(v.client_id), value };
+        }),
       });
     }
   } finally {

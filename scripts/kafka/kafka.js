@@ -29,9 +29,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const net = require('net');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
+const { isAlive, readPidFile, sleep, tcpProbe } = require('../local-service');
 const secure = require('./secure');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -105,22 +105,6 @@ function resolveOptions(opts = {}) {
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function tcpProbe(host, port, timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok) => {
-      socket.removeAllListeners();
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 function tail(file, lines = 50) {
   try {
     const buf = fs.readFileSync(file, 'utf8');
@@ -128,24 +112,6 @@ function tail(file, lines = 50) {
   } catch {
     return `(no log at ${file})`;
   }
-}
-
-function isAlive(pid) {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return e.code === 'EPERM';
-  }
-  // A zombie (exited, not reaped yet) still answers kill(0).
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  } catch {
-    /* not Linux, or gone */
-  }
-  return true;
 }
 
 function cmdlineOf(pid) {
@@ -164,18 +130,9 @@ function isOurBroker(pid, o) {
   return argv.includes(BROKER_MAIN) && argv.includes(o.propsFile);
 }
 
-function readPid(o) {
-  try {
-    const pid = parseInt(fs.readFileSync(o.pidFile, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
 /** pid of the broker running from this data dir: the pid file, else a /proc scan (Linux). */
 function findBrokerPid(o) {
-  const pid = readPid(o);
+  const pid = readPidFile(o.pidFile);
   if (pid && isOurBroker(pid, o)) return pid;
   if (process.platform !== 'linux') return null;
   let entries = [];

@@ -24,9 +24,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const net = require('net');
 const os = require('os');
 const { spawn, spawnSync } = require('child_process');
+const { isAlive, readPidFile, sleep, tcpProbe } = require('../local-service');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 // No tagged release of SeaweedFS is on the Go module proxy (its tags are not semver): a pseudo-version pins the commit.
@@ -57,7 +57,6 @@ function options(opts = {}) {
   };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The AWS variables that point the apps (and the AWS SDK, and delta-rs) at this server. */
 function clientEnv(opts) {
@@ -96,35 +95,10 @@ function build(opts) {
   return o.weed;
 }
 
-function tcpProbe(host, port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The pid of the running weed, or null. */
 function readPid(o) {
-  try {
-    const pid = Number(fs.readFileSync(o.pidFile, 'utf8').trim());
-    return pid > 0 && isAlive(pid) ? pid : null;
-  } catch {
-    return null;
-  }
+  const pid = readPidFile(o.pidFile);
+  return isAlive(pid) ? pid : null;
 }
 
 /** Creates the bucket (idempotent); true once the S3 gateway answers. */

@@ -1,0 +1,56 @@
+/*
+ * What the scripts that run a local service detached (scripts/kafka/kafka.js, scripts/s3/s3.js)
+ * share: waiting, a TCP readiness probe, whether a process lives, the pid a pid file names.
+ * Node built-ins only.
+ */
+'use strict';
+
+const fs = require('fs');
+const net = require('net');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves to whether host:port accepts a TCP connection within timeoutMs. */
+function tcpProbe(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.removeAllListeners();
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function isAlive(pid) {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+  // A zombie (exited, not reaped yet) still answers kill(0).
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+  } catch {
+    /* not Linux, or gone */
+  }
+  return true;
+}
+
+/** The pid a pid file holds, or null (no file, or not a pid); whether it still runs is the caller's question. */
+function readPidFile(file) {
+  try {
+    const pid = parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { sleep, tcpProbe, isAlive, readPidFile };

@@ -1,6 +1,7 @@
 /*
  * What the scripts that run a local service detached (scripts/kafka/kafka.js, scripts/s3/s3.js)
- * share: waiting, a TCP readiness probe, whether a process lives, the pid a pid file names.
+ * share: waiting, a TCP readiness probe, whether a process lives, the pid a pid file names,
+ * stopping a process.
  * Node built-ins only.
  */
 'use strict';
@@ -53,4 +54,25 @@ function readPidFile(file) {
   }
 }
 
-module.exports = { sleep, tcpProbe, isAlive, readPidFile };
+/** Sends `sig` to pid; a process already gone is no error. */
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if (e.code !== 'ESRCH') throw e;
+  }
+}
+
+/** SIGTERM, then SIGKILL if pid outlives graceMs; resolves once it is gone (or 10 s after the SIGKILL). */
+async function terminate(pid, graceMs, log) {
+  signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (!isAlive(pid)) return;
+  log(`pid ${pid} still alive after ${graceMs / 1000}s, sending SIGKILL`);
+  signal(pid, 'SIGKILL');
+  const killDeadline = Date.now() + 10000;
+  while (isAlive(pid) && Date.now() < killDeadline) await sleep(100);
+}
+
+module.exports = { sleep, tcpProbe, isAlive, readPidFile, terminate };

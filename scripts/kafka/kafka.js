@@ -31,7 +31,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
-const { isAlive, readPidFile, sleep, tcpProbe } = require('../local-service');
+const { isAlive, readPidFile, sleep, tcpProbe, terminate } = require('../local-service');
 const secure = require('./secure');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -530,23 +530,7 @@ async function start(opts) {
 }
 
 async function killBroker(o, pid) {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (isAlive(pid)) {
-    o.log(`pid ${pid} still alive after ${STOP_TIMEOUT_MS / 1000}s, sending SIGKILL`);
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    const killDeadline = Date.now() + 10000;
-    while (isAlive(pid) && Date.now() < killDeadline) await sleep(100);
-  }
+  await terminate(pid, STOP_TIMEOUT_MS, o.log);
   fs.rmSync(o.pidFile, { force: true });
 }
 

@@ -26,7 +26,7 @@ const fs = require('fs');
 const path = require('path');
 const os = require('os');
 const { spawn, spawnSync } = require('child_process');
-const { isAlive, readPidFile, sleep, tcpProbe } = require('../local-service');
+const { isAlive, readPidFile, sleep, tcpProbe, terminate } = require('../local-service');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 // No tagged release of SeaweedFS is on the Go module proxy (its tags are not semver): a pseudo-version pins the commit.
@@ -225,10 +225,7 @@ async function stop(opts) {
     o.log('not running');
     return;
   }
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 20000;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  await terminate(pid, 20000, o.log);
   fs.rmSync(o.pidFile, { force: true });
   o.log(`stopped pid ${pid}`);
 }

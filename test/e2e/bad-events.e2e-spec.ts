@@ -15,7 +15,7 @@ import { SilverJob } from '@app/silver';
 import { ensureBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
 import { startIngestor } from '../support/ingestor';
-import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish } from '../support/sales';
+import { createTopic, expectExactlyOnce, makeSales, publish, waitForBronzeRows } from '../support/sales';
 
 jest.setTimeout(900_000);
 
@@ -37,11 +37,7 @@ async function quarantined(root: string, expected: number): Promise<Row[]> {
 }
 
 async function waitForBronze(root: string, sales: SalesEvent[]): Promise<void> {
-  const counts = await waitFor(`${sales.length} bronze rows`, async () => {
-    const c = await bronzeIdCounts(root);
-    return [...c.values()].reduce((a, b) => a + b, 0) >= sales.length ? c : undefined;
-  }, 300_000, 500);
-  expectExactlyOnce(counts, sales);
+  expectExactlyOnce(await waitForBronzeRows(root, sales.length, 300_000), sales);
 }
 
 beforeAll(async () => {

@@ -3,6 +3,7 @@ import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { ensureTopic } from '@app/kafka';
+import { waitFor } from './app-process';
 
 let instance = 0;
 
@@ -54,6 +55,15 @@ export async function bronzeIdCounts(root: string): Promise<Map<string, number>>
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Waits until bronze holds `expected` rows or more; resolves to their bronzeIdCounts. */
+export async function waitForBronzeRows(root: string, expected: number, timeoutMs = 120_000): Promise<Map<string, number>> {
+  return waitFor(`${expected} bronze rows`, async () => {
+    const counts = await bronzeIdCounts(root);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    return total >= expected ? counts : undefined;
+  }, timeoutMs, 500);
 }
 
 export function expectExactlyOnce(counts: Map<string, number>, sales: SalesEvent[]): void {

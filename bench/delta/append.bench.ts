@@ -19,10 +19,10 @@
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DeltaTable, toEpochDays, toEpochMicros } from '@app/delta';
-import { BRONZE_TABLE } from '@app/schemas';
+import { toEpochDays, toEpochMicros } from '@app/delta';
 import {
   cpuMs,
+  createBronzeTable,
   salesColumnBatch,
   fmtInt,
   loadWarning,
@@ -98,11 +98,7 @@ async function duSize(dir: string): Promise<number> {
 
 async function runDelta(rows: number, batchSize: number, input: 'rows' | 'columns'): Promise<ScenarioResult> {
   const dir = tempDir('bench-append-delta-');
-  const table = await DeltaTable.create(dir, {
-    schema: BRONZE_TABLE.schema,
-    partitionColumns: BRONZE_TABLE.partitionColumns,
-    name: BRONZE_TABLE.name,
-  });
+  const table = await createBronzeTable(dir);
   // Instrument commit and checkpoint on this instance (the prototype stays untouched).
   let commitMs = 0;
   let checkpointMs = 0;

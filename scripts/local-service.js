@@ -1,7 +1,7 @@
 /*
  * What the scripts that run a local service detached (scripts/kafka/kafka.js, scripts/s3/s3.js)
  * share: waiting, a TCP readiness probe, whether a process lives, the pid a pid file names,
- * stopping a process.
+ * stopping a process, running the command a CLI names.
  * Node built-ins only.
  */
 'use strict';
@@ -75,4 +75,26 @@ async function terminate(pid, graceMs, log) {
   while (isAlive(pid) && Date.now() < killDeadline) await sleep(100);
 }
 
-module.exports = { sleep, tcpProbe, isAlive, readPidFile, terminate };
+/**
+ * The CLI of a script: runs the command of `commands` the first argument names with the other
+ * arguments; the exit code is the number the command resolves to (0 for anything else), 2 with
+ * the usage for an unknown command, 1 with "[tag] message" for a failure.
+ */
+function runCli(tag, usage, commands) {
+  const [name, ...args] = process.argv.slice(2);
+  if (!Object.hasOwn(commands, name)) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  Promise.resolve()
+    .then(() => commands[name](args))
+    .then(
+      (code) => process.exit(typeof code === 'number' ? code : 0),
+      (err) => {
+        console.error(`[${tag}] ${err && err.message ? err.message : err}`);
+        process.exit(1);
+      },
+    );
+}
+
+module.exports = { sleep, tcpProbe, isAlive, readPidFile, terminate, runCli };

@@ -31,7 +31,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
-const { isAlive, readPidFile, sleep, tcpProbe, terminate } = require('../local-service');
+const { isAlive, readPidFile, runCli, sleep, tcpProbe, terminate } = require('../local-service');
 const secure = require('./secure');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -594,53 +594,30 @@ module.exports = {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-async function main(argv) {
-  const cmd = argv[0];
-  switch (cmd) {
-    case 'start':
-      await start();
-      return 0;
-    case 'stop':
-      await stop();
-      return 0;
-    case 'restart':
-      await restart();
-      return 0;
-    case 'wait': {
+if (require.main === module) {
+  runCli('kafka', 'node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch|grant', {
+    start: () => start(),
+    stop: () => stop(),
+    restart: () => restart(),
+    wait: async () => {
       const o = resolveOptions();
       await waitReady(o);
       console.log(`[kafka] ready on ${o.brokers}`);
-      return 0;
-    }
-    case 'status': {
+    },
+    status: async () => {
       const s = await status();
       if (s.running) console.log(`running (pid ${s.pid}) on ${s.brokers}, ${s.ready ? 'ready' : 'not ready'}; data ${s.dataDir}`);
       else if (s.ready) console.log(`not running from ${s.dataDir}, but a broker answers on ${s.brokers}`);
       else console.log(`not running (${s.brokers}, data ${s.dataDir})`);
       return s.running || s.ready ? 0 : 3;
-    }
-    case 'fetch':
-      fetchJars();
-      return 0;
-    case 'grant':
-      if (argv.length !== 3) {
+    },
+    fetch: () => fetchJars(),
+    grant: async (args) => {
+      if (args.length !== 2) {
         console.error('usage: KAFKA_SECURE=1 node scripts/kafka/kafka.js grant <topic> <group>');
         return 2;
       }
-      await grant(undefined, { topic: argv[1], group: argv[2] });
-      return 0;
-    default:
-      console.error('usage: node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch|grant');
-      return 2;
-  }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`[kafka] ${err && err.message ? err.message : err}`);
-      process.exit(1);
+      await grant(undefined, { topic: args[0], group: args[1] });
     },
-  );
+  });
 }

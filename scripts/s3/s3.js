@@ -26,7 +26,7 @@ const fs = require('fs');
 const path = require('path');
 const os = require('os');
 const { spawn, spawnSync } = require('child_process');
-const { isAlive, readPidFile, sleep, tcpProbe, terminate } = require('../local-service');
+const { isAlive, readPidFile, runCli, sleep, tcpProbe, terminate } = require('../local-service');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 // No tagged release of SeaweedFS is on the Go module proxy (its tags are not semver): a pseudo-version pins the commit.
@@ -232,38 +232,19 @@ async function stop(opts) {
 
 module.exports = { build, start, stop, availability, clientEnv, options, WEED_VERSION };
 
-async function main(cmd) {
-  switch (cmd) {
-    case 'build':
-      build();
-      return 0;
-    case 'start':
-      await start();
-      return 0;
-    case 'stop':
-      await stop();
-      return 0;
-    case 'status': {
+if (require.main === module) {
+  runCli('s3', 'node scripts/s3/s3.js build|start|stop|status|env', {
+    build: () => build(),
+    start: () => start(),
+    stop: () => stop(),
+    status: async () => {
       const o = options();
       const pid = readPid(o);
       console.log(pid ? `running (pid ${pid}) on http://${o.host}:${o.port}` : 'not running');
       return pid ? 0 : 3;
-    }
-    case 'env':
-      for (const [k, v] of Object.entries(clientEnv())) console.log(`export ${k}=${v}`);
-      return 0;
-    default:
-      console.error('usage: node scripts/s3/s3.js build|start|stop|status|env');
-      return 2;
-  }
-}
-
-if (require.main === module) {
-  main(process.argv[2]).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`[s3] ${e.message}`);
-      process.exit(1);
     },
-  );
+    env: async () => {
+      for (const [k, v] of Object.entries(clientEnv())) console.log(`export ${k}=${v}`);
+    },
+  });
 }

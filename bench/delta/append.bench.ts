@@ -19,10 +19,10 @@
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DeltaTable, toEpochDays, toEpochMicros } from '@app/delta';
-import { BRONZE_TABLE } from '@app/schemas';
+import { toEpochDays, toEpochMicros } from '@app/delta';
 import {
   cpuMs,
+  createBronzeTable,
   salesColumnBatch,
   fmtInt,
   loadWarning,
@@ -98,13 +98,7 @@ async function duSize(dir: string): Promise<number> {
 
 async function runDelta(rows: number, batchSize: number, input: 'rows' | 'columns'): Promise<ScenarioResult> {
   const dir = tempDir('bench-append-delta-');
-  const rss = new RssSampler();
-  const wall0 = now();
-  const table = await DeltaTable.create(dir, {
-    schema: BRONZE_TABLE.schema,
-    partitionColumns: BRONZE_TABLE.partitionColumns,
-    name: BRONZE_TABLE.name,
-  });
+  const table = await createBronzeTable(dir);
   // Instrument commit and checkpoint on this instance (the prototype stays untouched).
   let commitMs = 0;
   let checkpointMs = 0;
@@ -127,32 +121,16 @@ async function runDelta(rows: number, batchSize: number, input: 'rows' | 'column
     checkpointMs += lastCheckpointMs;
     checkpoints++;
   };
-  const load0 = os.loadavg()[0];
-  let appendMs = 0;
-  let cpu = 0;
-  let genMs = 0;
-  const perBatch: number[] = [];
-  for (let start = 0; start < rows; start += batchSize) {
-    const g = now();
-    const count = Math.min(batchSize, rows - start);
-    const source = input === 'rows' ? { rows: salesBatch(start, count, rows) } : { columns: salesColumnBatch(start, count, rows) };
-    genMs += now() - g;
-    const t = now();
-    const c = cpuMs();
-    await table.append(source);
-    const dt = now() - t;
-    cpu += cpuMs() - c;
-    perBatch.push(dt);
-    appendMs += dt;
-    rss.sample();
-  }
-  const wallMs = now() - wall0;
-  const peak = rss.stop();
-  const bytes = await duSize(dir);
+  const { appendMs, figures } = await timeBatches(
+    rows,
+    batchSize,
+    (start, count) => (input === 'rows' ? { rows: salesBatch(start, count, rows) } : { columns: salesColumnBatch(start, count, rows) }),
+    (source) => table.append(source),
+  );
   const result: ScenarioResult = {
     scenario: `delta-duckdb-${input}/${batchSize}`,
     engine: `delta-duckdb (${input})`,
-    ...timings({ batchSize, rows, perBatch, appendMs, cpu, load0, wallMs, genMs, peak }),
+    ...figures,
     delta: {
       version: table.version,
       dataFiles: table.snapshot.state.files.size,
@@ -161,7 +139,7 @@ async function runDelta(rows: number, batchSize: number, input: 'rows' | 'column
       commitSeconds: round((commitMs - checkpointMs) / 1000, 2),
       checkpointSeconds: round(checkpointMs / 1000, 2),
       lastCheckpointMs: round(lastCheckpointMs),
-      bytesOnDisk: bytes,
+      bytesOnDisk: await duSize(dir),
     },
   };
   removeDir(dir);
@@ -196,50 +174,36 @@ async function runParquetjsLite(rows: number, batchSize: number): Promise<Scenar
     compression: string;
   }>)
     f.compression = 'SNAPPY';
-  const rss = new RssSampler();
-  const wall0 = now();
-  const load0 = os.loadavg()[0];
-  let appendMs = 0;
-  let cpu = 0;
-  let genMs = 0;
   let files = 0;
-  const perBatch: number[] = [];
   mkdirSync(dir, { recursive: true });
-  for (let start = 0; start < rows; start += batchSize) {
-    const g = now();
-    const batch = salesBatch(start, Math.min(batchSize, rows - start), rows);
-    genMs += now() - g;
-    const t = now();
-    const c = cpuMs();
-    const writer = await parquet.ParquetWriter.openFile(schema, path.join(dir, `part-${String(files).padStart(5, '0')}.snappy.parquet`), {
-      useDataPageV2: false,
-      rowGroupSize: batchSize,
-    });
-    for (const r of batch) {
-      // Same input rows as the Delta path: ISO strings and Dates become micros / days here.
-      await writer.appendRow({
-        ...r,
-        timestamp: toEpochMicros(r.timestamp),
-        date_ingestion: toEpochMicros(r.date_ingestion),
-        jour: toEpochDays(r.jour),
+  const { figures } = await timeBatches(
+    rows,
+    batchSize,
+    (start, count) => salesBatch(start, count, rows),
+    async (batch) => {
+      const writer = await parquet.ParquetWriter.openFile(schema, path.join(dir, `part-${String(files).padStart(5, '0')}.snappy.parquet`), {
+        useDataPageV2: false,
+        rowGroupSize: batchSize,
       });
-    }
-    await writer.close();
-    files++;
-    const dt = now() - t;
-    cpu += cpuMs() - c;
-    perBatch.push(dt);
-    appendMs += dt;
-    rss.sample();
-  }
-  const wallMs = now() - wall0;
-  const peak = rss.stop();
+      for (const r of batch) {
+        // Same input rows as the Delta path: ISO strings and Dates become micros / days here.
+        await writer.appendRow({
+          ...r,
+          timestamp: toEpochMicros(r.timestamp),
+          date_ingestion: toEpochMicros(r.date_ingestion),
+          jour: toEpochDays(r.jour),
+        });
+      }
+      await writer.close();
+      files++;
+    },
+  );
   const bytes = await duSize(dir);
   removeDir(dir);
   return {
     scenario: `parquetjs-lite/${batchSize}`,
     engine: 'parquetjs-lite (baseline)',
-    ...timings({ batchSize, rows, perBatch, appendMs, cpu, load0, wallMs, genMs, peak }),
+    ...figures,
     files,
     bytesOnDisk: bytes,
   };
@@ -337,35 +301,51 @@ function main(): void {
   console.log(`\nresult: ${path.relative(process.cwd(), file)}`);
 }
 
-/** The figures every append scenario reports, from what its batch loop measured. */
-function timings(m: {
-  batchSize: number;
-  rows: number;
-  perBatch: number[];
-  appendMs: number;
-  cpu: number;
-  load0: number;
-  wallMs: number;
-  genMs: number;
-  peak: number;
-}) {
-  return {
-    batchSize: m.batchSize,
-    rows: m.rows,
-    batches: m.perBatch.length,
-    appendSeconds: round(m.appendMs / 1000, 2),
-    rowsPerSecond: Math.round(m.rows / (m.appendMs / 1000)),
-    appendCpuSeconds: round(m.cpu / 1000, 2),
-    loadAverage1m: [round(m.load0, 2), round(os.loadavg()[0], 2)],
-    wallSeconds: round(m.wallMs / 1000, 2),
-    generateSeconds: round(m.genMs / 1000, 2),
-    peakRssMiB: mib(m.peak),
+/**
+ * Writes `rows` rows in batches of `batchSize`: `make` builds each batch (timed apart: generating
+ * rows is not writing them), `write` writes it. Returns the time spent in `write` and the figures
+ * every append scenario reports.
+ */
+async function timeBatches<B>(rows: number, batchSize: number, make: (start: number, count: number) => B, write: (batch: B) => Promise<unknown>) {
+  const rss = new RssSampler();
+  const wall0 = now();
+  const load0 = os.loadavg()[0];
+  let appendMs = 0;
+  let cpu = 0;
+  let genMs = 0;
+  const perBatch: number[] = [];
+  for (let start = 0; start < rows; start += batchSize) {
+    const g = now();
+    const batch = make(start, Math.min(batchSize, rows - start));
+    genMs += now() - g;
+    const t = now();
+    const c = cpuMs();
+    await write(batch);
+    const dt = now() - t;
+    cpu += cpuMs() - c;
+    perBatch.push(dt);
+    appendMs += dt;
+    rss.sample();
+  }
+  const wallMs = now() - wall0;
+  const figures = {
+    batchSize,
+    rows,
+    batches: perBatch.length,
+    appendSeconds: round(appendMs / 1000, 2),
+    rowsPerSecond: Math.round(rows / (appendMs / 1000)),
+    appendCpuSeconds: round(cpu / 1000, 2),
+    loadAverage1m: [round(load0, 2), round(os.loadavg()[0], 2)],
+    wallSeconds: round(wallMs / 1000, 2),
+    generateSeconds: round(genMs / 1000, 2),
+    peakRssMiB: mib(rss.stop()),
     batchMs: {
-      p50: round(percentile(m.perBatch, 50)),
-      p95: round(percentile(m.perBatch, 95)),
-      max: round(Math.max(...m.perBatch)),
+      p50: round(percentile(perBatch, 50)),
+      p95: round(percentile(perBatch, 95)),
+      max: round(Math.max(...perBatch)),
     },
   };
+  return { appendMs, figures };
 }
 
 runBenchmark(main, child);

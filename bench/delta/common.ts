@@ -1,5 +1,6 @@
 /**
- * Shared helpers of the Delta benchmarks: a deterministic generator of bronze rows, an RSS
+ * Shared helpers of the Delta benchmarks: a deterministic generator of bronze rows, tables of
+ * them, an RSS
  * sampler, child-process isolation (one scenario per process so peak RSS is per scenario),
  * table printing and the JSON result file.
  */
@@ -7,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ColumnBatch, isoToSafeMicros, Row, toEpochDays } from '@app/delta';
+import { ColumnBatch, CreateOptions, DeltaTable, isoToSafeMicros, Row, toEpochDays } from '@app/delta';
+import { BRONZE_TABLE } from '@app/schemas';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic bronze rows (BRONZE_TABLE: 11 sales fields + kafka lineage + date_ingestion + jour)
@@ -124,6 +126,22 @@ export function salesColumnBatch(start: number, count: number, total: number): C
     else columns[name] = Float64Array.from(rows, (r) => r[name] as number);
   }
   return { numRows: count, columns };
+}
+
+/**
+ * An empty table of BRONZE_TABLE's schema and partitioning at `uri`. Its properties are the
+ * library's defaults plus `more.configuration`, not bronze's own: the benchmarks measure the library.
+ */
+export function createBronzeTable(uri: string, more: Pick<CreateOptions, 'configuration' | 'store'> = {}): Promise<DeltaTable> {
+  return DeltaTable.create(uri, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name, ...more });
+}
+
+/** Appends the `total` rows of salesBatch (or salesColumnBatch, for `columns`) to `table`, `batch` rows a commit. */
+export async function appendSales(table: DeltaTable, total: number, batch: number, input: 'rows' | 'columns' = 'rows'): Promise<void> {
+  for (let start = 0; start < total; start += batch) {
+    const count = Math.min(batch, total - start);
+    await table.append(input === 'rows' ? { rows: salesBatch(start, count, total) } : { columns: salesColumnBatch(start, count, total) });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

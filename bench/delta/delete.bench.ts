@@ -13,16 +13,15 @@
  */
 import { cpSync } from 'node:fs';
 import { DeltaTable, deleteRows, RowPredicate } from '@app/delta';
-import { BRONZE_TABLE } from '@app/schemas';
-import { fmtInt, loadWarning, mib, now, printTable, removeDir, round, RssSampler, salesColumnBatch, tempDir, writeResult } from './common';
+import { appendSales, createBronzeTable, fmtInt, loadWarning, mib, now, printTable, removeDir, round, RssSampler, tempDir, writeResult } from './common';
 
 const BATCH = 500_000;
 
 async function build(rows: number): Promise<{ dir: string; seconds: number; files: number; bytes: number }> {
   const t0 = now();
   const dir = tempDir('bench-delete-');
-  const table = await DeltaTable.create(dir, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
-  for (let start = 0; start < rows; start += BATCH) await table.append({ columns: salesColumnBatch(start, Math.min(BATCH, rows - start), rows) });
+  const table = await createBronzeTable(dir);
+  await appendSales(table, rows, BATCH, 'columns');
   const files = table.snapshot.files();
   return { dir, seconds: round((now() - t0) / 1000), files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) };
 }

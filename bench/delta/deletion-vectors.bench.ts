@@ -16,32 +16,22 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { DeltaTable, planScan, withConnection } from '@app/delta';
-import { BRONZE_TABLE } from '@app/schemas';
+import { mulberry32 } from '@app/simulator';
 import { commitDeletionVectors } from '../../libs/delta/test/deletion-vectors';
-import { fmtInt, loadWarning, median, now, printTable, removeDir, round, salesBatch, tempDir, writeResult } from './common';
+import { appendSales, createBronzeTable, fmtInt, loadWarning, median, now, printTable, removeDir, round, tempDir, writeResult } from './common';
 
 const BATCH = 100_000;
 
-/** A deterministic generator (mulberry32): the same positions are deleted in every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function build(rows: number, fraction: number): Promise<Record<'base' | 'dv' | 'cow', string>> {
   const base = tempDir('bench-dv-base-');
-  const table = await DeltaTable.create(base, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
-  for (let start = 0; start < rows; start += BATCH) await table.append({ rows: salesBatch(start, Math.min(BATCH, rows - start), rows) });
+  const table = await createBronzeTable(base);
+  await appendSales(table, rows, BATCH);
 
   const dv = tempDir('bench-dv-dv-');
   await fs.cp(base, dv, { recursive: true });
   const withVectors = await DeltaTable.open(dv);
-  const next = random(42);
+  // Seeded: the same positions are deleted in every run.
+  const next = mulberry32(42);
   const deleted = new Map<string, number[]>();
   for (const f of withVectors.snapshot.files()) {
     const n = (JSON.parse(f.stats!) as { numRecords: number }).numRecords;
@@ -52,7 +42,7 @@ async function build(rows: number, fraction: number): Promise<Record<'base' | 'd
   await commitDeletionVectors(withVectors, deleted);
 
   const cow = tempDir('bench-dv-cow-');
-  const rewritten = await DeltaTable.create(cow, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
+  const rewritten = await createBronzeTable(cow);
   // File by file, so that cow has dv's layout: DuckDB's cost per file is not what is measured.
   const reopened = await DeltaTable.open(dv);
   for (const f of reopened.snapshot.files()) {

@@ -14,9 +14,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable, withConnection } from '@app/delta';
-import { BRONZE_TABLE } from '@app/schemas';
 import {
+  appendSales,
   cpuMs,
+  createBronzeTable,
   DAYS,
   fmtInt,
   loadWarning,
@@ -30,7 +31,6 @@ import {
   RssSampler,
   runBenchmark,
   runChild,
-  salesBatch,
   scenarioArg,
   START_MS,
   tempDir,
@@ -68,15 +68,8 @@ interface ChildResult {
 async function build(rows: number): Promise<BuildResult> {
   const t0 = now();
   const dir = tempDir('bench-read-');
-  const table = await DeltaTable.create(dir, {
-    schema: BRONZE_TABLE.schema,
-    partitionColumns: BRONZE_TABLE.partitionColumns,
-    name: BRONZE_TABLE.name,
-  });
-  for (let start = 0; start < rows; start += BATCH)
-    await table.append({
-      rows: salesBatch(start, Math.min(BATCH, rows - start), rows),
-    });
+  const table = await createBronzeTable(dir);
+  await appendSales(table, rows, BATCH);
   return {
     dir,
     rows,

@@ -41,6 +41,7 @@ import {
 import { BRONZE_TABLE } from '@app/schemas';
 import {
   cpuMs,
+  createBronzeTable,
   DAYS,
   fmtInt,
   loadWarning,
@@ -123,10 +124,7 @@ async function build(mode: 'checkpoint' | 'none', commits: number): Promise<Buil
   const dir = tempDir(`bench-snapshot-${mode}-`);
   const tplDir = path.join(dir, '..', `${path.basename(dir)}-templates`);
   const tpl = await templates(tplDir);
-  const table = await DeltaTable.create(dir, {
-    schema: BRONZE_TABLE.schema,
-    partitionColumns: BRONZE_TABLE.partitionColumns,
-    name: BRONZE_TABLE.name,
+  const table = await createBronzeTable(dir, {
     configuration: {
       'delta.checkpointInterval': mode === 'checkpoint' ? '10' : '1000000000',
     },

@@ -17,11 +17,11 @@
  *   env: COMMITS, BATCH, BENCH_TMP, DUCKDB_THREADS (default 1, as the ingestor)
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { configureDuckDB, DeltaTable, S3ObjectStore, s3ClientFromEnv } from '@app/delta';
+import { configureDuckDB, S3ObjectStore, s3ClientFromEnv } from '@app/delta';
 import { BRONZE_TABLE, tableLocation } from '@app/schemas';
 import { SilverJob } from '@app/silver';
 import * as path from 'node:path';
-import { fmtInt, loadWarning, now, printTable, removeDir, round, tempDir, writeResult } from '../delta/common';
+import { createBronzeTable, fmtInt, loadWarning, now, printTable, removeDir, round, tempDir, writeResult } from '../delta/common';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const COMMITS = env('COMMITS', 10);
@@ -74,7 +74,7 @@ async function runBackend(backend: 'local' | 's3', root: string): Promise<Backen
   const counts = client ? countRequests(client) : undefined;
   const uri = tableLocation(root, BRONZE_TABLE);
   const store = client ? new S3ObjectStore(uri, { client }) : undefined;
-  const bronze = await DeltaTable.create(uri, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name, store });
+  const bronze = await createBronzeTable(uri, { store });
   counts?.clear();
   const commitMs: number[] = [];
   for (let c = 0; c < COMMITS; c++) {

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { AddAction, commitAdds, DeltaTable, duckdbType, encodeLogPath, fileStats, PrimitiveType, serializeStats, sqlIdent, sqlString, withConnection } from '@app/delta';
 import { BRONZE_TABLE, COUNTRY_AGGREGATES_TABLE, tableLocation } from '@app/schemas';
-import { now } from '../delta/common';
+import { createBronzeTable, now } from '../delta/common';
 
 export const DAY_US = 86_400_000_000;
 export const START_US = Date.UTC(2024, 10, 1) * 1000;
@@ -58,7 +58,7 @@ FROM gen JOIN products USING (p)`;
 export async function buildBronzeTable(root: string, rows: number, days: number, clients = 10_000): Promise<{ table: DeltaTable; seconds: number }> {
   const t0 = now();
   const location = tableLocation(root, BRONZE_TABLE);
-  const table = await DeltaTable.create(location, { schema: BRONZE_TABLE.schema, partitionColumns: BRONZE_TABLE.partitionColumns, name: BRONZE_TABLE.name });
+  const table = await createBronzeTable(location);
   const { fields } = BRONZE_TABLE.schema;
   const dataFields = fields.filter((f) => !BRONZE_TABLE.partitionColumns.includes(f.name));
   const typed = fields.map((f) => `CAST(${sqlIdent(f.name)} AS ${duckdbType(f.type as PrimitiveType)}) AS ${sqlIdent(f.name)}`).join(', ');

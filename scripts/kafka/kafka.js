@@ -29,9 +29,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const net = require('net');
 const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
+const { isAlive, readPidFile, runCli, sleep, tcpProbe, terminate } = require('../local-service');
 const secure = require('./secure');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -105,22 +105,6 @@ function resolveOptions(opts = {}) {
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function tcpProbe(host, port, timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok) => {
-      socket.removeAllListeners();
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 function tail(file, lines = 50) {
   try {
     const buf = fs.readFileSync(file, 'utf8');
@@ -128,24 +112,6 @@ function tail(file, lines = 50) {
   } catch {
     return `(no log at ${file})`;
   }
-}
-
-function isAlive(pid) {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return e.code === 'EPERM';
-  }
-  // A zombie (exited, not reaped yet) still answers kill(0).
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  } catch {
-    /* not Linux, or gone */
-  }
-  return true;
 }
 
 function cmdlineOf(pid) {
@@ -164,18 +130,9 @@ function isOurBroker(pid, o) {
   return argv.includes(BROKER_MAIN) && argv.includes(o.propsFile);
 }
 
-function readPid(o) {
-  try {
-    const pid = parseInt(fs.readFileSync(o.pidFile, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
 /** pid of the broker running from this data dir: the pid file, else a /proc scan (Linux). */
 function findBrokerPid(o) {
-  const pid = readPid(o);
+  const pid = readPidFile(o.pidFile);
   if (pid && isOurBroker(pid, o)) return pid;
   if (process.platform !== 'linux') return null;
   let entries = [];
@@ -573,23 +530,7 @@ async function start(opts) {
 }
 
 async function killBroker(o, pid) {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (isAlive(pid)) {
-    o.log(`pid ${pid} still alive after ${STOP_TIMEOUT_MS / 1000}s, sending SIGKILL`);
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    const killDeadline = Date.now() + 10000;
-    while (isAlive(pid) && Date.now() < killDeadline) await sleep(100);
-  }
+  await terminate(pid, STOP_TIMEOUT_MS, o.log);
   fs.rmSync(o.pidFile, { force: true });
 }
 
@@ -653,53 +594,30 @@ module.exports = {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-async function main(argv) {
-  const cmd = argv[0];
-  switch (cmd) {
-    case 'start':
-      await start();
-      return 0;
-    case 'stop':
-      await stop();
-      return 0;
-    case 'restart':
-      await restart();
-      return 0;
-    case 'wait': {
+if (require.main === module) {
+  runCli('kafka', 'node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch|grant', {
+    start: () => start(),
+    stop: () => stop(),
+    restart: () => restart(),
+    wait: async () => {
       const o = resolveOptions();
       await waitReady(o);
       console.log(`[kafka] ready on ${o.brokers}`);
-      return 0;
-    }
-    case 'status': {
+    },
+    status: async () => {
       const s = await status();
       if (s.running) console.log(`running (pid ${s.pid}) on ${s.brokers}, ${s.ready ? 'ready' : 'not ready'}; data ${s.dataDir}`);
       else if (s.ready) console.log(`not running from ${s.dataDir}, but a broker answers on ${s.brokers}`);
       else console.log(`not running (${s.brokers}, data ${s.dataDir})`);
       return s.running || s.ready ? 0 : 3;
-    }
-    case 'fetch':
-      fetchJars();
-      return 0;
-    case 'grant':
-      if (argv.length !== 3) {
+    },
+    fetch: () => fetchJars(),
+    grant: async (args) => {
+      if (args.length !== 2) {
         console.error('usage: KAFKA_SECURE=1 node scripts/kafka/kafka.js grant <topic> <group>');
         return 2;
       }
-      await grant(undefined, { topic: argv[1], group: argv[2] });
-      return 0;
-    default:
-      console.error('usage: node scripts/kafka/kafka.js start|stop|restart|status|wait|fetch|grant');
-      return 2;
-  }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`[kafka] ${err && err.message ? err.message : err}`);
-      process.exit(1);
+      await grant(undefined, { topic: args[0], group: args[1] });
     },
-  );
+  });
 }

@@ -24,9 +24,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const net = require('net');
 const os = require('os');
 const { spawn, spawnSync } = require('child_process');
+const { isAlive, readPidFile, runCli, sleep, tcpProbe, terminate } = require('../local-service');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 // No tagged release of SeaweedFS is on the Go module proxy (its tags are not semver): a pseudo-version pins the commit.
@@ -57,7 +57,6 @@ function options(opts = {}) {
   };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The AWS variables that point the apps (and the AWS SDK, and delta-rs) at this server. */
 function clientEnv(opts) {
@@ -96,35 +95,10 @@ function build(opts) {
   return o.weed;
 }
 
-function tcpProbe(host, port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The pid of the running weed, or null. */
 function readPid(o) {
-  try {
-    const pid = Number(fs.readFileSync(o.pidFile, 'utf8').trim());
-    return pid > 0 && isAlive(pid) ? pid : null;
-  } catch {
-    return null;
-  }
+  const pid = readPidFile(o.pidFile);
+  return isAlive(pid) ? pid : null;
 }
 
 /** Creates the bucket (idempotent); true once the S3 gateway answers. */
@@ -251,48 +225,26 @@ async function stop(opts) {
     o.log('not running');
     return;
   }
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 20000;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  await terminate(pid, 20000, o.log);
   fs.rmSync(o.pidFile, { force: true });
   o.log(`stopped pid ${pid}`);
 }
 
 module.exports = { build, start, stop, availability, clientEnv, options, WEED_VERSION };
 
-async function main(cmd) {
-  switch (cmd) {
-    case 'build':
-      build();
-      return 0;
-    case 'start':
-      await start();
-      return 0;
-    case 'stop':
-      await stop();
-      return 0;
-    case 'status': {
+if (require.main === module) {
+  runCli('s3', 'node scripts/s3/s3.js build|start|stop|status|env', {
+    build: () => build(),
+    start: () => start(),
+    stop: () => stop(),
+    status: async () => {
       const o = options();
       const pid = readPid(o);
       console.log(pid ? `running (pid ${pid}) on http://${o.host}:${o.port}` : 'not running');
       return pid ? 0 : 3;
-    }
-    case 'env':
-      for (const [k, v] of Object.entries(clientEnv())) console.log(`export ${k}=${v}`);
-      return 0;
-    default:
-      console.error('usage: node scripts/s3/s3.js build|start|stop|status|env');
-      return 2;
-  }
-}
-
-if (require.main === module) {
-  main(process.argv[2]).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`[s3] ${e.message}`);
-      process.exit(1);
     },
-  );
+    env: async () => {
+      for (const [k, v] of Object.entries(clientEnv())) console.log(`export ${k}=${v}`);
+    },
+  });
 }

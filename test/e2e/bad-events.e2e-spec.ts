@@ -8,14 +8,14 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { DeltaTable, Row } from '@app/delta';
 import { eventTimeAppId } from '@app/ingest';
 import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { SilverJob } from '@app/silver';
 import { ensureBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
-import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales } from '../support/sales';
+import { startIngestor } from '../support/ingestor';
+import { createTopic, expectExactlyOnce, makeSales, publish, waitForBronzeRows } from '../support/sales';
 
 jest.setTimeout(900_000);
 
@@ -25,35 +25,7 @@ const running: AppProcess[] = [];
 const lakehouse = (): string => mkdtempSync(path.join(os.tmpdir(), 'lakehouse-bad-events-'));
 const uniq = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-/** Publishes raw values, strings or bytes, to one partition, in order. */
-async function publishTo(topic: string, partition: number, values: Array<string | Buffer | SalesEvent>): Promise<void> {
-  const producer = new Kafka({ clientId: 'e2e-bad-events', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: values.map((v) => ({ partition, value: typeof v === 'string' || Buffer.isBuffer(v) ? v : JSON.stringify(v) })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function ingestor(root: string, topic: string): Promise<AppProcess> {
-  const app = await AppProcess.start('bronze-ingestor', {
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC: topic,
-    KAFKA_TOPIC_PARTITIONS: '1',
-    KAFKA_GROUP_ID: `${topic}-group`,
-    LAKEHOUSE_ROOT: root,
-    FLUSH_MAX_LATENCY: '200ms',
-  });
-  running.push(app);
-  // Generous: ts-node compiles the app at start, which takes long on a loaded machine.
-  await app.waitHealthy(240_000);
-  return app;
-}
+const ingestor = (root: string, topic: string): Promise<AppProcess> => startIngestor({ brokers, root, topic, running, env: { KAFKA_TOPIC_PARTITIONS: '1' } });
 
 async function quarantined(root: string, expected: number): Promise<Row[]> {
   return waitFor(`${expected} quarantine rows`, async () => {
@@ -65,11 +37,7 @@ async function quarantined(root: string, expected: number): Promise<Row[]> {
 }
 
 async function waitForBronze(root: string, sales: SalesEvent[]): Promise<void> {
-  const counts = await waitFor(`${sales.length} bronze rows`, async () => {
-    const c = await bronzeIdCounts(root);
-    return [...c.values()].reduce((a, b) => a + b, 0) >= sales.length ? c : undefined;
-  }, 300_000, 500);
-  expectExactlyOnce(counts, sales);
+  expectExactlyOnce(await waitForBronzeRows(root, sales.length, 300_000), sales);
 }
 
 beforeAll(async () => {
@@ -87,7 +55,7 @@ it('a sale dated two days ahead, then valid sales on the same partition: every v
   const [future, ...valid] = makeSales(301);
   const twoDaysAhead = { ...future, timestamp: new Date(Date.now() + 2 * 86_400_000).toISOString() };
   const year9999 = { ...valid[0], vente_id: future.vente_id + 1_000_000, timestamp: '9999-12-31T23:59:59Z' };
-  await publishTo(topic, 0, [valid[0], twoDaysAhead, ...valid.slice(1, 150), year9999, ...valid.slice(150)]);
+  await publish(brokers, topic, [valid[0], twoDaysAhead, ...valid.slice(1, 150), year9999, ...valid.slice(150)], 0);
   const app = await ingestor(root, topic);
 
   await waitForBronze(root, valid);
@@ -117,7 +85,7 @@ it('a bronze table whose stored watermark is ahead of the clock (written before 
   const bronze = await DeltaTable.openOrCreate(tableLocation(root, BRONZE_TABLE), BRONZE_TABLE);
   await bronze.append({ rows: [] }, { txns: [{ appId: eventTimeAppId('bronze-ingestor', topic, 0), version: Date.UTC(9999, 0, 1) * 1000 }] });
   const sales = makeSales(200);
-  await publishTo(topic, 0, sales);
+  await publish(brokers, topic, sales, 0);
   const app = await ingestor(root, topic);
 
   await waitForBronze(root, sales);
@@ -146,7 +114,7 @@ it('1e300, 1e400, negative, NaN-like and invalid UTF-8 payloads are quarantined,
     [base.replace(/"quantite":\d+/, '"quantite":1e9'), 'schema_violation'],
     [invalidPayload, 'malformed_json'],
   ];
-  await publishTo(topic, 0, [...bad.map(([v]) => v), ...sales.slice(1)]);
+  await publish(brokers, topic, [...bad.map(([v]) => v), ...sales.slice(1)], 0);
   await ingestor(root, topic);
 
   await waitForBronze(root, sales.slice(1));

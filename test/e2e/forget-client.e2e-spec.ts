@@ -25,6 +25,7 @@ import {
 import { CUSTOMER_TOTALS_TABLE, SALE_OCCURRENCES_TABLE, SilverJob } from '@app/silver';
 import { ensureBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
+import { startIngestor } from '../support/ingestor';
 import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish } from '../support/sales';
 import { runScript } from '../interop/delta-rs';
 
@@ -75,16 +76,7 @@ it('forget-client removes a client from the five tables and silver’s bookkeepi
     `{not json, client ${client}`,
   ];
   await publish(brokers, topic, [...first, ...invalid]);
-  const app = await AppProcess.start('bronze-ingestor', {
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC: topic,
-    KAFKA_TOPIC_PARTITIONS: '3',
-    KAFKA_GROUP_ID: `${topic}-group`,
-    LAKEHOUSE_ROOT: root,
-    FLUSH_MAX_LATENCY: '200ms',
-  });
-  running.push(app);
-  await app.waitHealthy(240_000);
+  await startIngestor({ brokers, root, topic, running, env: { KAFKA_TOPIC_PARTITIONS: '3' } });
   await waitFor('the first sales in bronze', async () => ((await bronzeIdCounts(root)).size === first.length ? true : undefined), 180_000, 500);
   await waitFor('the invalid sales in quarantine', async () => {
     const q = await DeltaTable.open(tableLocation(root, QUARANTINE_TABLE)).catch(() => undefined);

@@ -11,7 +11,8 @@ import { PRODUCER_LAYOUT_NAMES, serializeSale } from '@app/ingest';
 import { BRONZE_TABLE, QUARANTINE_TABLE, tableLocation } from '@app/schemas';
 import { ensureBroker, startBroker, stopBroker } from '../support/kafka-broker';
 import { AppProcess, waitFor } from '../support/app-process';
-import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish, readTable } from '../support/sales';
+import { startIngestor } from '../support/ingestor';
+import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish, readTable, waitForBronzeRows } from '../support/sales';
 
 jest.setTimeout(240_000);
 
@@ -26,27 +27,7 @@ function uniq(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-async function ingestor(root: string, topic: string, extra: Record<string, string> = {}): Promise<AppProcess> {
-  const app = await AppProcess.start('bronze-ingestor', {
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC: topic,
-    KAFKA_GROUP_ID: `${topic}-group`,
-    LAKEHOUSE_ROOT: root,
-    FLUSH_MAX_LATENCY: '200ms',
-    ...extra,
-  });
-  running.push(app);
-  await app.waitHealthy();
-  return app;
-}
-
-async function waitForBronze(root: string, expected: number, timeoutMs = 120_000): Promise<Map<string, number>> {
-  return waitFor(`${expected} bronze rows`, async () => {
-    const counts = await bronzeIdCounts(root);
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    return total >= expected ? counts : undefined;
-  }, timeoutMs, 500);
-}
+const ingestor = (root: string, topic: string, env: Record<string, string> = {}): Promise<AppProcess> => startIngestor({ brokers, root, topic, running, env });
 
 beforeAll(async () => {
   brokers = await ensureBroker();
@@ -68,7 +49,7 @@ it('producer app -> bronze: every acknowledged sale lands exactly once', async (
     return s.running === false ? s : undefined;
   });
   expect(stats).toMatchObject({ acked: 1000, failed: 0 });
-  const counts = await waitForBronze(root, 1000);
+  const counts = await waitForBronzeRows(root, 1000);
   expect(counts.size).toBe(1000);
   expect([...counts.values()].every((n) => n === 1)).toBe(true);
 
@@ -102,7 +83,7 @@ it('kill -9 in the middle of a burst, then restart: every vente_id exactly once'
   expect(partial).toBeLessThan(sales.length);
 
   await ingestor(root, topic, { FLUSH_MAX_ROWS: '500' });
-  expectExactlyOnce(await waitForBronze(root, sales.length), sales);
+  expectExactlyOnce(await waitForBronzeRows(root, sales.length), sales);
 });
 
 it('two ingestors on a 4-partition topic share it and land every vente_id exactly once', async () => {
@@ -112,7 +93,7 @@ it('two ingestors on a 4-partition topic share it and land every vente_id exactl
   const [a, b] = await Promise.all([ingestor(root, topic, { FLUSH_MAX_ROWS: '1000' }), ingestor(root, topic, { FLUSH_MAX_ROWS: '1000' })]);
   const sales = makeSales(12_000);
   for (let i = 0; i < 4; i++) await publish(brokers, topic, sales.slice(i * 3000, (i + 1) * 3000));
-  expectExactlyOnce(await waitForBronze(root, sales.length), sales);
+  expectExactlyOnce(await waitForBronzeRows(root, sales.length), sales);
   const owned = async (app: AppProcess) => Object.keys(((await app.get('/progress')).body as { committedOffsets: object }).committedOffsets);
   const partitions = [...(await owned(a)), ...(await owned(b))].sort();
   expect(partitions).toEqual(['0', '1', '2', '3']);
@@ -131,7 +112,7 @@ it('the broker stops and restarts during ingestion: the ingestor recovers and no
   await startBroker();
   const after = makeSales(3000);
   await publish(brokers, topic, after);
-  expectExactlyOnce(await waitForBronze(root, 6000), [...before, ...after]);
+  expectExactlyOnce(await waitForBronzeRows(root, 6000), [...before, ...after]);
   await ingest.waitHealthy();
 });
 
@@ -165,7 +146,7 @@ it('malformed, invalid and late messages go to quarantine with their reason; val
   expect(byReason('schema_violation').map((r) => r.error).join('\n')).toMatch(/segment: expected one of Particulier, Entreprise/);
   expect(byReason('malformed_json').map((r) => r.raw_payload)).toContain('not json at all');
   for (const r of quarantined) expect(r).toMatchObject({ kafka_topic: topic, kafka_partition: 0 });
-  expectExactlyOnce(await waitForBronze(root, valid.length), valid);
+  expectExactlyOnce(await waitForBronzeRows(root, valid.length), valid);
 });
 
 it.each([
@@ -186,7 +167,7 @@ it.each([
       '{"vente_id": 1, oops',
     ]);
     const app = await ingestor(root, topic, decoders);
-    expectExactlyOnce(await waitForBronze(root, valid.length), valid);
+    expectExactlyOnce(await waitForBronzeRows(root, valid.length), valid);
     const quarantined = await waitFor('3 quarantined messages', async () => {
       const rows = await readTable(root, 'quarantine').catch(() => []);
       return rows.length >= 3 ? rows : undefined;
@@ -206,7 +187,7 @@ it('delta-rs reads bronze and quarantine with the contract schemas', async () =>
   const sales = makeSales(100);
   await publish(brokers, topic, [...sales.map((s) => JSON.stringify(s)), '{broken']);
   await ingestor(root, topic);
-  await waitForBronze(root, 100);
+  await waitForBronzeRows(root, 100);
   await waitFor('quarantine row', async () => ((await readTable(root, 'quarantine').catch(() => [])).length ? true : undefined));
   for (const def of [BRONZE_TABLE, QUARANTINE_TABLE]) {
     const out = JSON.parse(

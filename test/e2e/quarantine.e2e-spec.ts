@@ -8,14 +8,14 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, CLIENT_AGGREGATES_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { SilverJob } from '@app/silver';
 import { ensureBroker } from '../support/kafka-broker';
 import { bearer, KEYS } from '../support/api-keys';
 import { AppProcess, waitFor } from '../support/app-process';
-import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, readTable } from '../support/sales';
+import { startIngestor } from '../support/ingestor';
+import { bronzeIdCounts, createTopic, expectExactlyOnce, makeSales, publish, readTable } from '../support/sales';
 
 jest.setTimeout(900_000);
 
@@ -26,36 +26,13 @@ const running: AppProcess[] = [];
 const lakehouse = (): string => mkdtempSync(path.join(os.tmpdir(), 'lakehouse-quarantine-'));
 const uniq = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-async function publishTo(topic: string, values: SalesEvent[]): Promise<void> {
-  const producer = new Kafka({ clientId: 'e2e-quarantine', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (let i = 0; i < values.length; i += 5000) {
-      await producer.send({ topic, acks: -1, messages: values.slice(i, i + 5000).map((v) => ({ partition: 0, value: JSON.stringify(v) })) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
 /** On-time sales, then sales an hour older on the same partition: those are late, quarantined. */
 async function lateSales(root: string, topic: string, onTime: number, late: number, env: Record<string, string> = {}): Promise<{ app: AppProcess; onTimeSales: SalesEvent[]; lateSales: SalesEvent[] }> {
   await createTopic(brokers, topic, 1);
   const onTimeSales = makeSales(onTime);
   const lateSales = makeSales(late, new Date(Date.now() - 3_600_000));
-  await publishTo(topic, [...onTimeSales, ...lateSales]);
-  const app = await AppProcess.start('bronze-ingestor', {
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC: topic,
-    KAFKA_TOPIC_PARTITIONS: '1',
-    KAFKA_GROUP_ID: `${topic}-group`,
-    LAKEHOUSE_ROOT: root,
-    FLUSH_MAX_LATENCY: '200ms',
-    ...env,
-  });
-  running.push(app);
-  // Generous: ts-node compiles the app at start, which takes long on a loaded machine.
-  await app.waitHealthy(240_000);
+  await publish(brokers, topic, [...onTimeSales, ...lateSales], 0);
+  const app = await startIngestor({ brokers, root, topic, running, env: { KAFKA_TOPIC_PARTITIONS: '1', ...env } });
   await waitFor('every sale classified', async () => {
     const page = (await app.get('/quarantine?reason=late_event&limit=1', bearer('operator'))).body as { total: number };
     const bronze = await bronzeIdCounts(root);
@@ -133,7 +110,7 @@ it('late sales: browsed over HTTP, replayed once by an operator (a second replay
 
   // The ingestor goes on beside the replays: new sales land once.
   const more = makeSales(20);
-  await publishTo(topic, more);
+  await publish(brokers, topic, more, 0);
   const counts = await waitFor('the new sales', async () => {
     const c = await bronzeIdCounts(root);
     return c.size >= 150 ? c : undefined;

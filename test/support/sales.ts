@@ -3,6 +3,7 @@ import { DeltaTable } from '@app/delta';
 import { BRONZE_TABLE, QUARANTINE_TABLE, SalesEvent, tableLocation } from '@app/schemas';
 import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { ensureTopic } from '@app/kafka';
+import { waitFor } from './app-process';
 
 let instance = 0;
 
@@ -16,8 +17,11 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
   await ensureTopic([brokers], topic, partitions);
 }
 
-/** Publishes raw values (already serialised) keyed by client id where there is one. */
-export async function publish(brokers: string, topic: string, values: Array<string | SalesEvent>): Promise<void> {
+/**
+ * Publishes raw values (already serialised, or bytes) and sales (as JSON): keyed by client id where
+ * there is one, or all to `partition`, in order, when it is given.
+ */
+export async function publish(brokers: string, topic: string, values: Array<string | Buffer | SalesEvent>, partition?: number): Promise<void> {
   const producer = new Kafka({ clientId: 'e2e-test', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
@@ -25,7 +29,12 @@ export async function publish(brokers: string, topic: string, values: Array<stri
       await producer.send({
         topic,
         acks: -1,
-        messages: values.slice(i, i + 5000).map((v) => (typeof v === 'string' ? { key: null, value: v } : { key: String(v.client_id), value: JSON.stringify(v) })),
+        messages: values.slice(i, i + 5000).map((v) => {
+          const raw = typeof v === 'string' || Buffer.isBuffer(v);
+          const value = raw ? v : JSON.stringify(v);
+          if (partition !== undefined) return { partition, value };
+          return raw ? { key: null, value } : { key: String(v.client_id), value };
+        }),
       });
     }
   } finally {
@@ -46,6 +55,15 @@ export async function bronzeIdCounts(root: string): Promise<Map<string, number>>
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Waits until bronze holds `expected` rows or more; resolves to their bronzeIdCounts. */
+export async function waitForBronzeRows(root: string, expected: number, timeoutMs = 120_000): Promise<Map<string, number>> {
+  return waitFor(`${expected} bronze rows`, async () => {
+    const counts = await bronzeIdCounts(root);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    return total >= expected ? counts : undefined;
+  }, timeoutMs, 500);
 }
 
 export function expectExactlyOnce(counts: Map<string, number>, sales: SalesEvent[]): void {

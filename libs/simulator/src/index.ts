@@ -1,3 +1,4 @@
 export * from './catalog';
+export * from './random';
 export * from './sale-id';
 export * from './sales-generator';

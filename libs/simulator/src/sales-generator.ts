@@ -1,18 +1,7 @@
 import { SalesEvent } from '@app/schemas';
 import { buildCatalog, Client, Product } from './catalog';
+import { mulberry32 } from './random';
 import { SaleIdGenerator } from './sale-id';
-
-/** Small fast PRNG (mulberry32) so a seeded run is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The seed's sale: a random client buys 1 to 5 units of a random product; montant = prix × quantité. */
 export class SalesGenerator {

@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rows import emit, emit_error, error_message  # noqa: E402
+from rows import emit, error_message, run_main  # noqa: E402
 
 
 def count_client(table, column: str, value: int, member: str | None) -> int:
@@ -73,9 +73,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except SystemExit:
-        raise
-    except BaseException as exc:  # noqa: BLE001
-        emit_error(error_message(exc))
+    run_main(main)

@@ -20,22 +20,18 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from rows import (  # noqa: E402
+    JsonArgumentParser,
     arrow_schema_json,
     column_values,
     emit,
     emit_error,
-    error_message,
+    run_main,
     table_to_rows,
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        emit_error(f"usage error: {message}")
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = _Parser(description="Read a Delta table with delta-rs and print JSON.")
+    p = JsonArgumentParser(description="Read a Delta table with delta-rs and print JSON.")
     p.add_argument("table_uri")
     tt = p.add_mutually_exclusive_group()
     tt.add_argument("--version", type=int, help="time travel to this table version")
@@ -202,9 +198,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except SystemExit:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - every failure must be a JSON error
-        emit_error(error_message(exc))
+    run_main(main)

@@ -1,7 +1,7 @@
-"""Shared helpers for the delta-rs interop scripts (read_table.py, write_table.py).
+"""Shared helpers for the delta-rs interop scripts (read_table.py, write_table.py, …).
 
 Converts pyarrow tables to JSON-safe rows with a deterministic order, and
-prints the single JSON document the jest tests parse.
+prints the single JSON document the jest tests parse, a failure included.
 
 Value conventions (must match what the TypeScript tests expect):
   - timestamp with tz  -> "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, always 6 digits;
@@ -18,6 +18,7 @@ Value conventions (must match what the TypeScript tests expect):
 
 from __future__ import annotations
 
+import argparse
 import base64
 import datetime as _dt
 import decimal
@@ -25,7 +26,7 @@ import json
 import math
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import pyarrow as pa
 
@@ -172,3 +173,19 @@ def emit_error(message: str, code: int = 2) -> None:
 def error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
+
+class JsonArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are JSON errors, like every other failure."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        emit_error(f"usage error: {message}")
+
+
+def run_main(main: Callable[[list[str]], None]) -> None:
+    """Runs main(sys.argv[1:]); any failure is printed as a JSON error (exit 2) for the test to read."""
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - every failure must be a JSON error
+        emit_error(error_message(exc))

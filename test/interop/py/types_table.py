@@ -25,7 +25,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rows import emit, emit_error, error_message, table_to_rows  # noqa: E402
+from rows import emit, emit_error, run_main, table_to_rows  # noqa: E402
 
 D = decimal.Decimal
 
@@ -134,16 +134,13 @@ def filtered(uri: str, column: str, op: str, raw: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    try:
-        if len(argv) == 2 and argv[0] == "write":
-            write(argv[1])
-        elif len(argv) == 5 and argv[0] == "filter":
-            filtered(*argv[1:])
-        else:
-            emit_error("usage: types_table.py write <uri> | filter <uri> <column> <op> <json value>")
-    except Exception as e:  # noqa: BLE001 - reported to the test as JSON
-        emit_error(error_message(e))
+    if len(argv) == 2 and argv[0] == "write":
+        write(argv[1])
+    elif len(argv) == 5 and argv[0] == "filter":
+        filtered(*argv[1:])
+    else:
+        emit_error("usage: types_table.py write <uri> | filter <uri> <column> <op> <json value>")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_main(main)

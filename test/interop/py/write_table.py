@@ -20,7 +20,6 @@ On error prints {"error": "..."} and exits 2.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
 import os
@@ -30,7 +29,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from read_table import storage_options  # noqa: E402
-from rows import emit, emit_error, error_message, table_to_rows  # noqa: E402
+from rows import JsonArgumentParser, emit, emit_error, run_main, table_to_rows  # noqa: E402
 
 ROWS_PER_BATCH = 200
 DICT_ENCODINGS = {"RLE_DICTIONARY", "PLAIN_DICTIONARY"}
@@ -228,13 +227,8 @@ SCENARIOS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        emit_error(f"usage error: {message}")
-
-
 def main(argv: list[str]) -> None:
-    p = _Parser(description="Write a Delta table with delta-rs for interop tests.")
+    p = JsonArgumentParser(description="Write a Delta table with delta-rs for interop tests.")
     p.add_argument("table_uri")
     p.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     p.add_argument("--force", action="store_true", help="delete an existing local table directory first")
@@ -268,9 +262,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except SystemExit:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - every failure must be a JSON error
-        emit_error(error_message(exc))
+    run_main(main)

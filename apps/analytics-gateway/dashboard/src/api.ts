@@ -3,146 +3,51 @@
  * Bearer token when one was given (kept in sessionStorage, so it ends with the tab).
  */
 
-export interface TableSource {
-  table: string;
-  version: number;
-}
+import type {
+  CountryRevenue,
+  CustomerDetail,
+  Freshness,
+  Granularity,
+  LoyaltySummary,
+  Page,
+  RevenuePeriod,
+  SegmentRevenue,
+  TableSource,
+  TopCustomer,
+} from '@app/analytics';
 
-/** Paging metadata of list answers, when the gateway sends it. */
-export interface Page {
-  limit: number;
-  offset: number;
-  total: number;
-}
+// The answers' parts are the analytics library's own types. The import is type-only: esbuild
+// erases it, so the page bundles none of the library (see the page's tsconfig for the check).
+export type { Freshness, Granularity };
 
-export interface TopCustomer {
-  client_id: number;
-  client_nom: string;
-  pays: string;
-  segment: string;
-  total_depense: number;
-  nb_achats: number;
-  total_quantite: number;
-}
-
-export interface TopCustomers {
+/** What the gateway adds to every query's result: the table version read, the currency of the amounts. */
+interface Answer {
   source: TableSource;
+  currency?: string;
+}
+
+export interface TopCustomers extends Answer {
   customers: TopCustomer[];
+  /** Paging metadata, when the gateway sends it. */
   page?: Page;
-  currency?: string;
 }
 
-export interface CountryRevenue {
-  pays: string;
-  revenue_total: number;
-  total_transactions: number;
-  transaction_moyenne: number;
-  items_sold: number;
-  unique_customers: number;
-}
-
-export interface RevenueByCountry {
-  source: TableSource;
+export interface RevenueByCountry extends Answer {
   countries: CountryRevenue[];
-  currency?: string;
 }
 
-export interface SegmentRevenue {
-  segment: string;
-  total_transactions: number;
-  revenue_total: number;
-  transaction_moyenne: number;
-  unique_customers: number;
-  countries_count: number;
-}
-
-export interface Segments {
-  source: TableSource;
+export interface Segments extends Answer {
   segments: SegmentRevenue[];
-  currency?: string;
 }
 
-export type Granularity = 'day' | 'week' | 'month';
-
-export interface RevenuePeriod {
-  period: string;
-  revenue_total: number;
-  total_transactions: number;
-  unique_customers: number;
-}
-
-export interface RevenueTrends {
-  source: TableSource;
+export interface RevenueTrends extends Answer {
   granularity: Granularity;
   periods: RevenuePeriod[];
-  currency?: string;
 }
 
-export interface SpendingTierShare {
-  segment_depense: string;
-  client_days: number;
-  revenue_total: number;
-}
+export type Loyalty = Answer & LoyaltySummary;
 
-export interface Loyalty {
-  source: TableSource;
-  total_customers: number;
-  loyal_customers: number;
-  occasional_customers: number;
-  repeat_purchase_rate: number;
-  loyal_revenue: number;
-  occasional_revenue: number;
-  spending_tiers: SpendingTierShare[];
-  currency?: string;
-}
-
-export interface CustomerDay {
-  jour: string;
-  total_quantite: number;
-  total_depense: number;
-  nb_achats: number;
-  panier_moyen: number;
-  achat_min: number;
-  achat_max: number;
-  nb_produits_distincts: number;
-  est_client_fidele: boolean;
-  segment_depense: string;
-}
-
-export interface Customer {
-  source: TableSource;
-  client_id: number;
-  client_nom: string;
-  pays: string;
-  segment: string;
-  totals: {
-    total_depense: number;
-    nb_achats: number;
-    total_quantite: number;
-    panier_moyen: number;
-    achat_min: number;
-    achat_max: number;
-    days_active: number;
-    first_day: string;
-    last_day: string;
-  };
-  history: CustomerDay[];
-  currency?: string;
-}
-
-export interface TableFreshness {
-  table: string;
-  available: boolean;
-  version: number | null;
-  last_commit_at: string | null;
-  num_records: number | null;
-}
-
-export interface Freshness {
-  last_silver_refresh: string | null;
-  silver: TableFreshness[];
-  bronze: TableFreshness & { latest_event_time: string | null };
-}
+export type Customer = Answer & CustomerDetail;
 
 /** An answer other than 2xx, with the gateway's message (a 400 names the parameter at fault). */
 export class ApiError extends Error {

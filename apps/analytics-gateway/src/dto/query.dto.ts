@@ -81,38 +81,32 @@ function PageLimit(max: number, byDefault: number, what: string): PropertyDecora
   );
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the constructor type TypeScript requires of a mixin's base
+type ParamsClass = new (...args: any[]) => object;
+
+/**
+ * Base's parameters and a window of a list: at most `max` items (`byDefault` when not given),
+ * `what` naming them in the description, from the `offset`-th.
+ */
+function WithPage<Base extends ParamsClass>(base: Base, max: number, byDefault: number, what: string) {
+  class Paged extends base {
+    @PageLimit(max, byDefault, what)
+    limit: number = byDefault;
+
+    @PageOffset()
+    offset: number = 0;
+  }
+  return Paged;
+}
+
 /** Time travel and a window of a list. */
-export class PagedQueryDto extends AsOfQueryDto {
-  @PageLimit(1000, 100, 'items')
-  limit: number = 100;
+export class PagedQueryDto extends WithPage(AsOfQueryDto, 1000, 100, 'items') {}
 
-  @PageOffset()
-  offset: number = 0;
-}
+export class PagedDateRangeQueryDto extends WithPage(DateRangeQueryDto, 1000, 100, 'items') {}
 
-export class PagedDateRangeQueryDto extends DateRangeQueryDto {
-  @PageLimit(1000, 100, 'items')
-  limit: number = 100;
+export class CustomerQueryDto extends WithPage(AsOfQueryDto, 1000, 100, 'days of history') {}
 
-  @PageOffset()
-  offset: number = 0;
-}
-
-export class CustomerQueryDto extends AsOfQueryDto {
-  @PageLimit(1000, 100, 'days of history')
-  limit: number = 100;
-
-  @PageOffset()
-  offset: number = 0;
-}
-
-export class TopCustomersQueryDto extends DateRangeQueryDto {
-  @PageLimit(100, 10, 'clients')
-  limit: number = 10;
-
-  @PageOffset()
-  offset: number = 0;
-
+export class TopCustomersQueryDto extends WithPage(DateRangeQueryDto, 100, 10, 'clients') {
   @ApiPropertyOptional({ description: 'Only purchases of clients of this country, e.g. France (in any case: france, FRANCE)', minLength: 1, maxLength: 100 })
   @IsOptional()
   @MaxLength(100)

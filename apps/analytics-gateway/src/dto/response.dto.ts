@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import {
   BronzeFreshness,
   CountryRevenue,
@@ -45,6 +45,27 @@ export class PageDto implements Page {
 /** Every answer with amounts of money names their currency. */
 const currency = { enum: [CURRENCY], description: 'Currency of every amount of money in the answer', example: CURRENCY } as const;
 
+/** How an answer documents its page or source beyond their type. */
+type PartDoc = Pick<ApiPropertyOptions, 'description' | 'example'>;
+
+/**
+ * What every list answer carries besides its items: the currency of its amounts, its window, the
+ * table version read; `doc` describes the page or source of a particular answer.
+ */
+function ListAnswerDto(doc: { page?: PartDoc; source?: PartDoc } = {}) {
+  class ListAnswer {
+    @ApiProperty(currency)
+    currency: typeof CURRENCY;
+
+    @ApiProperty({ type: PageDto, ...doc.page })
+    page: PageDto;
+
+    @ApiProperty({ type: TableSourceDto, ...doc.source })
+    source: TableSourceDto;
+  }
+  return ListAnswer;
+}
+
 export class TopCustomerDto implements TopCustomer {
   @ApiProperty({ example: 42 })
   client_id: number;
@@ -68,16 +89,7 @@ export class TopCustomerDto implements TopCustomer {
   total_quantite: number;
 }
 
-export class TopCustomersResponseDto {
-  @ApiProperty(currency)
-  currency: typeof CURRENCY;
-
-  @ApiProperty({ type: PageDto })
-  page: PageDto;
-
-  @ApiProperty({ type: TableSourceDto })
-  source: TableSourceDto;
-
+export class TopCustomersResponseDto extends ListAnswerDto() {
   @ApiProperty({ type: [TopCustomerDto], description: 'By total_depense descending, then client_id' })
   customers: TopCustomerDto[];
 }
@@ -102,16 +114,9 @@ export class CountryRevenueDto implements CountryRevenue {
   unique_customers: number;
 }
 
-export class RevenueByCountryResponseDto {
-  @ApiProperty(currency)
-  currency: typeof CURRENCY;
-
-  @ApiProperty({ type: PageDto })
-  page: PageDto;
-
-  @ApiProperty({ type: TableSourceDto, description: 'ventes_aggreges when from/to is given, else ventes_par_pays', example: { table: 'ventes_par_pays', version: 12 } })
-  source: TableSourceDto;
-
+export class RevenueByCountryResponseDto extends ListAnswerDto({
+  source: { description: 'ventes_aggreges when from/to is given, else ventes_par_pays', example: { table: 'ventes_par_pays', version: 12 } },
+}) {
   @ApiProperty({ type: [CountryRevenueDto], description: 'By revenue_total descending' })
   countries: CountryRevenueDto[];
 }
@@ -136,16 +141,7 @@ export class SegmentRevenueDto implements SegmentRevenue {
   countries_count: number;
 }
 
-export class SegmentsResponseDto {
-  @ApiProperty(currency)
-  currency: typeof CURRENCY;
-
-  @ApiProperty({ type: PageDto })
-  page: PageDto;
-
-  @ApiProperty({ type: TableSourceDto, example: { table: 'ventes_par_segment', version: 12 } })
-  source: TableSourceDto;
-
+export class SegmentsResponseDto extends ListAnswerDto({ source: { example: { table: 'ventes_par_segment', version: 12 } } }) {
   @ApiProperty({ type: [SegmentRevenueDto], description: 'ventes_par_segment, by revenue_total descending' })
   segments: SegmentRevenueDto[];
 }
@@ -164,16 +160,7 @@ export class RevenuePeriodDto implements RevenuePeriod {
   unique_customers: number;
 }
 
-export class RevenueTrendsResponseDto {
-  @ApiProperty(currency)
-  currency: typeof CURRENCY;
-
-  @ApiProperty({ type: PageDto })
-  page: PageDto;
-
-  @ApiProperty({ type: TableSourceDto })
-  source: TableSourceDto;
-
+export class RevenueTrendsResponseDto extends ListAnswerDto() {
   @ApiProperty({ enum: ['day', 'week', 'month'], example: 'week' })
   granularity: string;
 
@@ -285,16 +272,7 @@ export class CustomerDayDto implements CustomerDay {
   segment_depense: string;
 }
 
-export class CustomerResponseDto implements CustomerDetail {
-  @ApiProperty(currency)
-  currency: typeof CURRENCY;
-
-  @ApiProperty({ type: PageDto, description: 'The window of history returned (its days, oldest first)' })
-  page: PageDto;
-
-  @ApiProperty({ type: TableSourceDto })
-  source: TableSourceDto;
-
+export class CustomerResponseDto extends ListAnswerDto({ page: { description: 'The window of history returned (its days, oldest first)' } }) implements CustomerDetail {
   @ApiProperty({ example: 42 })
   client_id: number;
 

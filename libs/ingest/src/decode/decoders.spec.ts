@@ -3,7 +3,7 @@ import { SaleIdGenerator, SalesGenerator } from '@app/simulator';
 import { parseSalesMessage, SALES_EVENT_FIELDS, SalesEvent } from '@app/schemas';
 import { JsDecoder } from './js-decoder';
 import { WasmDecoder } from './wasm-decoder';
-import { LayoutScan } from './wasm/layout-scan';
+import { countScannedRows } from '../../test/scanned-rows';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -794,15 +794,7 @@ describe('WasmDecoder against JsDecoder', () => {
     const byPacked = new WasmDecoder(16);
     const problems: string[] = [];
     let payloadCount = 0;
-    let rowsTaken = 0;
-    // Counts the rows the scan takes (a jest spy would keep every call's arguments).
-    const originalScan = LayoutScan.prototype.scan;
-    LayoutScan.prototype.scan = function (this: LayoutScan, row: number): number {
-      const end = originalScan.call(this, row);
-      rowsTaken += end - row;
-      return end;
-    };
-    try {
+    const rowsTaken = countScannedRows(() => {
       for (let fetch = 0; fetch < 12; fetch++) {
         // Some fetches larger than a scan chunk (4096 rows); some of producer payloads only, which
         // the scan takes in long runs (so that a row can set a recent string another row of the run was found in).
@@ -835,9 +827,7 @@ describe('WasmDecoder against JsDecoder', () => {
         }
         problems.push(...batchDifferences(byPacked.finish(), byDecode.finish()));
       }
-    } finally {
-      LayoutScan.prototype.scan = originalScan;
-    }
+    });
     expect(problems.slice(0, 20)).toEqual([]);
     // Not vacuous: the scan took most producer-layout payloads.
     expect(rowsTaken).toBeGreaterThan(payloadCount * 0.3);

@@ -7,7 +7,7 @@ import { DecodedColumns } from './columns-builder';
 import { JsDecoder } from './js-decoder';
 import { PAYLOAD_DECODERS, PayloadDecoder, ReferenceDecoder } from './payload-decoder';
 import { PRODUCER_LAYOUT_NAMES, serializeSale } from './producer-layouts';
-import { LayoutScan } from './wasm/layout-scan';
+import { countScannedRows } from '../../test/scanned-rows';
 
 /**
  * Every PayloadDecoder against the reference (JSON.parse + validateSalesEvent) on the same packed
@@ -163,21 +163,12 @@ describe('every PayloadDecoder against the reference', () => {
       const payloads = simulatorEvents(3000, 13).map((e) => serializeSale(e, layout));
       const js = new JsDecoder();
       expect([layout, payloads.filter((p) => js.scanPayload(Buffer.from(p)) !== undefined).length]).toEqual([layout, payloads.length]);
-      let rowsTaken = 0;
-      const originalScan = LayoutScan.prototype.scan;
-      LayoutScan.prototype.scan = function (this: LayoutScan, row: number): number {
-        const end = originalScan.call(this, row);
-        rowsTaken += end - row;
-        return end;
-      };
-      try {
+      const rowsTaken = countScannedRows(() => {
         const wasm = createPayloadDecoder('wasm');
         const { bytes, starts, lengths } = pack(payloads);
         wasm.begin(bytes, starts, lengths);
         for (let row = 0; row < payloads.length; row++) expect(wasm.decode(row)).toBeDefined();
-      } finally {
-        LayoutScan.prototype.scan = originalScan;
-      }
+      });
       // The rows it refuses: the first (a layout to learn) and the first of each second.
       expect([layout, rowsTaken > payloads.length * 0.9]).toEqual([layout, true]);
     }

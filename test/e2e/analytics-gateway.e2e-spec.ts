@@ -328,6 +328,12 @@ describe('analytics-gateway (e2e)', () => {
         expect(messages(await get(url))).toContain(parameter);
       });
 
+      it('a value that is not a number is reported as such, not as out of range', async () => {
+        expect(messages(await get('/analytics/top-customers?limit=ten'))).toBe('limit must be an integer number');
+        expect(messages(await get('/analytics/segments?offset=x'))).toBe('offset must be an integer number');
+        expect(messages(await get('/analytics/segments?asOfVersion=x'))).toBe('asOfVersion must be an integer number');
+      });
+
       it('from after to', async () => {
         expect(messages(await get('/analytics/top-customers?from=2024-12-16&to=2024-12-09'))).toBe('from must be on or before to');
       });

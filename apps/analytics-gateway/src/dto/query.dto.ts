@@ -9,7 +9,8 @@ import { ExcludesProperty, IsCalendarDate, IsInstant, NotAfterProperty, toIntege
 /*
  * class-validator checks a property's constraints from the decorator nearest to it upwards, and
  * the pipe stops at the first failure: the type check sits nearest, so "ten" is reported as not
- * an integer rather than as out of range.
+ * an integer rather than as out of range. applyDecorators applies its list first to last, so a
+ * list holds them nearest first.
  */
 
 /** Time travel, taken by every endpoint. */
@@ -61,23 +62,24 @@ export const MAX_OFFSET = 100_000;
 
 function PageOffset(): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ description: 'Items skipped before the first one returned, in the list\'s order (the answer\'s page.total says how many there are)', type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 }),
-    IsOptional(),
-    Max(MAX_OFFSET),
-    Min(0),
-    IsInt(),
+    // In the order the same decorators stacked on a property would be applied (nearest first).
     Transform(toInteger),
+    IsInt(),
+    Min(0),
+    Max(MAX_OFFSET),
+    IsOptional(),
+    ApiPropertyOptional({ description: 'Items skipped before the first one returned, in the list\'s order (the answer\'s page.total says how many there are)', type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 }),
   );
 }
 
 function PageLimit(max: number, byDefault: number, what: string): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ description: `Number of ${what} returned at most`, type: 'integer', minimum: 1, maximum: max, default: byDefault }),
-    IsOptional(),
-    Max(max),
-    Min(1),
-    IsInt(),
     Transform(toInteger),
+    IsInt(),
+    Min(1),
+    Max(max),
+    IsOptional(),
+    ApiPropertyOptional({ description: `Number of ${what} returned at most`, type: 'integer', minimum: 1, maximum: max, default: byDefault }),
   );
 }
 

@@ -185,11 +185,6 @@ export class AnalyticsService {
     return answer;
   }
 
-  /** Makes the most asked answers about the latest versions again now (as a new silver version does). */
-  warmAnswers(): Promise<void> {
-    return this.warmer.warm();
-  }
-
   private cached<T>(lookup: Lookup, versions: Array<TableVersion | undefined>, compute: () => Promise<T | undefined>): Promise<Answer<T> | null> {
     const { endpoint } = lookup;
     const tables = versions.map((v, i) => (v ? `${v.table}@${v.version}` : `#${i}@none`)).join(',');

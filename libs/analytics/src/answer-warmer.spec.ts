@@ -27,6 +27,17 @@ describe('AnswerWarmer', () => {
     await warmer.warm();
     expect(made).toEqual(['a', 'b']);
     expect(failures).toEqual([]);
+
+    // With no request, the counts keep halving (a 1.75 → 0.875 → 0.44, b 1.25 → 0.625 → 0.31) until
+    // each answer is forgotten: warming stops with the traffic, and starts again with it.
+    made.length = 0;
+    await warmer.warm();
+    await warmer.warm();
+    await warmer.warm();
+    expect(made).toEqual(['a', 'b', 'a', 'b']);
+    warmer.asked('e', 'c', recipe('c'));
+    await warmer.warm();
+    expect(made).toEqual(['a', 'b', 'a', 'b', 'c']);
   });
 
   it('runs one more pass when asked during a pass, and reports an answer that fails without throwing', async () => {

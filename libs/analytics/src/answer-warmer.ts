@@ -1,9 +1,13 @@
 import { LruCache } from './lru-cache';
 
+/** A count below this after halving: the answer was last asked before the previous pass. */
+const FORGOTTEN_BELOW = 0.5;
+
 /** Requests counted per answer kept, for each answer warmed: the candidates the ranking picks from. */
 const CANDIDATES_PER_ANSWER = 8;
 
 interface Recipe {
+  key: string;
   endpoint: string;
   /** Requests since the last pass, plus half of those before it (the counts halve at each pass). */
   asks: number;
@@ -18,7 +22,8 @@ interface Recipe {
  *
  * Answers are made one at a time: a pass takes at most one of the query slots, and requests meanwhile
  * take the others (a request for an answer being made shares its computation). Requests are
- * counted per answer, and the counts halve at each pass, so the ranking follows recent traffic.
+ * counted per answer, and the counts halve at each pass, so the ranking follows recent traffic;
+ * an answer not asked since the pass before last is forgotten, so warming stops with the traffic.
  */
 export class AnswerWarmer {
   private readonly recipes: LruCache<string, Recipe>;
@@ -42,7 +47,7 @@ export class AnswerWarmer {
     if (this.maxAnswers === 0) return;
     const recipe = this.recipes.get(key);
     if (recipe) recipe.asks++;
-    else this.recipes.set(key, { endpoint, asks: 1, make });
+    else this.recipes.set(key, { key, endpoint, asks: 1, make });
   }
 
   /** Makes the most asked answers again; called during a pass, it runs one more pass after it (for the tables changed meanwhile). */
@@ -61,7 +66,11 @@ export class AnswerWarmer {
   private async pass(): Promise<void> {
     const recipes = [...this.recipes.values()];
     const ranked = recipes.sort((a, b) => b.asks - a.asks).slice(0, this.maxAnswers);
-    for (const recipe of recipes) recipe.asks /= 2;
+    for (const recipe of recipes) {
+      recipe.asks /= 2;
+      // Not asked since the pass before this one: forgotten, so an idle reader stops making answers (and looking at the log).
+      if (recipe.asks < FORGOTTEN_BELOW) this.recipes.delete(recipe.key);
+    }
     for (const recipe of ranked) {
       try {
         await recipe.make();

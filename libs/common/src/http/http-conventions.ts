@@ -73,7 +73,11 @@ class KnownPaths {
 export async function configureHttp(app: NestFastifyApplication, options: HttpConventions, auth: AuthOptions): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const known = new KnownPaths();
-  fastify.addHook('onRoute', (route) => known.add(route.url, route.method));
+  fastify.addHook('onRoute', (route) => {
+    known.add(route.url, route.method);
+    // A GET or HEAD carries no body: its route needs no request-decompression hook (added by compression below to every route otherwise).
+    if ([route.method].flat().every((m) => m === 'GET' || m === 'HEAD')) route.decompress ??= false;
+  });
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);

@@ -47,8 +47,12 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
     warmAnswers: config.CACHE_WARM_ANSWERS,
     onAnswerWarmed: (endpoint, result, error) => {
       answersWarmed.inc({ endpoint, result });
-      // The request that asks it next computes it again and maps the error as always.
-      if (error) warmingLogger.warn({ endpoint, message: `an answer could not be made again after a new version: ${error.name}: ${error.message.split('\n')[0]}` });
+      if (!error) return;
+      // The request that asks it next computes it again and maps the error as always. An error a
+      // client would get as a 4xx (a client forgotten since, a table not computed) is no fault of the gateway's.
+      const message = { endpoint, message: `an answer could not be made again after a new version: ${error.name}: ${error.message.split('\n')[0]}` };
+      if (mapAnalyticsError(error)) warmingLogger.debug(message);
+      else warmingLogger.warn(message);
     },
   });
   new Gauge({

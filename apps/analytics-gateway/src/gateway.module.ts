@@ -62,7 +62,7 @@ export function createAnalyticsService(config: GatewayConfig, metrics: MetricsRe
     registers: [metrics],
     collect() {
       this.reset();
-      for (const t of [...analytics.silverTables, analytics.bronze]) if (t.knownVersion !== undefined) this.set({ table: t.table }, t.knownVersion);
+      for (const t of analytics.tables) if (t.knownVersion !== undefined) this.set({ table: t.table }, t.knownVersion);
     },
   });
   new Gauge({

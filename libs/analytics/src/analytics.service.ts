@@ -160,13 +160,18 @@ export class AnalyticsService {
     return [this.clientDays, this.countries, this.segments];
   }
 
+  /** The silver tables and bronze: every table the gateway reads. */
+  get tables(): TableSnapshots[] {
+    return [...this.silverTables, this.bronze];
+  }
+
   /** Looks at the tables' logs in the background while they are asked for (TableSnapshots.startPolling), until close(). */
   startPolling(): void {
-    for (const t of [...this.silverTables, this.bronze]) t.startPolling();
+    for (const t of this.tables) t.startPolling();
   }
 
   close(): void {
-    for (const t of [...this.silverTables, this.bronze]) t.stopPolling();
+    for (const t of this.tables) t.stopPolling();
   }
 
   /** Bytes held by the answer cache. */

@@ -51,17 +51,11 @@ interface Statement {
   params: SqlParams;
 }
 
-/** Runs the statements on one connection, each with the parameters its text names, and returns each one's rows. */
-async function runSql(...statements: Statement[]): Promise<Record<string, unknown>[][]> {
-  return withQuerySlot(async (conn) => {
-    const results: Record<string, unknown>[][] = [];
-    for (const { sql, params } of statements) {
-      const used: SqlParams = {};
-      for (const [, name] of sql.matchAll(/\$([A-Za-z_]\w*)/g)) if (name in params) used[name] = params[name];
-      results.push((await conn.runAndReadAll(sql, used)).getRowObjectsJS().map(plainRow));
-    }
-    return results;
-  });
+/** Runs the statement with the parameters its text names, and returns its rows. */
+async function runSql({ sql, params }: Statement): Promise<Record<string, unknown>[]> {
+  const used: SqlParams = {};
+  for (const [, name] of sql.matchAll(/\$([A-Za-z_]\w*)/g)) if (name in params) used[name] = params[name];
+  return withQuerySlot(async (conn) => (await conn.runAndReadAll(sql, used)).getRowObjectsJS().map(plainRow));
 }
 
 function assertInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -102,7 +96,7 @@ async function paged<T>(
   page: PageParams,
   params: SqlParams = {},
 ): Promise<Paged<T>> {
-  const [rows] = await runSql(
+  const rows = await runSql(
     over(
       selection,
       (r) =>
@@ -111,8 +105,8 @@ async function paged<T>(
     ),
   );
   if (rows.length === 0) {
-    const [[count]] =
-      page.offset === 0 ? [[{ total: 0 }]] : await runSql(over(selection, (r) => `SELECT count(*) AS total FROM (${sql(r)})`, params));
+    const [count] =
+      page.offset === 0 ? [{ total: 0 }] : await runSql(over(selection, (r) => `SELECT count(*) AS total FROM (${sql(r)})`, params));
     return { items: [], total: count.total as number };
   }
   const total = rows[0].page_total as number;
@@ -310,7 +304,7 @@ async function summaryAndItems(
   items: (rows: string) => string,
   params: SqlParams = {},
 ): Promise<{ summary?: Record<string, unknown>; items: Record<string, unknown>[] }> {
-  const [joined] = await runSql(
+  const joined = await runSql(
     over(
       selection,
       (r) => `WITH selected AS MATERIALIZED (SELECT * FROM ${r}), summary AS (${summary('selected')}), items AS (${items('selected')})
